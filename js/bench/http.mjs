@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// `npm run bench:http`: GET /auth/me through `wrangler dev` on loopback, with a
+// JWT and with a session token, side by side in one run.
+//
+// Honest setup, no test-only routes: a throwaway local D1 (--persist-to a
+// temp dir) gets the migrations; a first server WITHOUT JWT_SECRET registers
+// a user and logs in (→ a real session row); it is stopped and a second
+// server WITH a random JWT_SECRET on the same D1 logs the same user in
+// (→ a JWT). Both tokens are then valid on that second server (phase 1: old
+// sessions keep working), and autocannon alternates between them:
+// ROUNDS × (JWT, session) × SECONDS s at CONNECTIONS connections.
+// Results: p50/p99 latency, req/s, ratios; written to js/bench/last-http.json.
+//
+// Environment knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (10).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const js = join(dirname(fileURLToPath(import.meta.url)), "..");
+const root = join(js, "..");
+const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const HOST = "127.0.0.1";
+const HARD_LIMIT_MS = 150_000;
+
+const childEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const persist = mkdtempSync(join(tmpdir(), "hybrid-auth-bench-"));
+let server = null;
+
+function log(message) {
+  console.log(`[bench:http] ${message}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`wrangler ${args.join(" ")} failed:\n${output}`))));
+  });
+}
+
+async function startServer(port, secret) {
+  // --var beats js/.dev.vars, so the developer's own secret never leaks in:
+  // "" is session mode, a value is JWT mode.
+  const args = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--persist-to", persist,
+    "--show-interactive-dev-session=false", "--log-level", "error", "--var", `JWT_SECRET:${secret}`];
+  const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  server = child;
+  const base = `http://${HOST}:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) return base;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`wrangler dev not ready after 60 s:\n${output}`);
+}
+
+async function stopServer() {
+  const child = server;
+  server = null;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  // wrangler spawns workerd: signal the whole process group we created.
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function postJson(base, path, body) {
+  const response = await fetch(`${base}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function expectMe(base, token, kind) {
+  const response = await fetch(`${base}/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+  const body = await response.json();
+  if (response.status !== 200 || body.token_type !== kind) throw new Error(`/auth/me with the ${kind} token: ${response.status} ${JSON.stringify(body)}`);
+}
+
+function load(base, token, seconds) {
+  return autocannon({
+    url: `${base}/auth/me`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { Authorization: `Bearer ${token}` },
+  });
+}
+
+function summarize(result) {
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    mean_ms: result.latency.average,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function main() {
+  const started = Date.now();
+  log(`local D1 in ${persist}`);
+  await run(["d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persist]);
+
+  const user = { email: `bench-${Date.now()}@example.com`, password: "benchmark-password", name: "Bench" };
+  let base = await startServer(await freePort(), "");
+  log(`session-mode server on ${base}`);
+  await postJson(base, "/auth/register", user);
+  const session = await postJson(base, "/auth/login", { email: user.email, password: user.password });
+  if (session.token_type !== "session") throw new Error("expected a session token");
+  await stopServer();
+
+  base = await startServer(await freePort(), randomBytes(32).toString("base64url"));
+  log(`JWT-mode server on ${base} (same D1)`);
+  const jwt = await postJson(base, "/auth/login", { email: user.email, password: user.password });
+  if (jwt.token_type !== "jwt") throw new Error("expected a JWT");
+  await expectMe(base, jwt.token, "jwt");
+  await expectMe(base, session.token, "session");
+
+  log("warm-up");
+  await load(base, jwt.token, 1);
+  await load(base, session.token, 1);
+
+  const rounds = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate which kind goes first so neither always gets the warmer machine.
+    const order = round % 2 ? ["jwt", "session"] : ["session", "jwt"];
+    const entry = { round };
+    for (const kind of order) {
+      const result = summarize(await load(base, kind === "jwt" ? jwt.token : session.token, SECONDS));
+      if (result.non2xx || result.errors) throw new Error(`${kind} round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      entry[kind] = result;
+      log(`round ${round} ${kind.padEnd(7)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
+    }
+    rounds.push(entry);
+  }
+  await stopServer();
+
+  const med = (kind, key) => median(rounds.map((r) => r[kind][key]));
+  const summary = {
+    jwt: { rps: med("jwt", "rps"), p50_ms: med("jwt", "p50_ms"), p99_ms: med("jwt", "p99_ms") },
+    session: { rps: med("session", "rps"), p50_ms: med("session", "p50_ms"), p99_ms: med("session", "p99_ms") },
+  };
+  summary.ratio = {
+    throughput_jwt_over_session: summary.jwt.rps / summary.session.rps,
+    p50_session_over_jwt: summary.session.p50_ms / Math.max(summary.jwt.p50_ms, 0.001),
+    p99_session_over_jwt: summary.session.p99_ms / Math.max(summary.jwt.p99_ms, 0.001),
+  };
+  const wranglerVersion = JSON.parse(readFileSync(join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
+  const report = {
+    benchmark: "GET /auth/me via wrangler dev (local workerd + local D1), autocannon on loopback",
+    date: new Date().toISOString(),
+    settings: { rounds: ROUNDS, seconds_per_run: SECONDS, connections: CONNECTIONS },
+    machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, wrangler: wranglerVersion },
+    summary,
+    rounds,
+    note: "Medians over rounds. The session path is one local D1 (SQLite) query; remote D1 adds network round-trips, so the real gap is larger.",
+    elapsed_s: (Date.now() - started) / 1000,
+  };
+  const out = join(js, "bench", "last-http.json");
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log(`
+GET /auth/me   ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS} s each, medians
+  kind       req/s      p50 ms   p99 ms
+  jwt     ${summary.jwt.rps.toFixed(0).padStart(8)}   ${String(summary.jwt.p50_ms).padStart(7)}  ${String(summary.jwt.p99_ms).padStart(7)}
+  session ${summary.session.rps.toFixed(0).padStart(8)}   ${String(summary.session.p50_ms).padStart(7)}  ${String(summary.session.p99_ms).padStart(7)}
+  JWT throughput = ${summary.ratio.throughput_jwt_over_session.toFixed(2)}x session; session p50 = ${summary.ratio.p50_session_over_jwt.toFixed(2)}x JWT p50
+  written to ${out} (${report.elapsed_s.toFixed(0)} s)`);
+}
+
+const watchdog = setTimeout(async () => {
+  console.error(`[bench:http] exceeded ${HARD_LIMIT_MS / 1000} s, aborting`);
+  await stopServer();
+  process.exit(2);
+}, HARD_LIMIT_MS);
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, async () => {
+    await stopServer();
+    process.exit(130);
+  });
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`[bench:http] ${err instanceof Error ? err.message : err}`);
+  process.exitCode = 1;
+} finally {
+  await stopServer();
+  clearTimeout(watchdog);
+  rmSync(persist, { recursive: true, force: true });
+}

@@ -1,0 +1,78 @@
+import { guard } from "./errors";
+
+/** What a valid session token resolves to: one row of sessions joined with users. */
+export interface SessionUser {
+  userId: string;
+  email: string;
+  name: string;
+  expiresAt: number;
+}
+
+interface SessionUserRow {
+  user_id: string;
+  email: string;
+  name: string;
+  expires_at: number;
+}
+
+export interface NewSession {
+  tokenHash: string;
+  userId: string;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/**
+ * Stores a new session and, in the same atomic batch, drops this user's
+ * expired sessions, so the table cannot grow without bound between cleanups.
+ * batch() runs as one transaction: either both statements apply or neither.
+ */
+export function createSession(db: D1Database, session: NewSession): Promise<void> {
+  return guard("createSession", async () => {
+    await db.batch([
+      db
+        .prepare(`DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2`)
+        .bind(session.userId, session.createdAt),
+      db
+        .prepare(`INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)`)
+        .bind(session.tokenHash, session.userId, session.expiresAt, session.createdAt),
+    ]);
+  });
+}
+
+/**
+ * The whole session check in one query: the hash must exist, must not have
+ * expired, and its user must still exist.
+ */
+export function findSessionUser(db: D1Database, tokenHash: string, now: number): Promise<SessionUser | null> {
+  return guard("findSessionUser", async () => {
+    const row = await db
+      .prepare(
+        `SELECT s.user_id, u.email, u.name, s.expires_at
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = ?1 AND s.expires_at > ?2`,
+      )
+      .bind(tokenHash, now)
+      .first<SessionUserRow>();
+    return row ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at } : null;
+  });
+}
+
+/** Ends one session. Returns whether a row was deleted. */
+export function deleteSession(db: D1Database, tokenHash: string): Promise<boolean> {
+  return guard("deleteSession", async () => {
+    const result = await db.prepare(`DELETE FROM sessions WHERE token_hash = ?1`).bind(tokenHash).run();
+    return result.meta.changes > 0;
+  });
+}
+
+/** Test and tooling helper: how many sessions a user has (expired ones included). */
+export function countSessions(db: D1Database, userId: string): Promise<number> {
+  return guard("countSessions", async () => {
+    const row = await db
+      .prepare(`SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?1`)
+      .bind(userId)
+      .first<{ n: number }>();
+    return row?.n ?? 0;
+  });
+}

@@ -1,0 +1,70 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error code the API can answer with. Clients branch on these, so they
+ * are part of the contract: add new ones, never rename.
+ */
+export type ErrorCode =
+  | "invalid_json" // 400: body is not UTF-8 JSON
+  | "invalid_body" // 400: JSON, but not an object
+  | "missing_field" // 400: a required field is absent or null
+  | "invalid_field" // 400: a field has the wrong type or is out of limits
+  | "body_too_large" // 400: more than MAX_BODY_BYTES
+  | "unsupported_media_type" // 415: not application/json
+  | "missing_token" // 401: no Authorization header
+  | "invalid_token" // 401: malformed, unknown, expired or forged token
+  | "invalid_credentials" // 401: wrong email or password (never says which)
+  | "not_found" // 404
+  | "method_not_allowed" // 405
+  | "email_taken" // 409
+  | "misconfigured" // 503: bad JWT_SECRET / TTL; see the Worker's log
+  | "service_unavailable" // 503: the database failed; retry later
+  | "internal_error"; // 500: a bug; details only in the log
+
+/** An error that leaves the Worker as `{ error: { code, message } }`. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export const REALM = "hybrid-auth";
+
+/**
+ * RFC 6750 §3.1: a request with no credentials gets a bare challenge (no
+ * error code); anything presented and rejected gets error="invalid_token".
+ */
+export function unauthorized(code: "missing_token" | "invalid_token" | "invalid_credentials", message: string): HttpError {
+  const challenge =
+    code === "missing_token"
+      ? `Bearer realm="${REALM}"`
+      : `Bearer realm="${REALM}", error="invalid_token", error_description="${message}"`;
+  return new HttpError(401, code, message, { "WWW-Authenticate": challenge });
+}
+
+export function badRequest(code: "invalid_json" | "invalid_body" | "missing_field" | "invalid_field" | "body_too_large", message: string): HttpError {
+  return new HttpError(400, code, message);
+}
+
+/** Seconds a client should wait after a database failure. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export function serviceUnavailable(): HttpError {
+  return new HttpError(503, "service_unavailable", "the database is unavailable, retry later", {
+    "Retry-After": String(RETRY_AFTER_SECONDS),
+  });
+}

@@ -1,0 +1,147 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../src/index";
+import type { Env } from "../src/env";
+
+/** A fixed 43-byte secret for JWT mode. */
+export const SECRET = "test-secret-0123456789abcdefghijklmnopqrstuv";
+export const OTHER_SECRET = "another-secret-0123456789abcdefghijklmnopqrs";
+
+/** JWT mode: the environment with JWT_SECRET set. */
+export function jwtEnv(overrides: Partial<Env> = {}): Env {
+  return { ...env, JWT_SECRET: SECRET, ...overrides };
+}
+
+/** Session mode: the same bindings with no JWT_SECRET (the seed's fallback). */
+export function sessionEnv(overrides: Partial<Env> = {}): Env {
+  const { JWT_SECRET: _omit, ...rest } = { ...env, ...overrides };
+  return rest;
+}
+
+export interface CallOptions {
+  env?: Env;
+  json?: unknown;
+  /** Raw body; sent with Content-Type application/json unless headers say otherwise. */
+  body?: BodyInit;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** Sends one request through the Worker's fetch handler, as workerd would. */
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  let body: BodyInit | undefined = options.body;
+  if (options.json !== undefined) body = JSON.stringify(options.json);
+  if (body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  if (options.token !== undefined) headers.set("Authorization", `Bearer ${options.token}`);
+  const request = new Request(`https://auth.test${path}`, { method, headers, body: body ?? null });
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, options.env ?? jwtEnv(), ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string };
+}
+
+/** Asserts nothing by itself: returns the parsed error body for expect(). */
+export async function errorOf(response: Response): Promise<ErrorJson["error"]> {
+  const body = (await response.json()) as ErrorJson;
+  return body.error;
+}
+
+/** A unique, valid email, so test files can share the one local D1. */
+export function uniqueEmail(prefix = "user"): string {
+  return `${prefix}-${crypto.randomUUID()}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export interface LoginBody {
+  token: string;
+  token_type: "jwt" | "session";
+  expires_at: number;
+  user: { id: string; email: string; name: string };
+}
+
+export async function registerUser(
+  e: Env = jwtEnv(),
+  email = uniqueEmail(),
+  name = "Ada Lovelace",
+): Promise<{ id: string; email: string; name: string }> {
+  const response = await call("POST", "/auth/register", { env: e, json: { email, password: PASSWORD, name } });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
+  const { user } = (await response.json()) as { user: { id: string; email: string; name: string } };
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+export async function loginUser(e: Env, email: string, password = PASSWORD): Promise<LoginBody> {
+  const response = await call("POST", "/auth/login", { env: e, json: { email, password } });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as LoginBody;
+}
+
+export interface DbCounts {
+  prepare: number;
+  batch: number;
+  exec: number;
+  other: number;
+}
+
+/**
+ * Wraps the real D1 binding and counts every entry point. Statements are
+ * still executed by the real database, so behaviour is unchanged.
+ */
+export function countingDb(db: D1Database): { db: D1Database; counts: DbCounts } {
+  const counts: DbCounts = { prepare: 0, batch: 0, exec: 0, other: 0 };
+  const proxy = new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (prop === "prepare" || prop === "batch" || prop === "exec") counts[prop]++;
+        else counts.other++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { db: proxy, counts };
+}
+
+export function totalQueries(counts: DbCounts): number {
+  return counts.prepare + counts.batch + counts.exec + counts.other;
+}
+
+/** A D1 binding that is down: every entry point throws, like a network failure. */
+export function brokenDb(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      return () => {
+        throw new Error("D1_ERROR: Network connection lost.");
+      };
+    },
+  });
+}
+
+/**
+ * A D1 binding whose batch() fails half-way: the real statements run inside
+ * the real transaction, then a statement that cannot succeed is appended.
+ * Whatever the first statements wrote must be rolled back.
+ */
+export function batchFailsAtEnd(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) =>
+          target.batch([...statements, target.prepare("INSERT INTO table_that_does_not_exist VALUES (1)")]);
+      }
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+export { env };

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { findUserByEmail } from "../src/db";
+import { PASSWORD, call, env, errorOf, jwtEnv, sessionEnv, uniqueEmail } from "./helpers";
+
+describe("POST /auth/register", () => {
+  it("creates a user and answers 201 with its public fields", async () => {
+    const email = uniqueEmail("reg");
+    const response = await call("POST", "/auth/register", { json: { email, password: PASSWORD, name: "Ada" } });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { user: Record<string, unknown> };
+    expect(body.user).toMatchObject({ email, name: "Ada" });
+    expect(body.user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(body.user).not.toHaveProperty("password_hash");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+  });
+
+  it("works the same in session mode", async () => {
+    const response = await call("POST", "/auth/register", {
+      env: sessionEnv(),
+      json: { email: uniqueEmail(), password: PASSWORD, name: "Grace" },
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it("trims and lower-cases the email, trims the name", async () => {
+    const email = uniqueEmail("MiXeD");
+    const response = await call("POST", "/auth/register", {
+      json: { email: `  ${email.toUpperCase()} \t`, password: PASSWORD, name: "  Ada  " },
+    });
+    expect(response.status).toBe(201);
+    const stored = await findUserByEmail(env.GENERAL_DB, email.toLowerCase());
+    expect(stored?.email).toBe(email.toLowerCase());
+    expect(stored?.name).toBe("Ada");
+  });
+
+  it("stores a salted PBKDF2-SHA256 hash in the self-describing format, never the password", async () => {
+    const a = uniqueEmail();
+    const b = uniqueEmail();
+    await call("POST", "/auth/register", { json: { email: a, password: PASSWORD, name: "A" } });
+    await call("POST", "/auth/register", { json: { email: b, password: PASSWORD, name: "B" } });
+    const hashA = (await findUserByEmail(env.GENERAL_DB, a))?.passwordHash ?? "";
+    const hashB = (await findUserByEmail(env.GENERAL_DB, b))?.passwordHash ?? "";
+    const format = /^pbkdf2-sha256\$100000\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+    expect(hashA).toMatch(format);
+    expect(atob(format.exec(hashA)?.[1] ?? "")).toHaveLength(16);
+    expect(atob(format.exec(hashA)?.[2] ?? "")).toHaveLength(32);
+    expect(hashA).not.toContain(PASSWORD);
+    // Same password, different salt, different hash.
+    expect(hashA).not.toBe(hashB);
+  });
+
+  it("answers 409 email_taken for an email already registered, whatever its case or spacing", async () => {
+    const email = uniqueEmail();
+    expect((await call("POST", "/auth/register", { json: { email, password: PASSWORD, name: "A" } })).status).toBe(201);
+    const again = await call("POST", "/auth/register", {
+      json: { email: ` ${email.toUpperCase()} `, password: "another password", name: "B" },
+    });
+    expect(again.status).toBe(409);
+    expect(await errorOf(again)).toEqual({ code: "email_taken", message: expect.any(String) });
+  });
+
+  it("lets exactly one of two concurrent registrations of one email win", async () => {
+    const email = uniqueEmail("race");
+    const send = () => call("POST", "/auth/register", { env: jwtEnv(), json: { email, password: PASSWORD, name: "R" } });
+    const statuses = (await Promise.all([send(), send(), send()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409]);
+  });
+});

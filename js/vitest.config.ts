@@ -1,0 +1,31 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * The Worker's tests run inside workerd (@cloudflare/vitest-plugin) with the
+ * bindings of wrangler.jsonc, so GENERAL_DB is a real local D1. The
+ * migrations are read here, in Node, and applied by test/setup.ts inside
+ * the runtime, exactly as `wrangler d1 migrations apply` would.
+ *
+ * `hybrid-auth` needs no alias: the repo root's package.json names itself
+ * `hybrid-auth`, so the import self-resolves through its `exports` (the
+ * `workerd` condition, whose .wasm import the pool compiles to a Module).
+ */
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      wrangler: { configPath: here("./wrangler.jsonc") },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: await readD1Migrations(here("./migrations")) },
+      },
+    })),
+  ],
+  test: {
+    root: here("."),
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
+  },
+});

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `npm test`: installs what it needs, builds the wasm package, and runs every suite:
+# lint, cargo test, wasm-pack test --node, Node tests, the Worker's tests inside workerd
+# against a real local D1, and the browser tests. Every suite runs even when an earlier
+# one fails; the exit code is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- set-up (each step is skipped when already done) ---------------------------------
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci || exit 1
+fi
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust with rustup first" >&2
+  exit 1
+fi
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  step "installing Debian chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || echo "chromium install failed; the browser suite will report it"
+fi
+step "build (scripts/build.mjs: wasm32 target, wasm-pack, wasm-bindgen CLI, pkg/)"
+node scripts/build.mjs || exit 1
+
+# --- suites ---------------------------------------------------------------------------
+passed=0
+failed=0
+failures=()
+suite() {
+  local name=$1
+  shift
+  step "$name: $*"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+suite "rust format" cargo fmt --check
+suite "clippy (native)" cargo clippy --all-targets --quiet -- -D warnings
+suite "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
+suite "cargo test" cargo test
+suite "wasm-pack test --node" wasm-pack test --node
+suite "node tests" node --test test/node/
+suite "worker typecheck" npx tsc -p js
+suite "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts
+if node -e 'process.exit(require("./package.json").scripts["test:browser"] ? 0 : 1)'; then
+  suite "browser tests (chromium)" npm run --silent test:browser
+fi
+
+printf '\n==> summary\n'
+[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

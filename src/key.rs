@@ -1,0 +1,112 @@
+//! One HS256 key with its HMAC state prepared once.
+//!
+//! HMAC-SHA256 hashes `key ⊕ ipad` and `key ⊕ opad` before any message byte. Those two
+//! compression-function calls depend only on the key, so they are done here, at
+//! construction; signing or verifying clones the prepared state (a ~200-byte copy)
+//! instead of re-deriving it on every call.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::error::ConfigError;
+
+/// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Far above any real secret; keeps a pasted file from becoming a key.
+pub const MAX_SECRET_BYTES: usize = 1024;
+
+pub const MAC_BYTES: usize = 32;
+
+#[derive(Clone)]
+pub struct HmacKey {
+    state: Hmac<Sha256>,
+}
+
+impl HmacKey {
+    /// Accepts any length: used directly by the HMAC test vectors (RFC 4231, Wycheproof),
+    /// which include short keys. Key rings go through [`HmacKey::for_jwt`].
+    pub fn new_unchecked_len(secret: &[u8]) -> HmacKey {
+        // `new_from_slice` cannot fail for HMAC (any key length is valid); the fallback
+        // keeps the function total without a panic path.
+        let state = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+            .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+        HmacKey { state }
+    }
+
+    /// A key for signing JWTs: enforces the 32-byte minimum of RFC 7518 §3.2.
+    pub fn for_jwt(secret: &[u8], what: &str) -> Result<HmacKey, ConfigError> {
+        check_secret_len(secret.len(), what)?;
+        Ok(HmacKey::new_unchecked_len(secret))
+    }
+
+    pub fn tag(&self, message: &[u8]) -> [u8; MAC_BYTES] {
+        let mut mac = self.state.clone();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Constant-time comparison (the `hmac` crate uses `subtle` for this).
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        let mut mac = self.state.clone();
+        mac.update(message);
+        mac.verify_slice(tag).is_ok()
+    }
+
+    /// Constant-time check of a truncated tag (Wycheproof has 128-bit tag groups).
+    pub fn verify_truncated(&self, message: &[u8], tag: &[u8]) -> bool {
+        let mut mac = self.state.clone();
+        mac.update(message);
+        !tag.is_empty() && mac.verify_truncated_left(tag).is_ok()
+    }
+}
+
+pub fn check_secret_len(len: usize, what: &str) -> Result<(), ConfigError> {
+    if len < MIN_SECRET_BYTES {
+        return Err(ConfigError::new(format!(
+            "{what} is {len} bytes; HS256 secrets must be at least {MIN_SECRET_BYTES} random bytes \
+             (RFC 7518 §3.2). Make one with `openssl rand -base64 32` or \
+             `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"` \
+             and store it with `wrangler secret put JWT_SECRET`."
+        )));
+    }
+    if len > MAX_SECRET_BYTES {
+        return Err(ConfigError::new(format!(
+            "{what} is {len} bytes; at most {MAX_SECRET_BYTES} are accepted."
+        )));
+    }
+    Ok(())
+}
+
+/// A short public identifier for a secret: the first 8 bytes of
+/// HMAC-SHA256(secret, "hybrid-auth/kid/v1"), base64url. Keyed by the secret itself, so
+/// publishing it in token headers tells an attacker nothing a token's MAC does not.
+pub fn derive_kid(key: &HmacKey) -> String {
+    let tag = key.tag(b"hybrid-auth/kid/v1");
+    crate::b64::encode(tag.get(..8).unwrap_or(&tag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secrets_are_refused_with_a_useful_message() {
+        let err = HmacKey::for_jwt(&[1u8; 31], "JWT_SECRET").err().unwrap();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("31 bytes") && msg.contains("at least 32"),
+            "{msg}"
+        );
+        assert!(msg.contains("openssl rand"), "{msg}");
+        assert!(HmacKey::for_jwt(&[1u8; 32], "JWT_SECRET").is_ok());
+    }
+
+    #[test]
+    fn kid_is_stable_and_distinct() {
+        let a = HmacKey::for_jwt(&[1u8; 32], "s").unwrap();
+        let b = HmacKey::for_jwt(&[2u8; 32], "s").unwrap();
+        assert_eq!(derive_kid(&a), derive_kid(&a.clone()));
+        assert_ne!(derive_kid(&a), derive_kid(&b));
+        assert_eq!(derive_kid(&a).len(), 11);
+    }
+}

@@ -1,0 +1,88 @@
+//! Verification policy: one flat struct, validated once when a key ring is built.
+
+use crate::error::ConfigError;
+
+/// Clock skew tolerated at most. More than a few minutes hides broken clocks and
+/// stretches every token's life.
+pub const MAX_LEEWAY_SECONDS: f64 = 300.0;
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
+/// Upper bound for `maxTokenBytes`: a token travels in a header.
+pub const MAX_MAX_TOKEN_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// When set, `iss` is required and must equal it.
+    pub issuer: Option<String>,
+    /// When set, `aud` is required and must equal it or, as an array, contain it.
+    pub audience: Option<String>,
+    /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`; 0..=300.
+    pub leeway_seconds: f64,
+    /// Tokens longer than this are refused before decoding.
+    pub max_token_bytes: usize,
+    /// Accepted `typ` values when the header has one (compared case-insensitively, as
+    /// media types are; an `application/` prefix is ignored per RFC 7515 §4.1.9).
+    pub typ: Vec<String>,
+    /// Require `sub` (a string). On by default: an identity token without a subject
+    /// authenticates no one.
+    pub require_sub: bool,
+    /// Require `exp` (a finite number). On by default: a token that never expires
+    /// cannot be contained.
+    pub require_exp: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            issuer: None,
+            audience: None,
+            leeway_seconds: 0.0,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            typ: vec!["JWT".to_string()],
+            require_sub: true,
+            require_exp: true,
+        }
+    }
+}
+
+impl Policy {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.leeway_seconds.is_finite()
+            && (0.0..=MAX_LEEWAY_SECONDS).contains(&self.leeway_seconds))
+        {
+            // Literal text: formatting an f64 would link a float printer into the wasm.
+            return Err(ConfigError::new("leewaySeconds must be between 0 and 300"));
+        }
+        if !(256..=MAX_MAX_TOKEN_BYTES).contains(&self.max_token_bytes) {
+            return Err(ConfigError::new(format!(
+                "maxTokenBytes must be between 256 and {MAX_MAX_TOKEN_BYTES}"
+            )));
+        }
+        for (name, v) in [("issuer", &self.issuer), ("audience", &self.audience)] {
+            if let Some(v) = v {
+                if v.is_empty() || v.len() > 512 {
+                    return Err(ConfigError::new(format!(
+                        "{name} must be a non-empty string of at most 512 bytes"
+                    )));
+                }
+            }
+        }
+        if self.typ.iter().any(|t| t.is_empty() || t.len() > 128) {
+            return Err(ConfigError::new("typ entries must be non-empty strings"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn typ_allowed(&self, typ: &str) -> bool {
+        let bare = strip_application(typ);
+        self.typ
+            .iter()
+            .any(|t| strip_application(t).eq_ignore_ascii_case(bare))
+    }
+}
+
+fn strip_application(t: &str) -> &str {
+    match t.get(..12) {
+        Some(p) if p.eq_ignore_ascii_case("application/") => t.get(12..).unwrap_or(t),
+        _ => t,
+    }
+}

@@ -1,0 +1,374 @@
+//! A key ring: the keys that may verify tokens, the one that signs, and the policy.
+//! Built once (per isolate in a Worker); `verify` turns an untrusted string into either
+//! a [`Verified`] token or a [`Rejected`] reason, and never fails any other way.
+
+use crate::b64;
+use crate::claims::Claims;
+use crate::error::ConfigError;
+use crate::json::{self, Value};
+use crate::key::{HmacKey, MAC_BYTES};
+use crate::options::Policy;
+use crate::reason::Reason;
+use crate::token::{self, Segments};
+
+pub const MAX_KEYS: usize = 16;
+pub const MAX_KID_BYTES: usize = 128;
+
+struct RingKey {
+    kid: String,
+    key: HmacKey,
+    /// `base64url({"alg":"HS256","typ":"JWT","kid":...})`, computed once.
+    header_b64: String,
+}
+
+pub struct KeyRing {
+    keys: Vec<RingKey>,
+    signer: usize,
+    policy: Policy,
+}
+
+/// An authentic token whose claims passed the policy (or, inside [`Rejected`], an
+/// authentic token that has expired).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The `kid` of the key that verified it.
+    pub kid: String,
+    /// The claims set as JSON text, already validated by the strict parser.
+    pub payload: String,
+    pub claims: Claims,
+}
+
+/// An authentic JWS: which key verified it and its decoded payload.
+pub struct Jws<'r> {
+    pub kid: &'r str,
+    pub payload: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub reason: Reason,
+    /// Present only for [`Reason::Expired`]: the token was authentic, so a refresh flow
+    /// may learn whose it was without an unverified decode.
+    pub expired: Option<Box<Verified>>,
+}
+
+impl From<Reason> for Rejected {
+    fn from(reason: Reason) -> Rejected {
+        Rejected {
+            reason,
+            expired: None,
+        }
+    }
+}
+
+/// What the caller asks to sign, beyond the claims themselves.
+pub struct SignRequest<'a> {
+    /// The claims as a JSON object text.
+    pub claims_json: &'a str,
+    /// Sets `exp = floor(now) + expires_in` when the claims carry no `exp`.
+    pub expires_in: Option<f64>,
+    pub now: f64,
+}
+
+/// The standard header for tokens without `kid` (what `generateJWT` emits).
+pub const PLAIN_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+/// Longest lifetime `expires_in` accepts: one year. Long-lived access tokens defeat
+/// revocation; refresh tokens are the tool for long sessions.
+pub const MAX_LIFETIME_SECONDS: f64 = 31_536_000.0;
+
+impl KeyRing {
+    /// `keys` are `(kid, secret)` pairs; `sign_with` names the signing key.
+    pub fn new(
+        keys: Vec<(String, Vec<u8>)>,
+        sign_with: &str,
+        policy: Policy,
+    ) -> Result<KeyRing, ConfigError> {
+        policy.validate()?;
+        if keys.is_empty() || keys.len() > MAX_KEYS {
+            return Err(ConfigError::new(format!(
+                "a key ring needs between 1 and {MAX_KEYS} keys"
+            )));
+        }
+        let mut ring_keys: Vec<RingKey> = Vec::with_capacity(keys.len());
+        for (i, (kid, secret)) in keys.into_iter().enumerate() {
+            if kid.is_empty() || kid.len() > MAX_KID_BYTES {
+                return Err(ConfigError::new(format!(
+                    "keys[{i}].kid must be a non-empty string of at most {MAX_KID_BYTES} bytes"
+                )));
+            }
+            if ring_keys.iter().any(|k| k.kid == kid) {
+                return Err(ConfigError::new(format!("keys[{i}].kid is a duplicate")));
+            }
+            let key = HmacKey::for_jwt(&secret, &format!("keys[{i}].secret"))?;
+            let mut header = String::from(r#"{"alg":"HS256","typ":"JWT","kid":"#);
+            json::write_string(&mut header, &kid);
+            header.push('}');
+            ring_keys.push(RingKey {
+                kid,
+                key,
+                header_b64: b64::encode(header.as_bytes()),
+            });
+        }
+        let signer = ring_keys
+            .iter()
+            .position(|k| k.kid == sign_with)
+            .ok_or_else(|| ConfigError::new("signWith must name the kid of one of the keys"))?;
+        Ok(KeyRing {
+            keys: ring_keys,
+            signer,
+            policy,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn signing_kid(&self) -> &str {
+        self.keys.get(self.signer).map_or("", |k| k.kid.as_str())
+    }
+
+    /// Verifies `token` at time `now` (seconds since the epoch).
+    pub fn verify(&self, token: &str, now: f64) -> Result<Verified, Rejected> {
+        let jws = self.verify_jws(token)?;
+        let payload = String::from_utf8(jws.payload).map_err(|_| Reason::Malformed)?;
+        let claims = {
+            let value = json::parse(&payload).map_err(|_| Reason::Malformed)?;
+            Claims::from_object(&value)?
+        };
+        let outcome = claims.check(&self.policy, now);
+        let verified = Verified {
+            kid: jws.kid.to_string(),
+            payload,
+            claims,
+        };
+        match outcome {
+            Ok(()) => Ok(verified),
+            Err(Reason::Expired) => Err(Rejected {
+                reason: Reason::Expired,
+                expired: Some(Box::new(verified)),
+            }),
+            Err(reason) => Err(reason.into()),
+        }
+    }
+
+    /// The JWS layer alone: size, structure, header, MAC, `typ`, and the payload's
+    /// canonical base64url. The payload bytes are returned uninterpreted.
+    pub fn verify_jws(&self, token: &str) -> Result<Jws<'_>, Reason> {
+        // Size first: nothing of an oversized token is decoded.
+        if token.len() > self.policy.max_token_bytes {
+            return Err(Reason::TooLarge);
+        }
+        let seg = token::split(token).ok_or(Reason::Malformed)?;
+        let header = token::parse_header(seg.header_b64)?;
+        let key = self.authenticate(&seg, header.kid.as_deref())?;
+        // Only an authentic token gets its remaining header and its payload examined.
+        if let Some(typ) = &header.typ {
+            if !self.policy.typ_allowed(typ) {
+                return Err(Reason::BadTyp);
+            }
+        }
+        let payload = b64::decode(seg.payload_b64).ok_or(Reason::Malformed)?;
+        Ok(Jws {
+            kid: &key.kid,
+            payload,
+        })
+    }
+
+    /// Checks the MAC. A token with a `kid` is checked against that key only; one
+    /// without (issued before key rotation existed) against every key in the ring.
+    fn authenticate(&self, seg: &Segments<'_>, kid: Option<&str>) -> Result<&RingKey, Reason> {
+        let tag: [u8; MAC_BYTES] =
+            b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?;
+        let input = seg.signing_input.as_bytes();
+        match kid {
+            Some(kid) => {
+                let k = self
+                    .keys
+                    .iter()
+                    .find(|k| k.kid == kid)
+                    .ok_or(Reason::UnknownKid)?;
+                if k.key.verify(input, &tag) {
+                    Ok(k)
+                } else {
+                    Err(Reason::BadSignature)
+                }
+            }
+            None => self
+                .keys
+                .iter()
+                .find(|k| k.key.verify(input, &tag))
+                .ok_or(Reason::BadSignature),
+        }
+    }
+
+    /// Signs a claims object with the signing key, adding `kid` to the header and the
+    /// claims the policy needs: `iat` and `jti` when absent, `exp` from `expires_in`,
+    /// `iss`/`aud` when configured. Refuses to produce a token `verify` would refuse.
+    pub fn sign(
+        &self,
+        req: &SignRequest<'_>,
+        new_jti: impl FnOnce() -> Result<String, ConfigError>,
+    ) -> Result<String, ConfigError> {
+        let key = self
+            .keys
+            .get(self.signer)
+            .ok_or_else(|| ConfigError::new("no signing key"))?;
+        let payload = self.complete_claims(req, new_jti)?;
+        self.seal(&key.key, &key.header_b64, &payload)
+    }
+
+    /// Signs with the signing key under the plain `{"alg":"HS256","typ":"JWT"}` header.
+    pub fn sign_plain(&self, payload_json: &str) -> Result<String, ConfigError> {
+        let key = self
+            .keys
+            .get(self.signer)
+            .ok_or_else(|| ConfigError::new("no signing key"))?;
+        self.seal(
+            &key.key,
+            &b64::encode(PLAIN_HEADER.as_bytes()),
+            payload_json,
+        )
+    }
+
+    fn seal(&self, key: &HmacKey, header_b64: &str, payload: &str) -> Result<String, ConfigError> {
+        let mut token = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 48);
+        token.push_str(header_b64);
+        token.push('.');
+        b64::encode_into(payload.as_bytes(), &mut token);
+        let tag = key.tag(token.as_bytes());
+        token.push('.');
+        b64::encode_into(&tag, &mut token);
+        if token.len() > self.policy.max_token_bytes {
+            return Err(ConfigError::new(format!(
+                "the signed token would be {} bytes, over maxTokenBytes ({}); sign fewer or shorter claims",
+                token.len(),
+                self.policy.max_token_bytes
+            )));
+        }
+        Ok(token)
+    }
+
+    fn complete_claims(
+        &self,
+        req: &SignRequest<'_>,
+        new_jti: impl FnOnce() -> Result<String, ConfigError>,
+    ) -> Result<String, ConfigError> {
+        let text = req.claims_json.trim();
+        let value = json::parse(text)
+            .map_err(|_| ConfigError::new("claims must be a JSON-serialisable object"))?;
+        let Value::Object(members) = &value else {
+            return Err(ConfigError::new("claims must be an object"));
+        };
+        let claims = Claims::from_object(&value).map_err(|_| {
+            ConfigError::new(
+                "claims have a registered claim of the wrong type (sub, jti, iss: strings; exp, nbf, iat: finite numbers; aud: string or string array)",
+            )
+        })?;
+        if !req.now.is_finite() || !(0.0..=1e15).contains(&req.now) {
+            return Err(ConfigError::new("the clock returned an invalid time"));
+        }
+        let now = req.now.floor();
+        let mut extra = String::new();
+        let mut add = |name: &str, json_value: &str| {
+            extra.push(',');
+            json::write_string(&mut extra, name);
+            extra.push(':');
+            extra.push_str(json_value);
+        };
+        if self.policy.require_sub && claims.sub.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::new("claims.sub must be a non-empty string"));
+        }
+        let exp = match (claims.exp, req.expires_in) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "give either claims.exp or expiresInSeconds, not both",
+                ))
+            }
+            (Some(exp), None) => exp.value,
+            (None, Some(ttl)) => {
+                check_lifetime(ttl)?;
+                let exp = now + ttl;
+                add("exp", &format_int(exp));
+                exp
+            }
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "a token needs an expiry: pass expiresInSeconds or claims.exp",
+                ))
+            }
+        };
+        if exp <= now {
+            return Err(ConfigError::new("claims.exp must be in the future"));
+        }
+        if claims.iat.is_none() {
+            add("iat", &format_int(now));
+        }
+        if claims.jti.is_none() {
+            let mut s = String::new();
+            json::write_string(&mut s, &new_jti()?);
+            add("jti", &s);
+        }
+        if let Some(iss) = &self.policy.issuer {
+            match &claims.iss {
+                None => {
+                    let mut s = String::new();
+                    json::write_string(&mut s, iss);
+                    add("iss", &s);
+                }
+                Some(given) if given == iss => {}
+                Some(_) => {
+                    return Err(ConfigError::new(
+                        "claims.iss differs from the configured issuer",
+                    ))
+                }
+            }
+        }
+        if let Some(aud) = &self.policy.audience {
+            match &claims.aud {
+                None => {
+                    let mut s = String::new();
+                    json::write_string(&mut s, aud);
+                    add("aud", &s);
+                }
+                Some(list) if list.contains(aud) => {}
+                Some(_) => {
+                    return Err(ConfigError::new(
+                        "claims.aud does not include the configured audience",
+                    ))
+                }
+            }
+        }
+        // Splice the added members before the closing brace of the caller's object.
+        let body = text
+            .strip_suffix('}')
+            .ok_or_else(|| ConfigError::new("claims must be an object"))?;
+        let mut out = String::with_capacity(text.len() + extra.len());
+        out.push_str(body);
+        if members.is_empty() {
+            out.push_str(extra.strip_prefix(',').unwrap_or(&extra));
+        } else {
+            out.push_str(&extra);
+        }
+        out.push('}');
+        Ok(out)
+    }
+}
+
+/// A positive whole number of seconds, at most a year.
+pub fn check_lifetime(ttl: f64) -> Result<(), ConfigError> {
+    if ttl.is_finite() && ttl.fract() == 0.0 && (1.0..=MAX_LIFETIME_SECONDS).contains(&ttl) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            "expiresInSeconds must be a whole number of seconds between 1 and 31536000 (one year)",
+        ))
+    }
+}
+
+/// JSON text for a time we computed: whole seconds (callers floor the clock and check
+/// lifetimes are whole), so integer formatting suffices and no float printer is linked.
+pub fn format_int(n: f64) -> String {
+    (n as i64).to_string()
+}

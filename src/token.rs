@@ -1,0 +1,188 @@
+//! The compact serialization: splitting a token into segments and reading its header.
+//! Everything here works on untrusted input and returns a [`Reason`] instead of failing
+//! any other way.
+
+use crate::b64;
+use crate::json::{self, Value};
+use crate::reason::Reason;
+
+/// A token's three segments, structurally valid (non-empty base64url text).
+pub struct Segments<'a> {
+    pub header_b64: &'a str,
+    /// `header "." payload`, the bytes the MAC covers.
+    pub signing_input: &'a str,
+    pub payload_b64: &'a str,
+    pub signature_b64: &'a str,
+}
+
+/// Shortest plausible JWT: `{"alg":"HS256"}` (20 chars) + `{}` (3) + a MAC (43) + 2 dots.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Splits `token` into exactly three segments (header and payload non-empty) of base64url characters whose
+/// lengths can be base64 (not 1 mod 4). No decoding happens here.
+pub fn split(token: &str) -> Option<Segments<'_>> {
+    let bytes = token.as_bytes();
+    let mut dots = [0usize; 2];
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' {
+            *dots.get_mut(n)? = i;
+            n += 1;
+        } else if !b64::is_alphabet(b) {
+            return None;
+        }
+    }
+    if n != 2 {
+        return None;
+    }
+    let [d1, d2] = dots;
+    let header_b64 = token.get(..d1)?;
+    let payload_b64 = token.get(d1 + 1..d2)?;
+    let signature_b64 = token.get(d2 + 1..)?;
+    // An empty signature is structurally a JWS (that is how `alg: none` tokens look);
+    // it is refused later with the reason that says why.
+    for seg in [header_b64, payload_b64] {
+        if seg.is_empty() || seg.len() % 4 == 1 {
+            return None;
+        }
+    }
+    if signature_b64.len() % 4 == 1 {
+        return None;
+    }
+    Some(Segments {
+        header_b64,
+        signing_input: token.get(..d2)?,
+        payload_b64,
+        signature_b64,
+    })
+}
+
+/// The structural test behind `isJWT`: three base64url segments, a sane length, no
+/// decoding. Meant for routing a bearer token (JWT or opaque session id), not for trust.
+pub fn looks_like_jwt(token: &str, max_bytes: usize) -> bool {
+    (MIN_TOKEN_CHARS..=max_bytes).contains(&token.len())
+        && split(token).is_some_and(|s| !s.signature_b64.is_empty())
+}
+
+/// The header parameters that matter after the strict checks.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub kid: Option<String>,
+    pub typ: Option<String>,
+}
+
+/// Header parameters that would make us trust key material or semantics carried by the
+/// token itself. None is needed for HS256 with a configured key ring.
+const REFUSED_PARAMS: [&str; 7] = ["crit", "b64", "jwk", "jku", "x5u", "x5c", "zip"];
+
+/// Real headers carry 2-4 parameters; the header is parsed before the MAC is checked,
+/// so a forged one must not be able to make that parse expensive.
+const MAX_HEADER_MEMBERS: usize = 16;
+
+/// Decodes and checks the JOSE header: a UTF-8 JSON object, `alg` exactly "HS256",
+/// no `crit` (we understand no extension, RFC 7515 §4.1.11), no embedded keys.
+pub fn parse_header(header_b64: &str) -> Result<Header, Reason> {
+    let bytes = b64::decode(header_b64).ok_or(Reason::Malformed)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Reason::Malformed)?;
+    let value = json::parse_limited(text, MAX_HEADER_MEMBERS).map_err(|_| Reason::Malformed)?;
+    let Value::Object(members) = &value else {
+        return Err(Reason::Malformed);
+    };
+    match value.get("alg") {
+        Some(Value::Str(alg)) if alg == "HS256" => {}
+        Some(Value::Str(_)) => return Err(Reason::UnsupportedAlg),
+        _ => return Err(Reason::Malformed),
+    }
+    if members
+        .iter()
+        .any(|(k, _)| REFUSED_PARAMS.contains(&k.as_ref()))
+    {
+        return Err(Reason::UnsupportedHeader);
+    }
+    let string_param = |name: &str| -> Result<Option<String>, Reason> {
+        match value.get(name) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.to_string())),
+            Some(_) => Err(Reason::Malformed),
+        }
+    };
+    Ok(Header {
+        kid: string_param("kid")?,
+        typ: string_param("typ")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_requires_three_nonempty_base64url_segments() {
+        assert!(split("eyJh.e30.abcd").is_some());
+        assert!(
+            split("eyJh.e30.").is_some(),
+            "alg none shape: refused later, by alg"
+        );
+        for bad in [
+            "",
+            "..",
+            "a.b",
+            "a.b.c.d",
+            "eyJh..abcd",
+            ".e30.abcd",
+            "eyJh.e30.ab cd",
+            "eyJh.e30.ab=c",
+            "eyJh.e30.a+cd",
+            "eyJh.e3012.abcd",
+        ] {
+            assert!(split(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uuid_session_ids_are_not_jwts() {
+        assert!(!looks_like_jwt(
+            "550e8400-e29b-41d4-a716-446655440000",
+            8192
+        ));
+        assert!(looks_like_jwt(
+            "eyJhbGciOiJIUzI1NiJ9.e30.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            8192
+        ));
+        assert!(!looks_like_jwt(
+            &format!("{}.e30.abcd", "a".repeat(9000)),
+            8192
+        ));
+        assert!(
+            !looks_like_jwt("eyJhbGciOiJub25lIn0.e30.", 8192),
+            "unsigned"
+        );
+    }
+
+    #[test]
+    fn header_rules() {
+        let h = |json: &str| parse_header(&b64::encode(json.as_bytes()));
+        assert_eq!(h(r#"{"alg":"HS256"}"#), Ok(Header::default()));
+        assert_eq!(h(r#"{"alg":"none"}"#), Err(Reason::UnsupportedAlg));
+        assert_eq!(h(r#"{"alg":"hs256"}"#), Err(Reason::UnsupportedAlg));
+        assert_eq!(h(r#"{"typ":"JWT"}"#), Err(Reason::Malformed));
+        assert_eq!(h(r#"{"alg":["HS256"]}"#), Err(Reason::Malformed));
+        assert_eq!(
+            h(r#"{"alg":"HS256","crit":[]}"#),
+            Err(Reason::UnsupportedHeader)
+        );
+        assert_eq!(
+            h(r#"{"alg":"HS256","jwk":{}}"#),
+            Err(Reason::UnsupportedHeader)
+        );
+        assert_eq!(h(r#"{"alg":"HS256","kid":7}"#), Err(Reason::Malformed));
+        assert_eq!(h(r#"{"alg":"none","alg":"HS256"}"#), Err(Reason::Malformed));
+        assert_eq!(
+            h(r#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#),
+            Ok(Header {
+                kid: Some("k1".into()),
+                typ: Some("JWT".into())
+            })
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! The external test vectors in ../shared/vectors, run natively (`cargo test`) and
+//! inside wasm (`wasm-pack test --node`). They are compiled in with `include_str!` by
+//! relative path (wasm has no file system), never copied into this repository.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use hybrid_auth::{b64, HmacKey, KeyRing, Policy, Reason};
+use serde_json::Value;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+const WYCHEPROOF_HMAC: &str = include_str!("../../shared/vectors/wycheproof_hmac_sha256_test.json");
+const WYCHEPROOF_JWS: &str = include_str!("../../shared/vectors/wycheproof_jws_hs256_subset.json");
+const RFC4231: &str = include_str!("../../shared/vectors/rfc4231_hmac_sha256.json");
+const JWS_RFC: &str = include_str!("../../shared/vectors/jws_hs256_rfc.json");
+const JWT_CASES: &str = include_str!("../../shared/vectors/jwt_hs256_cases.json");
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("vector file is JSON")
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn b64url(s: &str) -> Vec<u8> {
+    b64::decode(s).expect("vector key is canonical base64url")
+}
+
+fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_else(|| panic!("field {k} missing"))
+}
+
+/// The policy the JWT edge-case vectors assume: strict JWS rules, but every claim
+/// optional (their `{}` claims set is valid) and room for their 64 KiB token.
+fn vector_policy(leeway: f64) -> Policy {
+    Policy {
+        leeway_seconds: leeway,
+        max_token_bytes: 1 << 20,
+        require_sub: false,
+        require_exp: false,
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn wycheproof_hmac_sha256_all_174() {
+    let v = json(WYCHEPROOF_HMAC);
+    let mut n = 0;
+    for group in v["testGroups"].as_array().unwrap() {
+        let tag_bytes = group["tagSize"].as_u64().unwrap() as usize / 8;
+        for t in group["tests"].as_array().unwrap() {
+            let key = HmacKey::new_unchecked_len(&hex(str_of(t, "key")));
+            let msg = hex(str_of(t, "msg"));
+            let tag = hex(str_of(t, "tag"));
+            // Compare against the MAC truncated to tagSize; a tag of another length fails.
+            let ok = tag.len() == tag_bytes && key.verify_truncated(&msg, &tag);
+            let expected = str_of(t, "result") == "valid";
+            assert_eq!(
+                ok,
+                expected,
+                "tcId {} ({})",
+                t["tcId"],
+                str_of(t, "comment")
+            );
+            if tag_bytes == 32 && expected {
+                assert_eq!(key.tag(&msg).to_vec(), tag, "tcId {}", t["tcId"]);
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, 174);
+}
+
+#[test]
+fn rfc4231_hmac_sha256() {
+    let v = json(RFC4231);
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 7);
+    for c in cases {
+        let key = HmacKey::new_unchecked_len(&hex(str_of(c, "key_hex")));
+        let data = hex(str_of(c, "data_hex"));
+        let mac = hex(str_of(c, "mac_hex"));
+        if mac.len() == 32 {
+            assert_eq!(key.tag(&data).to_vec(), mac, "{}", str_of(c, "name"));
+        } else {
+            // Test case 5 defines only the first 128 bits.
+            assert!(key.verify_truncated(&data, &mac), "{}", str_of(c, "name"));
+        }
+    }
+}
+
+#[test]
+fn rfc_jws_examples_with_an_injected_clock() {
+    let v = json(JWS_RFC);
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for c in cases {
+        let name = str_of(c, "name");
+        let key = b64url(str_of(c, "key_b64url"));
+        let token = str_of(c, "compact");
+        // The deployment's kid for this key is the one the example's header names (RFC
+        // 7520 uses one); the RFC 7515 example has none and may use any.
+        let header: Value =
+            serde_json::from_slice(&b64url(token.split('.').next().unwrap())).unwrap();
+        let kid = header["kid"].as_str().unwrap_or("k").to_string();
+        let ring = KeyRing::new(vec![(kid.clone(), key)], &kid, vector_policy(0.0)).unwrap();
+        let jws = ring
+            .verify_jws(token)
+            .unwrap_or_else(|r| panic!("{name}: {r:?}"));
+        match c["payload_json"].as_str() {
+            Some(payload) => {
+                assert_eq!(jws.payload, payload.as_bytes(), "{name}");
+                // RFC 7515 A.1's exp is 1300819380 (2011): valid just before, expired at it.
+                assert!(ring.verify(token, 1_300_819_379.0).is_ok(), "{name}");
+                let expired = ring.verify(token, 1_300_819_380.0).unwrap_err();
+                assert_eq!(expired.reason, Reason::Expired, "{name}");
+                let claims = &expired.expired.expect("expired carries claims").claims;
+                assert_eq!(claims.iss.as_deref(), Some("joe"));
+            }
+            None => {
+                // RFC 7520 4.4: a valid JWS whose payload is text, so not a JWT.
+                assert_eq!(jws.payload, str_of(c, "payload_text").as_bytes(), "{name}");
+                assert_eq!(
+                    ring.verify(token, 0.0).unwrap_err().reason,
+                    Reason::Malformed
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn wycheproof_jws_hs256_subset() {
+    let v = json(WYCHEPROOF_JWS);
+    // Where upstream labels are wrong (see SOURCES.md), the strict local result rules.
+    let overrides: Vec<(u64, bool)> = v["local_disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["tcId"].as_u64().unwrap(),
+                str_of(d, "strict_local_result") == "valid",
+            )
+        })
+        .collect();
+    let mut n = 0;
+    for group in v["testGroups"].as_array().unwrap() {
+        let jwk = &group["private"];
+        let ring = KeyRing::new(
+            vec![(str_of(jwk, "kid").to_string(), b64url(str_of(jwk, "k")))],
+            str_of(jwk, "kid"),
+            vector_policy(0.0),
+        )
+        .unwrap();
+        for t in group["tests"].as_array().unwrap() {
+            let id = t["tcId"].as_u64().unwrap();
+            let expected = overrides
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, ok)| *ok)
+                .unwrap_or(str_of(t, "result") == "valid");
+            // JSON serialization is not a compact token: it must be refused.
+            let ok = t["jws"]
+                .as_str()
+                .is_some_and(|jws| ring.verify_jws(jws).is_ok());
+            assert_eq!(ok, expected, "tcId {id} ({})", str_of(t, "comment"));
+            n += 1;
+        }
+    }
+    assert_eq!(n, 40);
+}
+
+#[test]
+fn jwt_edge_cases_all_80_strict_profile() {
+    let v = json(JWT_CASES);
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 80);
+    let (mut valid, mut invalid) = (0, 0);
+    for c in cases {
+        let name = str_of(c, "name");
+        let token = str_of(c, "token");
+        // The key a deployment would hold; kid "key-1" is what the kid vector names.
+        let ring = KeyRing::new(
+            vec![("key-1".into(), b64url(str_of(c, "key_b64url")))],
+            "key-1",
+            vector_policy(c["leeway"].as_f64().unwrap()),
+        )
+        .unwrap();
+        let now = c["now"].as_f64().unwrap();
+        let result = ring.verify(token, now);
+        let expected = str_of(c, "expect") == "valid";
+        assert_eq!(
+            result.is_ok(),
+            expected,
+            "{name}: {:?}",
+            result.err().map(|r| r.reason)
+        );
+        if expected {
+            valid += 1;
+        } else {
+            invalid += 1;
+        }
+    }
+    assert_eq!((valid, invalid), (14, 66));
+}
+
+/// The reasons given for representative vectors: stable codes callers can count.
+#[test]
+fn jwt_edge_cases_report_the_right_reason() {
+    let v = json(JWT_CASES);
+    let expect = [
+        ("alg_none_empty_signature", Reason::UnsupportedAlg),
+        ("alg_hs256_lowercase", Reason::UnsupportedAlg),
+        ("alg_missing", Reason::Malformed),
+        ("crit_unknown_extension", Reason::UnsupportedHeader),
+        ("crit_empty_list", Reason::UnsupportedHeader),
+        ("header_duplicate_alg_none_then_HS256", Reason::Malformed),
+        ("sig_tampered_first_char", Reason::BadSignature),
+        ("sig_truncated_to_128_bits", Reason::BadSignature),
+        ("sig_wrong_key", Reason::BadSignature),
+        ("payload_padding_equals", Reason::Malformed),
+        ("payload_noncanonical_last_char", Reason::Malformed),
+        ("payload_utf8_bom", Reason::Malformed),
+        ("payload_duplicate_exp", Reason::Malformed),
+        ("payload_depth_bomb_10000", Reason::Malformed),
+        ("exp_equals_now", Reason::Expired),
+        ("nbf_now_plus_1", Reason::NotYetValid),
+        ("exp_string", Reason::InvalidClaims),
+        ("exp_1e400_overflow", Reason::InvalidClaims),
+        ("iat_string", Reason::InvalidClaims),
+    ];
+    let cases = v.as_array().unwrap();
+    for (name, reason) in expect {
+        let c = cases.iter().find(|c| c["name"] == name).expect(name);
+        let ring = KeyRing::new(
+            vec![("key-1".into(), b64url(str_of(c, "key_b64url")))],
+            "key-1",
+            vector_policy(c["leeway"].as_f64().unwrap()),
+        )
+        .unwrap();
+        let got = ring.verify(str_of(c, "token"), c["now"].as_f64().unwrap());
+        assert_eq!(got.map_err(|r| r.reason).err(), Some(reason), "{name}");
+    }
+}
+
+/// Our default policy is stricter than the vectors' profile: `sub` and `exp` are
+/// required and tokens over 8 KiB are refused before decoding.
+#[test]
+fn default_policy_is_stricter_than_the_vector_profile() {
+    let v = json(JWT_CASES);
+    let cases = v.as_array().unwrap();
+    let case = |name: &str| cases.iter().find(|c| c["name"] == name).expect(name);
+    let key = b64url(str_of(case("valid_baseline"), "key_b64url"));
+    let ring = KeyRing::new(vec![("key-1".into(), key)], "key-1", Policy::default()).unwrap();
+    let now = 1_700_000_000.0;
+    assert!(ring
+        .verify(str_of(case("valid_baseline"), "token"), now)
+        .is_ok());
+    let reason = |name: &str| {
+        ring.verify(str_of(case(name), "token"), now)
+            .unwrap_err()
+            .reason
+    };
+    assert_eq!(reason("valid_empty_claims_object"), Reason::InvalidClaims);
+    assert_eq!(reason("valid_huge_payload_64KiB"), Reason::TooLarge);
+    assert_eq!(reason("sig_huge_64KiB"), Reason::TooLarge);
+}
+
+/// A panic would poison a wasm instance: after every vector, the same ring (and the
+/// same instance, in the wasm run) still verifies a good token.
+#[test]
+fn still_healthy_after_every_vector() {
+    let ring = KeyRing::new(vec![("k".into(), vec![9u8; 32])], "k", Policy::default()).unwrap();
+    let good = ring
+        .sign_plain(r#"{"sub":"u","exp":4102444800}"#)
+        .expect("signs");
+    let all: Vec<String> = json(JWT_CASES)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| str_of(c, "token").to_string())
+        .chain(
+            json(WYCHEPROOF_JWS)["testGroups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|g| g["tests"].as_array().unwrap().iter())
+                .filter_map(|t| t["jws"].as_str().map(str::to_string)),
+        )
+        .collect();
+    for t in &all {
+        let _ = ring.verify(t, 1_700_000_000.0);
+        let _ = hybrid_auth::looks_like_jwt(t, 8192);
+    }
+    assert!(ring.verify(&good, 1_700_000_000.0).is_ok());
+}
