@@ -13,6 +13,7 @@ use crate::error::ConfigError;
 use crate::json::write_string;
 use crate::key::{derive_kid as kid_of, HmacKey};
 use crate::options::{Policy, DEFAULT_MAX_TOKEN_BYTES};
+use crate::reason::Reason;
 use crate::ring::{check_lifetime, format_int, KeyRing, Rejected, SignRequest, Verified};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -88,6 +89,63 @@ export type VerifyResult =
   | { ok: false; reason: Exclude<VerifyReason, "expired"> };
 "#;
 
+// Copying a token into wasm memory with `TextEncoder.encodeInto` is several times faster
+// than wasm-bindgen's per-character loop for `&str` arguments of JWT length, and lets a
+// token over the size limit be refused before a single byte of it is copied.
+#[wasm_bindgen(inline_js = r#"
+const encoder = new TextEncoder();
+let memory = null;
+let bytes = null;
+export function set_memory(m) { memory = m; }
+export function encode_into(s, ptr, cap) {
+  if (typeof s !== "string") return -1;
+  if (s.length > cap) return -2;
+  if (bytes === null || bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+  const r = encoder.encodeInto(s, bytes.subarray(ptr, ptr + cap));
+  return r.read < s.length ? -2 : r.written;
+}
+"#)]
+extern "C" {
+    fn set_memory(memory: JsValue);
+    fn encode_into(s: &JsValue, ptr: u32, cap: u32) -> i32;
+}
+
+/// What reading a token argument found.
+enum TokenArg {
+    NotAString,
+    TooLarge,
+}
+
+thread_local! {
+    /// Reused input buffer (one per isolate: wasm here is single-threaded).
+    static TOKEN_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static MEMORY_SET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on the token's UTF-8 text if it is a string of at most `max` bytes.
+fn with_token<R>(token: &JsValue, max: usize, f: impl FnOnce(&str) -> R) -> Result<R, TokenArg> {
+    if !MEMORY_SET.with(|m| m.replace(true)) {
+        set_memory(wasm_bindgen::memory());
+    }
+    TOKEN_BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < max {
+            buf.resize(max, 0);
+        }
+        let cap = u32::try_from(max).map_err(|_| TokenArg::TooLarge)?;
+        // The pointer goes to JS as an integer; JS writes at most `cap` bytes there.
+        let written = encode_into(token, buf.as_mut_ptr() as usize as u32, cap);
+        let len = match written {
+            -1 => return Err(TokenArg::NotAString),
+            n if n < 0 => return Err(TokenArg::TooLarge),
+            n => n as usize,
+        };
+        // encodeInto writes well-formed UTF-8; checking is cheap and keeps this safe code.
+        let text = buf.get(..len).and_then(|b| std::str::from_utf8(b).ok());
+        text.map(f).ok_or(TokenArg::NotAString)
+    })
+}
+
 fn js_err(e: ConfigError) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -129,11 +187,32 @@ const DROP_IN_CACHE: usize = 4;
 
 thread_local! {
     static RINGS: RefCell<Vec<(Vec<u8>, Rc<KeyRing>)>> = const { RefCell::new(Vec::new()) };
+    /// The last string secret seen and its ring. JS strings are immutable, so `===`
+    /// equality (one cheap call) proves it is the same key without copying its bytes
+    /// into wasm. Uint8Array secrets can change in place and always take the slow path.
+    static LAST_STRING: RefCell<Option<(JsValue, Rc<KeyRing>)>> = const { RefCell::new(None) };
 }
 
 /// The key ring for one secret, built on first use. Later calls with the same secret
 /// reuse its prepared HMAC state, so `verifyJWT` costs what `KeyRing.verify` costs.
 fn drop_in_ring(secret: &JsValue) -> Result<Rc<KeyRing>, ConfigError> {
+    let hit = LAST_STRING.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(s, _)| s == secret)
+            .map(|(_, ring)| Rc::clone(ring))
+    });
+    if let Some(ring) = hit {
+        return Ok(ring);
+    }
+    let ring = ring_for_bytes(secret)?;
+    if secret.is_string() {
+        LAST_STRING.with(|last| *last.borrow_mut() = Some((secret.clone(), Rc::clone(&ring))));
+    }
+    Ok(ring)
+}
+
+fn ring_for_bytes(secret: &JsValue) -> Result<Rc<KeyRing>, ConfigError> {
     let bytes = secret_bytes(secret, "secret")?;
     RINGS.with(|cell| {
         let mut rings = cell.borrow_mut();
@@ -210,11 +289,12 @@ pub fn generate_jwt(
 /// `sub`/`email`/`name`/`iat`/`exp`, ...). Throws only for a secret under 32 bytes.
 #[wasm_bindgen(js_name = verifyJWT, unchecked_return_type = "AuthUser | null")]
 pub fn verify_jwt(
-    token: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Secret")] secret: JsValue,
 ) -> Result<JsValue, JsError> {
     let ring = drop_in_ring(&secret).map_err(js_err)?;
-    let Ok(v) = ring.verify(token, now_seconds()) else {
+    let max = ring.policy().max_token_bytes;
+    let Ok(Ok(v)) = with_token(&token, max, |t| ring.verify(t, now_seconds())) else {
         return Ok(JsValue::NULL);
     };
     let c = &v.claims;
@@ -246,9 +326,10 @@ pub fn verify_jwt(
 /// and a length between 16 and 8192 characters. Decodes nothing and proves nothing.
 #[wasm_bindgen(js_name = isJWT)]
 pub fn is_jwt(#[wasm_bindgen(unchecked_param_type = "string")] token: JsValue) -> bool {
-    token
-        .as_string()
-        .is_some_and(|t| crate::token::looks_like_jwt(&t, DEFAULT_MAX_TOKEN_BYTES))
+    with_token(&token, DEFAULT_MAX_TOKEN_BYTES, |t| {
+        crate::token::looks_like_jwt(t, DEFAULT_MAX_TOKEN_BYTES)
+    })
+    .unwrap_or(false)
 }
 
 /// The public key id for a secret (8 bytes of HMAC(secret, label), base64url): what
@@ -445,8 +526,18 @@ impl JsKeyRing {
     /// `expired` result also carries the (authentic) claims. Never throws for any
     /// token; throws only if the injected clock misbehaves.
     #[wasm_bindgen(unchecked_return_type = "VerifyResult")]
-    pub fn verify(&self, token: &str) -> Result<JsValue, JsError> {
-        let out = match self.ring.verify(token, self.now()?) {
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let now = self.now()?;
+        let max = self.ring.policy().max_token_bytes;
+        let result = match with_token(&token, max, |t| self.ring.verify(t, now)) {
+            Ok(r) => r,
+            Err(TokenArg::TooLarge) => Err(Reason::TooLarge.into()),
+            Err(TokenArg::NotAString) => Err(Reason::Malformed.into()),
+        };
+        let out = match result {
             Ok(v) => verified_json(&v),
             Err(Rejected { reason, expired }) => {
                 let mut s = String::from("{\"ok\":false,\"reason\":\"");
