@@ -233,11 +233,7 @@ impl<'a> Parser<'a> {
             }
         }
         let text = self.src.get(start..self.pos).ok_or(JsonError::Syntax)?;
-        // The grammar above admits only texts Rust's float parser accepts; values beyond
-        // f64's range become ±inf, which claim checks reject as non-finite.
-        text.parse::<f64>()
-            .map(|n| Value::Number(n, text))
-            .map_err(|_| JsonError::Syntax)
+        Ok(Value::Number(number_value(text), text))
     }
 
     /// Parses a string starting at the opening quote. Borrows when there is no escape.
@@ -323,6 +319,105 @@ impl<'a> Parser<'a> {
             c => c,
         };
         char::from_u32(code).ok_or(JsonError::Syntax)
+    }
+}
+
+/// Exact powers of ten representable in an f64 (10^22 is the largest).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a number text that already matched the JSON grammar.
+///
+/// Written instead of `str::parse::<f64>`, whose correctly-rounded algorithm brings
+/// ~15 KiB of code and tables into the wasm. Numbers here only matter as NumericDates
+/// (`exp`, `nbf`, `iat`), which JS receives from its own `JSON.parse`, so the value
+/// is used for comparisons with the clock alone. It is exact (Clinger's fast path:
+/// one correctly rounded operation on exact operands) whenever the significand has at
+/// most 15 digits and the decimal exponent is within ±22, which covers every real
+/// NumericDate, fractions of a second included. Beyond that it is within a few ulps,
+/// and overflow gives ±inf, which the claim checks refuse as non-finite.
+fn number_value(text: &str) -> f64 {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut significant = 0u32;
+    let mut exp10: i64 = 0;
+    let mut in_fraction = false;
+    let mut rest = digits;
+    while let Some((&b, tail)) = rest.split_first() {
+        match b {
+            b'0'..=b'9' => {
+                if significant < 19 {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                    if mantissa != 0 {
+                        significant += 1;
+                    }
+                    if in_fraction {
+                        exp10 -= 1;
+                    }
+                } else if !in_fraction {
+                    exp10 += 1; // digits beyond 19 are dropped, their places kept
+                }
+            }
+            b'.' => in_fraction = true,
+            b'e' | b'E' => {
+                exp10 = exp10.saturating_add(exponent(tail));
+                break;
+            }
+            _ => break,
+        }
+        rest = tail;
+    }
+    let m = mantissa as f64;
+    let value = if mantissa == 0 {
+        0.0
+    } else if significant <= 15 && (-22..=22).contains(&exp10) {
+        let p = POW10
+            .get(exp10.unsigned_abs() as usize)
+            .copied()
+            .unwrap_or(1.0);
+        if exp10 >= 0 {
+            m * p
+        } else {
+            m / p
+        }
+    } else {
+        let e = exp10.clamp(-400, 400) as i32;
+        if e >= 0 {
+            m * 10f64.powi(e)
+        } else {
+            m / 10f64.powi(-e)
+        }
+    };
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// The exponent part after `e`/`E` (sign and digits, already grammar-checked).
+fn exponent(bytes: &[u8]) -> i64 {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let mut e: i64 = 0;
+    for &b in digits {
+        e = e
+            .saturating_mul(10)
+            .saturating_add(i64::from(b.wrapping_sub(b'0')));
+    }
+    if negative {
+        -e
+    } else {
+        e
     }
 }
 
@@ -443,6 +538,60 @@ mod tests {
             parse("1e400").unwrap(),
             Value::Number(f64::INFINITY, "1e400")
         );
+    }
+
+    #[test]
+    fn numbers_match_the_correctly_rounded_parser_where_dates_live() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "1700000000",
+            "1700000000.5",
+            "1700000000.25",
+            "253402300800",
+            "4102444800",
+            "1.5e9",
+            "17e8",
+            "0.5",
+            "-1.25",
+            "1e22",
+            "123456789012345",
+            "1E3",
+            "1e+2",
+            "2.5E-3",
+            "9007199254740991",
+            "0.000001",
+        ] {
+            let ours = match parse(text).unwrap() {
+                Value::Number(n, _) => n,
+                _ => unreachable!(),
+            };
+            assert_eq!(ours, text.parse::<f64>().unwrap(), "{text}");
+        }
+        for text in [
+            "12345678901234567890123",
+            "1.2345678901234567890e30",
+            "1e-30",
+            "-3.3e100",
+        ] {
+            let ours = match parse(text).unwrap() {
+                Value::Number(n, _) => n,
+                _ => unreachable!(),
+            };
+            let exact = text.parse::<f64>().unwrap();
+            assert!(
+                ((ours - exact) / exact).abs() < 1e-14,
+                "{text}: {ours} vs {exact}"
+            );
+        }
+        for text in ["1e400", "-1e400", "1e999999999999999999999"] {
+            match parse(text).unwrap() {
+                Value::Number(n, _) => assert!(n.is_infinite(), "{text}"),
+                _ => unreachable!(),
+            }
+        }
     }
 
     #[test]
