@@ -424,6 +424,12 @@ fn exponent(bytes: &[u8]) -> i64 {
 /// Appends `s` to `out` as a JSON string literal (quotes included).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings (ids, emails, names) need no escaping: copy them whole.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
