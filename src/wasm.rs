@@ -123,6 +123,7 @@ thread_local! {
 }
 
 /// Runs `f` on the token's UTF-8 text if it is a string of at most `max` bytes.
+/// `f` must not call into JavaScript (which could re-enter and find the buffer borrowed).
 fn with_token<R>(token: &JsValue, max: usize, f: impl FnOnce(&str) -> R) -> Result<R, TokenArg> {
     if !MEMORY_SET.with(|m| m.replace(true)) {
         set_memory(wasm_bindgen::memory());
@@ -294,7 +295,9 @@ pub fn verify_jwt(
 ) -> Result<JsValue, JsError> {
     let ring = drop_in_ring(&secret).map_err(js_err)?;
     let max = ring.policy().max_token_bytes;
-    let Ok(Ok(v)) = with_token(&token, max, |t| ring.verify(t, now_seconds())) else {
+    // Read the clock before borrowing the token buffer: no JS runs while it is borrowed.
+    let now = now_seconds();
+    let Ok(Ok(v)) = with_token(&token, max, |t| ring.verify(t, now)) else {
         return Ok(JsValue::NULL);
     };
     let c = &v.claims;
