@@ -1,11 +1,6 @@
-// Node.js, CommonJS: wasm-bindgen's nodejs target loads its .wasm synchronously.
+// Node.js, CommonJS: Node 20.19+ can require() an ES module that has no top-level
+// await, so CommonJS users get the very same instance as `import` users.
+// (wasm-bindgen's own `nodejs` target cannot load our inline JS snippet, which is an
+// ES module, so there is no separate CommonJS build.)
 "use strict";
-const m = require("../pkg/nodejs/hybrid_auth.js");
-
-module.exports = {
-  generateJWT: m.generateJWT,
-  verifyJWT: m.verifyJWT,
-  isJWT: m.isJWT,
-  deriveKid: m.deriveKid,
-  KeyRing: m.KeyRing,
-};
+module.exports = require("./node.js");
