@@ -5,20 +5,14 @@ use crate::json::Value;
 use crate::options::Policy;
 use crate::reason::Reason;
 
-/// A NumericDate (RFC 7519 §2): its value, and its JSON text for echoing it back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NumericDate {
-    pub value: f64,
-    pub json: String,
-}
-
 /// The claims this crate reads. Other members stay in the payload text untouched.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Claims {
     pub sub: Option<String>,
-    pub exp: Option<NumericDate>,
-    pub nbf: Option<NumericDate>,
-    pub iat: Option<NumericDate>,
+    /// NumericDates (RFC 7519 §2), seconds since the epoch.
+    pub exp: Option<f64>,
+    pub nbf: Option<f64>,
+    pub iat: Option<f64>,
     pub jti: Option<String>,
     pub iss: Option<String>,
     /// `aud` as a list; a single string becomes one element.
@@ -43,13 +37,10 @@ impl Claims {
             }
         };
         // NumericDate: a JSON number that is finite as a double (1e400 is not).
-        let date = |name: &str| -> Result<Option<NumericDate>, Reason> {
+        let date = |name: &str| -> Result<Option<f64>, Reason> {
             match payload.get(name) {
                 None => Ok(None),
-                Some(Value::Number(n, text)) if n.is_finite() => Ok(Some(NumericDate {
-                    value: *n,
-                    json: text.to_string(),
-                })),
+                Some(Value::Number(n)) if n.is_finite() => Ok(Some(*n)),
                 Some(_) => Err(Reason::InvalidClaims),
             }
         };
@@ -106,18 +97,18 @@ impl Claims {
             }
         }
         let leeway = policy.leeway_seconds;
-        if let Some(nbf) = self.nbf.as_ref().map(|d| d.value) {
+        if let Some(nbf) = self.nbf {
             // RFC 7519 §4.1.5: valid at or after nbf.
             if nbf > now + leeway {
                 return Err(Reason::NotYetValid);
             }
         }
-        if let Some(iat) = self.iat.as_ref().map(|d| d.value) {
+        if let Some(iat) = self.iat {
             if iat > now + leeway {
                 return Err(Reason::IssuedInFuture);
             }
         }
-        if let Some(exp) = self.exp.as_ref().map(|d| d.value) {
+        if let Some(exp) = self.exp {
             // RFC 7519 §4.1.4: valid strictly before exp.
             if now >= exp + leeway {
                 return Err(Reason::Expired);

@@ -300,7 +300,7 @@ impl KeyRing {
                     "give either claims.exp or expiresInSeconds, not both",
                 ))
             }
-            (Some(exp), None) => exp.value,
+            (Some(exp), None) => exp,
             (None, Some(ttl)) => {
                 check_lifetime(ttl)?;
                 let exp = now + ttl;
