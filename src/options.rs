@@ -19,7 +19,8 @@ pub struct Policy {
     pub leeway_seconds: f64,
     /// Tokens longer than this are refused before decoding.
     pub max_token_bytes: usize,
-    /// Accepted `typ` values when the header has one (compared case-insensitively, as
+    /// Accepted `typ` values when the header has one (keep "JWT": it is what `sign`
+    /// writes; the JS `KeyRing` always keeps it and adds the configured ones) (compared case-insensitively, as
     /// media types are; an `application/` prefix is ignored per RFC 7515 §4.1.9).
     pub typ: Vec<String>,
     /// Require `sub` (a string). On by default: an identity token without a subject

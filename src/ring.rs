@@ -313,7 +313,8 @@ impl KeyRing {
                 ))
             }
         };
-        if exp <= now {
+        // Against the unrounded clock, as `verify` will judge it.
+        if exp <= req.now {
             return Err(ConfigError::new("claims.exp must be in the future"));
         }
         if claims.iat.is_none() {
@@ -410,5 +411,26 @@ mod tests {
                 .as_deref(),
             Some("k1")
         );
+    }
+
+    /// Found by the keyring fuzz target: an `exp` between floor(now) and now was signed,
+    /// giving a token `verify` called expired at the same instant.
+    #[test]
+    fn sign_refuses_an_exp_that_verify_would_call_expired() {
+        let ring =
+            KeyRing::new(vec![("k1".into(), vec![1u8; 32])], "k1", Policy::default()).unwrap();
+        let req = |claims_json| SignRequest {
+            claims_json,
+            expires_in: None,
+            now: 1_700_000_000.7,
+        };
+        let jti = || Ok("j".to_string());
+        assert!(ring
+            .sign(&req(r#"{"sub":"u","exp":1700000000.5}"#), jti)
+            .is_err());
+        let token = ring
+            .sign(&req(r#"{"sub":"u","exp":1700000000.9}"#), jti)
+            .unwrap();
+        assert!(ring.verify(&token, 1_700_000_000.7).is_ok());
     }
 }
