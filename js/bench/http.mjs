@@ -9,6 +9,10 @@
 // (→ a JWT). Both tokens are then valid on that second server (phase 1: old
 // sessions keep working), and autocannon alternates between them:
 // ROUNDS × (JWT, session) × SECONDS s at CONNECTIONS connections.
+// Then a third server on the same D1 and secret runs with REVOCATION=strict
+// (one D1 revocation lookup per JWT request) and the same JWT is measured
+// there for ROUNDS × SECONDS s: the cost of immediate revocation, beside the
+// default per-isolate cache (REVOCATION=cached).
 // Results: p50/p99 latency, req/s, ratios; written to js/bench/last-http.json.
 //
 // Environment knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (10).
@@ -28,7 +32,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const HOST = "127.0.0.1";
-const HARD_LIMIT_MS = 150_000;
+const HARD_LIMIT_MS = 240_000;
 
 const childEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const persist = mkdtempSync(join(tmpdir(), "hybrid-auth-bench-"));
@@ -59,11 +63,12 @@ function run(args) {
   });
 }
 
-async function startServer(port, secret) {
+async function startServer(port, secret, extraVars = []) {
   // --var beats js/.dev.vars, so the developer's own secret never leaks in:
   // "" is session mode, a value is JWT mode.
   const args = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--persist-to", persist,
-    "--show-interactive-dev-session=false", "--log-level", "error", "--var", `JWT_SECRET:${secret}`];
+    "--show-interactive-dev-session=false", "--log-level", "error", "--var", `JWT_SECRET:${secret}`,
+    ...extraVars.flatMap((v) => ["--var", v])];
   const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
@@ -158,7 +163,8 @@ async function main() {
   if (session.token_type !== "session") throw new Error("expected a session token");
   await stopServer();
 
-  base = await startServer(await freePort(), randomBytes(32).toString("base64url"));
+  const secret = randomBytes(32).toString("base64url");
+  base = await startServer(await freePort(), secret);
   log(`JWT-mode server on ${base} (same D1)`);
   const jwt = await postJson(base, "/auth/login", { email: user.email, password: user.password });
   if (jwt.token_type !== "jwt") throw new Error("expected a JWT");
@@ -184,25 +190,44 @@ async function main() {
   }
   await stopServer();
 
+  // The same JWT against REVOCATION=strict: a D1 lookup on every request.
+  base = await startServer(await freePort(), secret, ["REVOCATION:strict"]);
+  log(`JWT-mode server with REVOCATION=strict on ${base} (same D1, same secret)`);
+  await expectMe(base, jwt.token, "jwt");
+  await load(base, jwt.token, 1);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const result = summarize(await load(base, jwt.token, SECONDS));
+    if (result.non2xx || result.errors) throw new Error(`jwt_strict round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    rounds[round - 1].jwt_strict = result;
+    log(`round ${round} jwt_strict ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
+  }
+  await stopServer();
+
   const med = (kind, key) => median(rounds.map((r) => r[kind][key]));
   const summary = {
     jwt: { rps: med("jwt", "rps"), p50_ms: med("jwt", "p50_ms"), p99_ms: med("jwt", "p99_ms") },
     session: { rps: med("session", "rps"), p50_ms: med("session", "p50_ms"), p99_ms: med("session", "p99_ms") },
+    jwt_strict: { rps: med("jwt_strict", "rps"), p50_ms: med("jwt_strict", "p50_ms"), p99_ms: med("jwt_strict", "p99_ms") },
   };
   summary.ratio = {
     throughput_jwt_over_session: summary.jwt.rps / summary.session.rps,
     p50_session_over_jwt: summary.session.p50_ms / Math.max(summary.jwt.p50_ms, 0.001),
     p99_session_over_jwt: summary.session.p99_ms / Math.max(summary.jwt.p99_ms, 0.001),
+    throughput_jwt_cached_over_strict: summary.jwt.rps / summary.jwt_strict.rps,
+    throughput_jwt_strict_over_session: summary.jwt_strict.rps / summary.session.rps,
   };
   const wranglerVersion = JSON.parse(readFileSync(join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const report = {
-    benchmark: "GET /auth/me via wrangler dev (local workerd + local D1), autocannon on loopback",
+    benchmark: "GET /auth/me via wrangler dev (local workerd + local D1), autocannon on loopback; JWT with REVOCATION=cached and =strict, session token",
     date: new Date().toISOString(),
     settings: { rounds: ROUNDS, seconds_per_run: SECONDS, connections: CONNECTIONS },
     machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, wrangler: wranglerVersion },
     summary,
     rounds,
-    note: "Medians over rounds. The session path is one local D1 (SQLite) query; remote D1 adds network round-trips, so the real gap is larger.",
+    note:
+      "Medians over rounds. jwt = REVOCATION=cached (default: per-isolate revocation snapshot, no D1 query while fresh); " +
+      "jwt_strict = REVOCATION=strict (one indexed D1 lookup per request), measured on a third server started after the first two runs. " +
+      "The session path is one local D1 (SQLite) query; remote D1 adds network round-trips, so the real gaps are larger.",
     elapsed_s: (Date.now() - started) / 1000,
   };
   const out = join(js, "bench", "last-http.json");
@@ -213,6 +238,8 @@ GET /auth/me   ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS} s each,
   kind       req/s      p50 ms   p99 ms
   jwt     ${summary.jwt.rps.toFixed(0).padStart(8)}   ${String(summary.jwt.p50_ms).padStart(7)}  ${String(summary.jwt.p99_ms).padStart(7)}
   session ${summary.session.rps.toFixed(0).padStart(8)}   ${String(summary.session.p50_ms).padStart(7)}  ${String(summary.session.p99_ms).padStart(7)}
+  strict  ${summary.jwt_strict.rps.toFixed(0).padStart(8)}   ${String(summary.jwt_strict.p50_ms).padStart(7)}  ${String(summary.jwt_strict.p99_ms).padStart(7)}
+  (strict = JWT with REVOCATION=strict) cached JWT throughput = ${summary.ratio.throughput_jwt_cached_over_strict.toFixed(2)}x strict JWT
   JWT throughput = ${summary.ratio.throughput_jwt_over_session.toFixed(2)}x session; session p50 = ${summary.ratio.p50_session_over_jwt.toFixed(2)}x JWT p50
   written to ${out} (${report.elapsed_s.toFixed(0)} s)`);
 }

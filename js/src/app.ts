@@ -4,7 +4,14 @@ import { DatabaseError } from "./db";
 import { HttpError, errorBody, serviceUnavailable } from "./errors";
 import { getCurrentUser } from "./endpoints/v3/getCurrentUser";
 import { login } from "./endpoints/v3/login";
-import { logout } from "./endpoints/v3/logout";
+import { logout, logoutAll } from "./endpoints/v3/logout";
+import { refresh } from "./endpoints/v3/refresh";
+import { getUsage } from "./endpoints/v3/usage";
+import { passkeyLoginOptions } from "./endpoints/v3/passkeyLoginOptions";
+import { passkeyLoginVerify } from "./endpoints/v3/passkeyLoginVerify";
+import { passkeyRegisterOptions } from "./endpoints/v3/passkeyRegisterOptions";
+import { passkeyRegisterVerify } from "./endpoints/v3/passkeyRegisterVerify";
+import { deleteUserPasskey, listUserPasskeys } from "./endpoints/v3/passkeys";
 import { register } from "./endpoints/v3/register";
 import { requireAuth } from "./middleware/auth";
 import { withConfig } from "./middleware/config";
@@ -27,6 +34,17 @@ app.post("/auth/register", register);
 app.post("/auth/login", login);
 app.get("/auth/me", requireAuth, getCurrentUser);
 app.post("/auth/logout", requireAuth, logout);
+// Token lifecycle (issue 4): refresh rotation, logout everywhere, phase-2 usage report.
+app.post("/auth/refresh", refresh);
+app.post("/auth/logout-all", requireAuth, logoutAll);
+app.get("/auth/usage", requireAuth, getUsage);
+// Passkeys (WebAuthn): see src/passkeys/ and migrations/0003_passkeys.sql.
+app.post("/auth/passkey/register/options", requireAuth, passkeyRegisterOptions);
+app.post("/auth/passkey/register/verify", requireAuth, passkeyRegisterVerify);
+app.post("/auth/passkey/login/options", passkeyLoginOptions);
+app.post("/auth/passkey/login/verify", passkeyLoginVerify);
+app.get("/auth/passkeys", requireAuth, listUserPasskeys);
+app.delete("/auth/passkeys/:id", requireAuth, deleteUserPasskey);
 
 // A known path with the wrong method is a 405 with Allow, not a 404.
 const ALLOWED: Record<string, string> = {
@@ -34,6 +52,15 @@ const ALLOWED: Record<string, string> = {
   "/auth/login": "POST",
   "/auth/me": "GET",
   "/auth/logout": "POST",
+  "/auth/refresh": "POST",
+  "/auth/logout-all": "POST",
+  "/auth/usage": "GET",
+  "/auth/passkey/register/options": "POST",
+  "/auth/passkey/register/verify": "POST",
+  "/auth/passkey/login/options": "POST",
+  "/auth/passkey/login/verify": "POST",
+  "/auth/passkeys": "GET",
+  "/auth/passkeys/:id": "DELETE",
 };
 for (const [path, allow] of Object.entries(ALLOWED)) {
   app.all(path, (c) => c.json(errorBody("method_not_allowed", `use ${allow}`), 405, { Allow: allow }));

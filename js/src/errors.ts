@@ -17,6 +17,17 @@ export type ErrorCode =
   | "not_found" // 404
   | "method_not_allowed" // 405
   | "email_taken" // 409
+  | "refresh_token_rotated" // 409: this refresh token was rotated seconds ago by a concurrent request; use the newer one
+  | "invalid_refresh_token" // 401: unknown, expired or revoked refresh token
+  | "refresh_token_reused" // 401: a retired refresh token came back: its whole family is now revoked
+  | "session_auth_disabled" // 401: SESSION_AUTH=off; log in again to get a JWT
+  | "forbidden" // 403: authenticated, but not allowed (e.g. /auth/usage needs role admin)
+  | "rate_limited" // 429: too many attempts; see Retry-After
+  | "invalid_challenge" // 400: passkey challenge never issued, already used (replay), or for another ceremony/user
+  | "challenge_expired" // 400: passkey challenge older than PASSKEY_CHALLENGE_TTL
+  | "passkey_verification_failed" // 400: a passkey registration response did not verify
+  | "passkey_counter_regressed" // 401: the passkey's signature counter did not advance (clone or replay)
+  | "passkey_exists" // 409: this credential is already registered
   | "misconfigured" // 503: bad JWT_SECRET / TTL; see the Worker's log
   | "service_unavailable" // 503: the database failed; retry later
   | "internal_error"; // 500: a bug; details only in the log
@@ -48,7 +59,10 @@ export const REALM = "hybrid-auth";
  * RFC 6750 §3.1: a request with no credentials gets a bare challenge (no
  * error code); anything presented and rejected gets error="invalid_token".
  */
-export function unauthorized(code: "missing_token" | "invalid_token" | "invalid_credentials", message: string): HttpError {
+export function unauthorized(
+  code: "missing_token" | "invalid_token" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "session_auth_disabled",
+  message: string,
+): HttpError {
   const challenge =
     code === "missing_token"
       ? `Bearer realm="${REALM}"`

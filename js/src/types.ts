@@ -16,7 +16,7 @@ export type TokenType = "jwt" | "session";
  * (and, later, revocation and usage tracking) know what they are dealing with.
  */
 export type Principal =
-  | { kind: "jwt"; user: PublicUser; expiresAt: number; issuedAt: number; jti?: string }
+  | { kind: "jwt"; user: PublicUser; expiresAt: number; issuedAt: number; issuedAtMs: number; kid: string; jti?: string; sid?: string }
   | { kind: "session"; user: PublicUser; expiresAt: number; sessionTokenHash: string };
 
 export interface AppVariables {

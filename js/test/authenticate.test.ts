@@ -14,6 +14,7 @@ import {
   loginUser,
   registerUser,
   sessionEnv,
+  settleIsolate,
   totalQueries,
 } from "./helpers";
 import type { Env } from "../src/env";
@@ -22,6 +23,8 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** GET /auth/me through a query-counting binding; returns status, error code and query count. */
 async function meCounting(token: string | undefined, base: (o?: Partial<Env>) => Env = jwtEnv, authorization?: string) {
+  // A warm isolate: fresh revocation snapshot, no usage counts due for a flush.
+  await settleIsolate();
   const { db, counts } = countingDb(env.GENERAL_DB);
   const headers: Record<string, string> = authorization === undefined ? {} : { Authorization: authorization };
   const options = token === undefined ? { env: base({ GENERAL_DB: db }), headers } : { env: base({ GENERAL_DB: db }), token };

@@ -1,6 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../src/index";
+import { refreshRevocations } from "../src/lifecycle/revocation";
+import { flushUsage } from "../src/lifecycle/usage";
 import type { Env } from "../src/env";
 
 /** A fixed 43-byte secret for JWT mode. */
@@ -62,6 +64,8 @@ export interface LoginBody {
   token: string;
   token_type: "jwt" | "session";
   expires_at: number;
+  refresh_token?: string;
+  refresh_expires_at?: number;
   user: { id: string; email: string; name: string };
 }
 
@@ -142,6 +146,24 @@ export function batchFailsAtEnd(db: D1Database): D1Database {
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * Puts this isolate in its steady state: the revocation snapshot just
+ * refreshed and no usage counts pending. Then a JWT request costs no D1
+ * query until REVOCATION_CACHE_SECONDS / USAGE_FLUSH_* come round again.
+ */
+export async function settleIsolate(): Promise<void> {
+  await flushUsage(env.GENERAL_DB);
+  await refreshRevocations(env.GENERAL_DB);
+}
+
+/** Sends a scheduled (Cron Trigger) event through the Worker, as workerd would. */
+export async function runScheduled(e: Env = jwtEnv(), scheduledTime: number = Date.now()): Promise<void> {
+  const controller = createScheduledController({ scheduledTime, cron: "17 * * * *" });
+  const ctx = createExecutionContext();
+  await worker.scheduled(controller, e, ctx);
+  await waitOnExecutionContext(ctx);
 }
 
 export { env };

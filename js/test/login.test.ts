@@ -12,6 +12,7 @@ import {
   loginUser,
   registerUser,
   sessionEnv,
+  settleIsolate,
   totalQueries,
   uniqueEmail,
 } from "./helpers";
@@ -36,9 +37,11 @@ describe("JWT mode (JWT_SECRET set)", () => {
 
     const logout = await call("POST", "/auth/logout", { token: login.token });
     expect(logout.status).toBe(200);
-    // Documented limitation until the lifecycle issue: a JWT is not revoked.
-    expect(await logout.json()).toMatchObject({ logged_out: true, token_type: "jwt", revoked: false });
-    expect((await call("GET", "/auth/me", { token: login.token })).status).toBe(200);
+    // Since the lifecycle work a JWT logout revokes the jti (and its refresh family).
+    expect(await logout.json()).toMatchObject({ logged_out: true, token_type: "jwt", revoked: true });
+    const after = await call("GET", "/auth/me", { token: login.token });
+    expect(after.status).toBe(401);
+    expect((await errorOf(after)).code).toBe("invalid_token");
   });
 
   it("honours ACCESS_TOKEN_TTL", async () => {
@@ -50,6 +53,9 @@ describe("JWT mode (JWT_SECRET set)", () => {
   it("authenticates a JWT with zero D1 queries (counted on the real binding)", async () => {
     const user = await registerUser(jwtEnv());
     const { token } = await loginUser(jwtEnv(), user.email);
+    // A warm isolate: fresh revocation snapshot, no usage counts due for a flush
+    // (both are bounded background costs, tested in lifecycle tests).
+    await settleIsolate();
     const { db, counts } = countingDb(env.GENERAL_DB);
     const me = await call("GET", "/auth/me", { env: jwtEnv({ GENERAL_DB: db }), token });
     expect(me.status).toBe(200);

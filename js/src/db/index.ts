@@ -2,3 +2,8 @@
 export { DatabaseError } from "./errors";
 export * from "./users";
 export * from "./sessions";
+export * from "./refreshTokens";
+export * from "./revocations";
+export * from "./usage";
+export * from "./rateLimits";
+export * from "./cleanup";

@@ -1,23 +1,28 @@
 import { createMiddleware } from "hono/factory";
 import { findSessionUser } from "../db";
 import { unauthorized } from "../errors";
+import { jwtRevoked } from "../lifecycle/revocation";
+import { clientOf, maybeFlushUsage, recordUsage } from "../lifecycle/usage";
 import { sha256Hex } from "../utils/encoding";
 import { getJwtIssuer, isJWT } from "../utils/jwt";
 import type { AppContext, AppEnv, Principal } from "../types";
+import type { Config } from "../config";
 
 /**
  * Why a request is not authenticated. Kept separate from the HTTP answer so
- * callers (and later the usage counters) can tell the cases apart.
+ * callers and the usage counters can tell the cases apart.
  */
 export type AuthFailure =
   | "missing" // no Authorization header
   | "malformed_header" // not exactly `Bearer <token>`
   | "jwt_not_accepted" // JWT-shaped, but no JWT_SECRET is configured
   | "invalid_jwt" // bad signature, expired, wrong key, bad claims...
+  | "revoked_jwt" // valid, but logged out (jti denied, or issued before a logout-all)
   | "not_a_session_token" // neither JWT-shaped nor a UUID: rejected without a query
+  | "session_auth_disabled" // a session token while SESSION_AUTH=off: rejected without a query
   | "unknown_session"; // no such session, or it has expired
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure; detail?: string };
 
 // RFC 6750 §2.1: `Bearer` SP b64token. The scheme is case-insensitive
 // (RFC 9110 §11.1); exactly one space; the token is 1+ b64token characters
@@ -38,16 +43,23 @@ export function parseBearer(header: string | undefined): { ok: true; token: stri
   return { ok: true, token: match[1] };
 }
 
+/** The key ring for this configuration (cached per isolate by its secrets). */
+export function jwtIssuerFor(config: Config & { mode: "jwt" }) {
+  return getJwtIssuer(config.jwtSecret, config.previousSecrets);
+}
+
 /**
  * The one authentication routine for both token kinds.
  *
- * `isJWT` routes the token before any work is done, so a JWT never costs a
- * D1 query and a session token never costs a signature check:
- *  - JWT-shaped  → verified by the wasm core (only if JWT_SECRET is set); zero D1 queries.
- *  - UUID v4     → one D1 query: SHA-256 of the token joined with its user, unexpired.
+ * `isJWT` routes the token before any work is done, so a session token never
+ * costs a signature check:
+ *  - JWT-shaped  → verified by the wasm key ring (only if JWT_SECRET is set),
+ *                  then checked against revocations: from the isolate's
+ *                  snapshot (REVOCATION=cached, no D1 query while the snapshot
+ *                  is fresh) or from D1 (REVOCATION=strict, one query).
+ *  - UUID v4     → one D1 query: SHA-256 of the token joined with its user,
+ *                  unexpired. With SESSION_AUTH=off: refused without a query.
  *  - anything else → rejected with no work at all.
- * Session tokens are accepted whether or not JWT_SECRET is set, so tokens
- * issued before JWTs were turned on keep working (the seed's phase 1).
  */
 export async function authenticate(c: AppContext): Promise<AuthOutcome> {
   const parsed = parseBearer(c.req.header("Authorization"));
@@ -57,15 +69,18 @@ export async function authenticate(c: AppContext): Promise<AuthOutcome> {
 
   if (isJWT(token)) {
     if (config.mode !== "jwt") return { ok: false, reason: "jwt_not_accepted" };
-    const checked = getJwtIssuer(config.jwtSecret).verify(token);
-    if (!checked.ok) return { ok: false, reason: "invalid_jwt" };
-    const { id, email, name, exp, iat, jti } = checked.identity;
-    const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat };
+    const checked = jwtIssuerFor(config).verify(token);
+    if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
+    const { id, email, name, exp, iat, iatMs, jti, sid, kid } = checked.identity;
+    if (await jwtRevoked(c.env.GENERAL_DB, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
+    const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid };
     if (jti !== undefined) principal.jti = jti;
+    if (sid !== undefined) principal.sid = sid;
     return { ok: true, principal };
   }
 
   if (!SESSION_TOKEN.test(token)) return { ok: false, reason: "not_a_session_token" };
+  if (config.sessionAuth.mode === "off") return { ok: false, reason: "session_auth_disabled" };
   const sessionTokenHash = await sha256Hex(token);
   const now = Math.floor(Date.now() / 1000);
   const session = await findSessionUser(c.env.GENERAL_DB, sessionTokenHash, now);
@@ -86,19 +101,54 @@ const MESSAGES: Record<AuthFailure, string> = {
   malformed_header: "the Authorization header must be exactly: Bearer <token>",
   jwt_not_accepted: "the token is invalid or expired",
   invalid_jwt: "the token is invalid or expired",
+  revoked_jwt: "the token is invalid or expired",
   not_a_session_token: "the token is invalid or expired",
+  session_auth_disabled: "session tokens are no longer accepted; log in again to get a new token",
   unknown_session: "the token is invalid or expired",
 };
 
+/** The usage reason of a failure: the core's reason for a refused JWT ("expired", "bad_signature", ...). */
+function usageReason(outcome: { reason: AuthFailure; detail?: string }): string {
+  return outcome.reason === "invalid_jwt" && outcome.detail ? `jwt_${outcome.detail}` : outcome.reason;
+}
+
+/** Phase 3 headers for a response authenticated by a session token (RFC 9745, RFC 8594). */
+export function sessionDeprecationHeaders(config: Config, nowMs: number = Date.now()): Record<string, string> {
+  if (config.sessionAuth.mode !== "deprecated") return {};
+  const deprecatedAt = config.sessionAuth.deprecatedAt ?? Math.floor(nowMs / 1000);
+  const headers: Record<string, string> = { Deprecation: `@${deprecatedAt}` };
+  if (config.sessionAuth.sunset !== null) headers.Sunset = new Date(config.sessionAuth.sunset * 1000).toUTCString();
+  return headers;
+}
+
+/** ctx.waitUntil when the runtime gives us one (Hono throws without an execution context). */
+export function waitUntilOf(c: AppContext): ((p: Promise<unknown>) => void) | null {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Route guard: runs authenticate() and answers 401 unless it succeeds; the
- * principal is then available as c.get("principal").
+ * principal is then available as c.get("principal"). Counts the outcome for
+ * the usage report (flushed after the response, never on its path) and adds
+ * the deprecation headers to session-authenticated responses.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const outcome = await authenticate(c);
+  const config = c.get("config");
+  recordUsage(outcome.ok ? outcome.principal.kind : "failed", outcome.ok ? "" : usageReason(outcome), clientOf(c.req.raw.headers));
+  maybeFlushUsage(c.env.GENERAL_DB, config, waitUntilOf(c));
   if (!outcome.ok) {
+    if (outcome.reason === "session_auth_disabled") throw unauthorized("session_auth_disabled", MESSAGES.session_auth_disabled);
     throw unauthorized(outcome.reason === "missing" ? "missing_token" : "invalid_token", MESSAGES[outcome.reason]);
   }
   c.set("principal", outcome.principal);
   await next();
+  if (outcome.principal.kind === "session") {
+    for (const [name, value] of Object.entries(sessionDeprecationHeaders(config))) c.header(name, value);
+  }
 });

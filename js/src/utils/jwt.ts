@@ -1,14 +1,17 @@
 /**
  * The JWT side of authentication, backed by the wasm core (`hybrid-auth`).
  *
- * Routes and middleware talk to a `JwtIssuer` and never to the core's
- * functions directly, so the lifecycle work (issue 4) can swap this
- * implementation for a `KeyRing` holding JWT_SECRET + JWT_SECRET_PREVIOUS
- * (kid = deriveKid(secret)) and richer failure reasons without touching them.
+ * One `KeyRing` per isolate, built from the environment and cached by its
+ * secret strings: JWT_SECRET signs, each JWT_SECRET_PREVIOUS entry only
+ * verifies, and every key's `kid` is `deriveKid(secret)` (8 bytes of an HMAC
+ * of the secret: it names the key without revealing it). Rotating the secret
+ * therefore logs nobody out: old tokens verify against their old key until
+ * they expire, new ones carry the new kid.
  */
-import { generateJWT, isJWT, verifyJWT } from "hybrid-auth";
+import { KeyRing, deriveKid, isJWT } from "hybrid-auth";
+import type { JwtClaims } from "hybrid-auth";
 
-export { isJWT };
+export { deriveKid, isJWT };
 
 /** The identity a JWT vouches for. */
 export interface JwtIdentity {
@@ -17,56 +20,93 @@ export interface JwtIdentity {
   name: string;
   /** Unix seconds. */
   iat: number;
+  /** Milliseconds: `iat_ms` when we signed it, else iat × 1000. Compared with "logout everywhere" stamps. */
+  iatMs: number;
   /** Unix seconds. */
   exp: number;
   jti?: string;
+  /** The refresh-token family this token was minted for, when there is one. */
+  sid?: string;
+  /** The key that verified it. */
+  kid: string;
 }
 
-export type JwtCheck = { ok: true; identity: JwtIdentity } | { ok: false; reason: "invalid" };
+export type JwtCheck = { ok: true; identity: JwtIdentity } | { ok: false; reason: string };
 
 export interface IssuedJwt {
   token: string;
   /** Unix seconds, as in the token's `exp`. */
   expiresAt: number;
+  jti: string;
+  kid: string;
 }
 
 export interface JwtIssuer {
-  issue(user: { id: string; email: string; name: string }, ttlSeconds: number): IssuedJwt;
+  readonly signingKid: string;
+  issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string }): IssuedJwt;
   verify(token: string): JwtCheck;
 }
 
-// One issuer per secret per isolate: the core caches the imported key
-// internally, and keeping the object avoids re-creating closures per request.
+// Keyed by the secrets themselves (never logged): a new deployment with new
+// secrets gets a new ring; the bound keeps a misbehaving caller from growing it.
 const issuers = new Map<string, JwtIssuer>();
 
-export function getJwtIssuer(secret: string): JwtIssuer {
-  let issuer = issuers.get(secret);
+export function getJwtIssuer(secret: string, previous: readonly string[] = []): JwtIssuer {
+  const key = JSON.stringify([secret, ...previous]);
+  let issuer = issuers.get(key);
   if (!issuer) {
-    issuer = createIssuer(secret);
-    // A secret only changes on redeploy; the bound keeps a misbehaving
-    // caller from growing this map forever.
+    issuer = createIssuer(secret, previous);
     if (issuers.size >= 4) issuers.clear();
-    issuers.set(secret, issuer);
+    issuers.set(key, issuer);
   }
   return issuer;
 }
 
-function createIssuer(secret: string): JwtIssuer {
+function createIssuer(secret: string, previous: readonly string[]): JwtIssuer {
+  const signingKid = deriveKid(secret);
+  const keys = [{ kid: signingKid, secret }];
+  for (const old of previous) {
+    const kid = deriveKid(old);
+    if (!keys.some((k) => k.kid === kid)) keys.push({ kid, secret: old });
+  }
+  const ring = new KeyRing({ keys, signWith: signingKid });
   return {
-    issue(user, ttlSeconds) {
-      const token = generateJWT(user.id, user.email, user.name, secret, ttlSeconds);
-      // `exp` is what the client needs; read it back through verification
-      // rather than recomputing it from a clock that may differ from the core's.
-      const claims = verifyJWT(token, secret);
-      if (!claims) throw new Error("the JWT just issued does not verify");
-      return { token, expiresAt: claims.exp };
+    signingKid,
+    issue(user, ttlSeconds, extra = {}) {
+      const nowMs = Date.now();
+      const claims: Record<string, unknown> = {
+        sub: user.id,
+        email: user.email,
+        name: user.name,
+        iat: Math.floor(nowMs / 1000),
+        // Sub-second issue time, so "logout everywhere" at second T refuses
+        // tokens issued earlier in T but not a login made right after it.
+        iat_ms: nowMs,
+      };
+      if (extra.sid !== undefined) claims.sid = extra.sid;
+      const token = ring.sign(claims, ttlSeconds);
+      // Read exp/jti back through verification rather than recomputing them.
+      const checked = ring.verify(token);
+      if (!checked.ok) throw new Error(`the JWT just issued does not verify: ${checked.reason}`);
+      return { token, expiresAt: checked.claims.exp, jti: String(checked.claims.jti), kid: checked.kid };
     },
     verify(token) {
-      const claims = verifyJWT(token, secret);
-      if (!claims) return { ok: false, reason: "invalid" };
-      const identity: JwtIdentity = { id: claims.id, email: claims.email, name: claims.name, iat: claims.iat, exp: claims.exp };
-      if (claims.jti !== undefined) identity.jti = claims.jti;
-      return { ok: true, identity };
+      const checked = ring.verify(token);
+      if (!checked.ok) return { ok: false, reason: checked.reason };
+      const identity = toIdentity(checked.claims, checked.kid);
+      return identity ? { ok: true, identity } : { ok: false, reason: "invalid_claims" };
     },
   };
+}
+
+/** The seed's claims are required: sub, email, name, iat, exp. */
+function toIdentity(claims: JwtClaims, kid: string): JwtIdentity | null {
+  const { sub, email, name, iat, exp, jti, sid } = claims;
+  if (typeof sub !== "string" || typeof email !== "string" || typeof name !== "string") return null;
+  if (typeof iat !== "number" || typeof exp !== "number") return null;
+  const iatMs = typeof claims.iat_ms === "number" && Number.isSafeInteger(claims.iat_ms) ? claims.iat_ms : iat * 1000;
+  const identity: JwtIdentity = { id: sub, email, name, iat, iatMs, exp, kid };
+  if (typeof jti === "string") identity.jti = jti;
+  if (typeof sid === "string") identity.sid = sid;
+  return identity;
 }

@@ -2,6 +2,7 @@ import { createUser } from "../../db";
 import { HttpError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { requireString, validEmail, validName, validNewPassword } from "../../http/fields";
+import { emailKey, enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
 import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
@@ -16,6 +17,11 @@ export async function register(c: AppContext): Promise<Response> {
   const email = validEmail(rawEmail);
   validNewPassword(password);
   const name = validName(rawName);
+  const limits = c.get("config").rateLimits;
+  await enforceRateLimits(c.env.GENERAL_DB, [
+    { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(rawEmail) },
+    { name: "register:ip", rule: limits.registerPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) },
+  ]);
 
   const now = Math.floor(Date.now() / 1000);
   const created = await createUser(c.env.GENERAL_DB, {

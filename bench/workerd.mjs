@@ -1,0 +1,382 @@
+#!/usr/bin/env node
+// Inside workerd: µs per verify / sign for each JWT implementation, in one isolate.
+//
+// Serves js/bench/worker with `wrangler dev` on a free 127.0.0.1 port and times,
+// from OUTSIDE (inside a request Date.now()/performance.now() do not advance during
+// CPU work), requests that run N operations and requests that run none:
+//   µs/op = (median t(N) − median t(0)) / N
+// per implementation, per op, per round. N is calibrated per (impl, op) so that a
+// request does ~TARGET_MS of work, which keeps the loopback/request overhead a
+// small, subtracted share. Each round makes several passes over every
+// implementation in a rotating order (the machine is shared: no implementation
+// always gets the quiet moment); per round, each side of the subtraction is the
+// fastest of its samples (interference only adds time). Reported: median over
+// rounds, min–max spread, and per-round ratios.
+//
+//   node bench/workerd.mjs [--quick]      (writes bench/results/workerd.json)
+//   import { runWorkerdBench } from "./workerd.mjs"; await runWorkerdBench({ rounds, quick })
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const workerDir = join(root, "js", "bench", "worker");
+const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const HOST = "127.0.0.1";
+
+export const IMPLS = ["verifyJWT", "keyring", "jose", "hono", "tsndr", "webcrypto"];
+export const OPS = ["verify", "sign"];
+
+const log = (m) => console.log(`[bench:workerd] ${m}`);
+
+export const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+function stats(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+
+/** The workerd that wrangler itself runs (wrangler may nest its own, older than the top-level one). */
+export function wranglerWorkerd() {
+  try {
+    const req = createRequire(join(root, "node_modules", "wrangler", "package.json"));
+    const pkgJson = req.resolve("workerd/package.json");
+    const version = JSON.parse(readFileSync(pkgJson, "utf8")).version;
+    let binary = null;
+    try {
+      binary = execFileSync(process.execPath, ["-e", "process.stdout.write(require('workerd').default ?? require('workerd'))"], {
+        cwd: dirname(pkgJson),
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      binary = join(dirname(pkgJson), "bin", "workerd");
+    }
+    let reported = null;
+    try {
+      reported = execFileSync(binary, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      // no binary at that path
+    }
+    return { package: version, version: reported, path: pkgJson.replace(`${root}/`, "") };
+  } catch {
+    return { package: versionOf("workerd"), version: null, path: null };
+  }
+}
+
+const wranglerEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/**
+ * Bundles the bench Worker once, the way wrangler deploys it (`deploy --dry-run
+ * --outdir`), into a temp dir that `wrangler dev --no-bundle` then serves. The bench
+ * thus measures one fixed snapshot: `wrangler dev` would otherwise reload mid-run
+ * whenever pkg/ is rebuilt by someone else.
+ */
+function bundleSnapshot() {
+  const dir = mkdtempSync(join(tmpdir(), "hybrid-auth-bench-worker-"));
+  const out = join(dir, "out");
+  const r = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", out], { cwd: workerDir, env: wranglerEnv, encoding: "utf8", timeout: 120_000 });
+  const text = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`bundling js/bench/worker failed (exit ${r.status ?? r.signal}):\n${text.slice(-2000)}`);
+  }
+  const config = JSON.parse(readFileSync(join(workerDir, "wrangler.jsonc"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
+  writeFileSync(join(dir, "wrangler.json"), JSON.stringify({ name: config.name, main: "out/index.js", compatibility_date: config.compatibility_date, no_bundle: true }));
+  const wasm = readdirSync(out).find((f) => f.endsWith(".wasm"));
+  const m = text.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
+  return {
+    dir,
+    info: {
+      wasm_bytes: wasm ? statSync(join(out, wasm)).size : null,
+      wasm_sha1: wasm ? wasm.slice(0, 40) : null,
+      total_upload_kib: m ? Number(m[1]) : null,
+      gzip_kib: m ? Number(m[2]) : null,
+    },
+  };
+}
+
+async function startServer(snapshotDir) {
+  const port = await freePort();
+  const env = wranglerEnv;
+  // Its own inspector port too: the default (9229) may be held by another wrangler dev.
+  const inspectorPort = await freePort();
+  const args = [wranglerBin, "dev", "--config", join(snapshotDir, "wrangler.json"), "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--log-level", "error"];
+  // detached: its own process group, so wrangler and the workerd it spawns die together.
+  const child = spawn(process.execPath, args, { cwd: snapshotDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const base = `http://${HOST}:${port}`;
+  const server = { child, base, output: () => output };
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    try {
+      const r = await fetch(`${base}/?impl=verifyJWT&op=verify&n=0`);
+      if (r.ok) {
+        await r.arrayBuffer();
+        return server;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stopServer(server);
+  throw new Error(`wrangler dev not ready after 60 s:\n${output}`);
+}
+
+async function stopServer(server) {
+  const child = server?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// One request: wall time in ms, measured around fetch + body read (keep-alive).
+async function timed(base, impl, op, n) {
+  const url = `${base}/?impl=${impl}&op=${op}&n=${n}`;
+  const t0 = performance.now();
+  const res = await fetch(url);
+  const body = await res.json();
+  const ms = performance.now() - t0;
+  if (!res.ok || body.error) throw new Error(`${impl} ${op} n=${n}: ${res.status} ${body.error ?? ""}`);
+  return ms;
+}
+
+/**
+ * @param {{rounds?: number, reps?: number, targetMs?: number, quick?: boolean, out?: string|false}} opts
+ * @returns {Promise<object>} the result (also written to bench/results/workerd.json unless out === false)
+ */
+export async function runWorkerdBench(opts = {}) {
+  const quick = Boolean(opts.quick);
+  const rounds = opts.rounds ?? (quick ? 3 : 7);
+  const reps = opts.reps ?? (quick ? 2 : 5);
+  const targetMs = opts.targetMs ?? (quick ? 25 : 50);
+  const hardLimitMs = opts.hardLimitMs ?? 150_000;
+  const started = Date.now();
+  const loadStart = loadavg();
+
+  let server = null;
+  let snapshot = null;
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    log(`exceeded ${hardLimitMs / 1000} s, stopping the server`);
+    stopServer(server);
+  }, hardLimitMs);
+  const onSignal = async () => {
+    await stopServer(server);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    snapshot = bundleSnapshot();
+    server = await startServer(snapshot.dir);
+    const { base } = server;
+    log(`wrangler dev (js/bench/worker, bundled snapshot: ${snapshot.info.wasm_bytes} B wasm, sha1 ${snapshot.info.wasm_sha1?.slice(0, 10)}) on ${base}`);
+
+    const check = await (await fetch(`${base}/check`)).json();
+    if (!check.ok) throw new Error(`cross-check failed: ${check.failures?.join("; ") ?? JSON.stringify(check)}`);
+    log(`cross-check ok: every implementation's token passes every verifier; ${check.token_bytes}-byte token`);
+
+    // Warm-up (JIT tiers, wasm tier-up) and calibration of N per (impl, op).
+    const N = {};
+    for (const impl of IMPLS) {
+      for (const op of OPS) {
+        for (let i = 0; i < 3; i++) await timed(base, impl, op, 500);
+        // Minimums: load from elsewhere only ever adds time.
+        const probeN = 2000;
+        const zero = [];
+        const full = [];
+        for (let i = 0; i < 4; i++) {
+          zero.push(await timed(base, impl, op, 0));
+          full.push(await timed(base, impl, op, probeN));
+        }
+        const us = Math.max(((Math.min(...full) - Math.min(...zero)) * 1000) / probeN, 1);
+        N[`${impl}.${op}`] = Math.min(30_000, Math.max(1000, Math.round((targetMs * 1000) / us / 100) * 100));
+      }
+    }
+    log(`calibrated N (≈${targetMs} ms per request): ${Object.entries(N).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+
+    // Rounds: rotate the implementation order each round and reverse it every other
+    // round; alternate the op order and which of (0, N) goes first within a pair.
+    const perRound = []; // [{ "impl.op": us }]
+    const overheadMs = []; // n=0 request times
+    for (let round = 0; round < rounds; round++) {
+      if (timedOut) throw new Error("time limit reached");
+      let order = IMPLS.slice(round % IMPLS.length).concat(IMPLS.slice(0, round % IMPLS.length));
+      if (round % 2) order = order.reverse();
+      const ops = round % 2 ? [...OPS].reverse() : OPS;
+      // Each (impl, op)'s pairs are spread over the whole round (rep-major order), so a
+      // burst of load from elsewhere hits every implementation rather than one.
+      const zero = {};
+      const full = {};
+      for (let rep = 0; rep < reps; rep++) {
+        for (const impl of order) {
+          for (const op of ops) {
+            const key = `${impl}.${op}`;
+            const n = N[key];
+            (zero[key] ??= []);
+            (full[key] ??= []);
+            if ((rep + round) % 2) {
+              zero[key].push(await timed(base, impl, op, 0));
+              full[key].push(await timed(base, impl, op, n));
+            } else {
+              full[key].push(await timed(base, impl, op, n));
+              zero[key].push(await timed(base, impl, op, 0));
+            }
+          }
+        }
+      }
+      const entry = {};
+      for (const key of Object.keys(full)) {
+        overheadMs.push(...zero[key]);
+        // Per round: the fastest of the pairs' (N) and (0) requests. On a shared machine,
+        // interference only adds time, so the minimum is the least disturbed sample;
+        // the rounds then give the median and spread.
+        entry[key] = ((Math.min(...full[key]) - Math.min(...zero[key])) * 1000) / N[key];
+      }
+      perRound.push(entry);
+      log(`round ${round + 1}/${rounds}: verify µs/op ${IMPLS.map((i) => `${i} ${entry[`${i}.verify`].toFixed(2)}`).join(", ")}`);
+    }
+    await stopServer(server);
+    server = null;
+
+    const results = {};
+    for (const impl of IMPLS) {
+      results[impl] = {};
+      for (const op of OPS) {
+        const us = stats(perRound.map((r) => r[`${impl}.${op}`]));
+        results[impl][op] = {
+          n_per_request: N[`${impl}.${op}`],
+          us_per_op: us,
+          ops_per_s: { median: 1e6 / us.median, min: 1e6 / us.max, max: 1e6 / us.min },
+        };
+      }
+    }
+    // Ratios per round (both sides measured in the same round), then median and spread.
+    // "a over b" = b's µs/op ÷ a's µs/op = how many times faster a is than b.
+    const ratio = (a, b, op) => stats(perRound.map((r) => r[`${b}.${op}`] / r[`${a}.${op}`]));
+    const ratios = {
+      verify: {
+        verifyJWT_vs_jose: ratio("verifyJWT", "jose", "verify"),
+        verifyJWT_vs_webcrypto: ratio("verifyJWT", "webcrypto", "verify"),
+        verifyJWT_vs_hono: ratio("verifyJWT", "hono", "verify"),
+        verifyJWT_vs_tsndr: ratio("verifyJWT", "tsndr", "verify"),
+        keyring_vs_jose: ratio("keyring", "jose", "verify"),
+        keyring_vs_webcrypto: ratio("keyring", "webcrypto", "verify"),
+      },
+      sign: {
+        verifyJWT_vs_jose: ratio("verifyJWT", "jose", "sign"),
+        verifyJWT_vs_webcrypto: ratio("verifyJWT", "webcrypto", "sign"),
+        keyring_vs_jose: ratio("keyring", "jose", "sign"),
+        keyring_vs_webcrypto: ratio("keyring", "webcrypto", "sign"),
+      },
+    };
+    const report = {
+      benchmark: "inside workerd: N operations per request in one isolate, timed from outside, n=0 request subtracted",
+      date: new Date().toISOString(),
+      settings: { rounds, reps_per_round: reps, target_ms_per_request: targetMs, quick },
+      machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, loadavg_start: loadStart, loadavg_end: loadavg() },
+      versions: {
+        wrangler: versionOf("wrangler"),
+        workerd: wranglerWorkerd(),
+        jose: versionOf("jose"),
+        hono: versionOf("hono"),
+        tsndr: versionOf("@tsndr/cloudflare-worker-jwt"),
+      },
+      token_bytes: check.token_bytes,
+      bench_worker_bundle: snapshot.info,
+      request_overhead_ms: stats(overheadMs),
+      results,
+      ratios,
+      rounds: perRound,
+      notes: [
+        "verifyJWT: the package's drop-in (secret passed per call); keyring: KeyRing built once at module scope; webcrypto: hand-written verifier/signer with a CryptoKey imported once (the runtime's native limit).",
+        "Async implementations are awaited one by one. Signing includes a random jti (crypto.randomUUID) for every implementation.",
+        "Ratios are computed per round, 'a_vs_b' = b µs/op ÷ a µs/op (> 1: a is faster).",
+      ],
+      elapsed_s: (Date.now() - started) / 1000,
+    };
+    if (opts.out !== false) {
+      const out = opts.out ?? join(root, "bench", "results", "workerd.json");
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+      log(`written to ${out} (${report.elapsed_s.toFixed(0)} s)`);
+    }
+    return report;
+  } finally {
+    clearTimeout(watchdog);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    await stopServer(server);
+    if (snapshot) rmSync(snapshot.dir, { recursive: true, force: true });
+  }
+}
+
+export function formatWorkerd(report) {
+  const lines = [`inside ${report.versions.workerd.version ?? `workerd ${report.versions.workerd.package}`}, ${report.settings.rounds} rounds, median [min–max] µs/op`];
+  lines.push(`  ${"impl".padEnd(10)} ${"verify µs".padStart(22)} ${"sign µs".padStart(22)}`);
+  const f = (s) => `${s.median.toFixed(2)} [${s.min.toFixed(2)}–${s.max.toFixed(2)}]`;
+  for (const impl of IMPLS) {
+    const r = report.results[impl];
+    lines.push(`  ${impl.padEnd(10)} ${f(r.verify.us_per_op).padStart(22)} ${f(r.sign.us_per_op).padStart(22)}`);
+  }
+  const v = report.ratios.verify;
+  lines.push(`  verifyJWT verify = ${v.verifyJWT_vs_jose.median.toFixed(2)}x jose, ${v.verifyJWT_vs_webcrypto.median.toFixed(2)}x cached-key WebCrypto`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const report = await runWorkerdBench({ quick: process.argv.includes("--quick") });
+    console.log(formatWorkerd(report));
+  } catch (err) {
+    console.error(`[bench:workerd] ${err instanceof Error ? err.message : err}`);
+    process.exitCode = 1;
+  }
+}

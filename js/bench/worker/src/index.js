@@ -1,0 +1,194 @@
+// Bench Worker: GET /?impl=<name>&op=verify|sign&n=<N> runs N operations of one
+// implementation, sequentially (async ones awaited one by one), in this isolate,
+// and answers {impl, op, n, checksum}. The checksum depends on every result so
+// the work cannot be optimised away. n=0 does all the per-request work except the
+// loop: bench/workerd.mjs subtracts its time (measured from outside, because
+// inside a request the clock does not advance during CPU work).
+//
+// GET /check verifies every implementation's token with every verifier once.
+import { generateJWT, verifyJWT, KeyRing } from "hybrid-auth";
+import { SignJWT, jwtVerify } from "jose";
+import { sign as honoSign, verify as honoVerify } from "hono/jwt";
+import tsndr from "@tsndr/cloudflare-worker-jwt";
+
+// A fixed, non-secret bench key (32 bytes of ASCII) and a fixed user.
+const SECRET = "bench-secret-0123456789abcdef-0123456789abcdef";
+const SECRET_BYTES = new TextEncoder().encode(SECRET);
+const USER = { id: "user_01JBENCH0000000000000000", email: "ada@example.com", name: "Ada Lovelace" };
+const TTL = 3600;
+
+// Built once per isolate, at module scope (no randomness needed to build it).
+const ring = new KeyRing({ keys: [{ kid: "bench", secret: SECRET }], signWith: "bench" });
+
+// Lazily on the first request: workerd forbids random values (generateJWT's jti)
+// and has no awaiting at global scope. Cached for the isolate's lifetime.
+let state = null;
+async function init() {
+  if (state) return state;
+  const cryptoKey = await crypto.subtle.importKey("raw", SECRET_BYTES, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  // One token, the seed's shape (sub, email, name, iat, exp, jti), verified by everyone.
+  const token = generateJWT(USER.id, USER.email, USER.name, SECRET, TTL);
+  state = { cryptoKey, token };
+  return state;
+}
+
+// ---- base64url helpers for the hand-written WebCrypto implementation ----
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function b64urlToBytes(s) {
+  let b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+  const pad = b64.length % 4;
+  if (pad === 1) throw new Error("bad base64url");
+  if (pad) b64 += "===".slice(pad - 1);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function bytesToB64url(bytes) {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const HEADER_B64 = bytesToB64url(enc.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+
+// The runtime's native limit: split, HMAC verify with a cached CryptoKey,
+// decode + parse the payload, check exp. (Checks the header too, as any honest
+// verifier must refuse alg=none and friends.)
+async function webcryptoVerify(token, key) {
+  const a = token.indexOf(".");
+  const b = token.indexOf(".", a + 1);
+  if (a < 1 || b < 0 || token.indexOf(".", b + 1) !== -1) return null;
+  const header = JSON.parse(dec.decode(b64urlToBytes(token.slice(0, a))));
+  if (header.alg !== "HS256") return null;
+  const ok = await crypto.subtle.verify("HMAC", key, b64urlToBytes(token.slice(b + 1)), enc.encode(token.slice(0, b)));
+  if (!ok) return null;
+  const payload = JSON.parse(dec.decode(b64urlToBytes(token.slice(a + 1, b))));
+  if (typeof payload.exp !== "number" || payload.exp <= Date.now() / 1000) return null;
+  return payload;
+}
+
+async function webcryptoSign(claims, key) {
+  const body = `${HEADER_B64}.${bytesToB64url(enc.encode(JSON.stringify(claims)))}`;
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
+  return `${body}.${bytesToB64url(sig)}`;
+}
+
+function claimsNow() {
+  const iat = Math.floor(Date.now() / 1000);
+  return { sub: USER.id, email: USER.email, name: USER.name, iat, exp: iat + TTL, jti: crypto.randomUUID() };
+}
+
+// Each returns a number derived from the result (the payload's exp for verify,
+// the token length for sign), throws when a verification fails.
+function must(value, impl) {
+  if (value == null || value === false) throw new Error(`${impl}: verification failed`);
+  return value;
+}
+
+const IMPLS = {
+  verifyJWT: {
+    verify: (s) => must(verifyJWT(s.token, SECRET), "verifyJWT").exp,
+    sign: () => generateJWT(USER.id, USER.email, USER.name, SECRET, TTL).length,
+  },
+  keyring: {
+    verify: (s) => {
+      const r = ring.verify(s.token);
+      if (!r.ok) throw new Error(`keyring: ${r.reason}`);
+      return r.claims.exp;
+    },
+    sign: () => ring.sign({ sub: USER.id, email: USER.email, name: USER.name }, TTL).length,
+  },
+  jose: {
+    verify: async (s) => (await jwtVerify(s.token, SECRET_BYTES, { algorithms: ["HS256"] })).payload.exp,
+    sign: async () => {
+      const c = claimsNow();
+      const t = await new SignJWT({ email: c.email, name: c.name })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(c.sub)
+        .setIssuedAt(c.iat)
+        .setExpirationTime(c.exp)
+        .setJti(c.jti)
+        .sign(SECRET_BYTES);
+      return t.length;
+    },
+  },
+  hono: {
+    verify: async (s) => (await honoVerify(s.token, SECRET, "HS256")).exp,
+    sign: async () => (await honoSign(claimsNow(), SECRET, "HS256")).length,
+  },
+  tsndr: {
+    verify: async (s) => must(await tsndr.verify(s.token, SECRET, { algorithm: "HS256" }), "tsndr").payload.exp,
+    sign: async () => (await tsndr.sign(claimsNow(), SECRET, { algorithm: "HS256" })).length,
+  },
+  webcrypto: {
+    verify: async (s) => must(await webcryptoVerify(s.token, s.cryptoKey), "webcrypto").exp,
+    sign: async (s) => (await webcryptoSign(claimsNow(), s.cryptoKey)).length,
+  },
+};
+
+function json(body, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+async function check(s) {
+  // Every implementation's token must pass every verifier (same key, same claims shape).
+  const tokens = {};
+  tokens.verifyJWT = generateJWT(USER.id, USER.email, USER.name, SECRET, TTL);
+  tokens.keyring = ring.sign({ sub: USER.id, email: USER.email, name: USER.name }, TTL);
+  const c = claimsNow();
+  tokens.jose = await new SignJWT({ email: c.email, name: c.name }).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(c.sub).setIssuedAt(c.iat).setExpirationTime(c.exp).setJti(c.jti).sign(SECRET_BYTES);
+  tokens.hono = await honoSign(claimsNow(), SECRET, "HS256");
+  tokens.tsndr = await tsndr.sign(claimsNow(), SECRET, { algorithm: "HS256" });
+  tokens.webcrypto = await webcryptoSign(claimsNow(), s.cryptoKey);
+  const failures = [];
+  for (const [signer, token] of Object.entries(tokens)) {
+    for (const [verifier, impl] of Object.entries(IMPLS)) {
+      // The drop-in verifyJWT accepts only the seed's header ({alg, typ}); the key
+      // ring's tokens carry a `kid`, which it refuses by design.
+      if (signer === "keyring" && verifier === "verifyJWT") continue;
+      try {
+        await impl.verify({ ...s, token });
+      } catch (err) {
+        failures.push(`${signer} -> ${verifier}: ${err.message}`);
+      }
+    }
+  }
+  // The hand-written verifier must refuse a forged token.
+  const forged = s.token.slice(0, -2) + (s.token.endsWith("AA") ? "BB" : "AA");
+  if ((await webcryptoVerify(forged, s.cryptoKey)) !== null) failures.push("webcrypto accepted a forged token");
+  if (verifyJWT(forged, SECRET) !== null) failures.push("verifyJWT accepted a forged token");
+  return { ok: failures.length === 0, failures, impls: Object.keys(IMPLS), token_bytes: s.token.length };
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    try {
+      const s = await init();
+      if (url.pathname === "/check") return json(await check(s));
+      if (url.pathname !== "/") return json({ error: "not found" }, 404);
+      const implName = url.searchParams.get("impl") ?? "";
+      const op = url.searchParams.get("op") ?? "";
+      const n = Number(url.searchParams.get("n") ?? "0");
+      const impl = IMPLS[implName];
+      if (!impl || (op !== "verify" && op !== "sign")) return json({ error: "unknown impl or op", impls: Object.keys(IMPLS) }, 400);
+      if (!Number.isInteger(n) || n < 0 || n > 1_000_000) return json({ error: "bad n" }, 400);
+      const fn = impl[op];
+      let checksum = 0;
+      for (let i = 0; i < n; i++) {
+        // `await` on a plain number is a microtask hop; the sync implementations
+        // are not given it, so they are called directly.
+        const r = fn(s);
+        checksum = (checksum + (typeof r === "number" ? r : await r)) % 2147483647;
+      }
+      return json({ impl: implName, op, n, checksum });
+    } catch (err) {
+      return json({ error: String(err && err.message ? err.message : err) }, 500);
+    }
+  },
+};

@@ -1,0 +1,61 @@
+import { guard } from "./errors";
+
+/** What one cleanup statement targets. Table and column names are constants, never input. */
+const TARGETS = {
+  sessions: "expires_at",
+  refresh_tokens: "expires_at",
+  revocations: "expires_at",
+  rate_limits: "expires_at",
+  webauthn_challenges: "expires_at",
+} as const;
+export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage";
+
+/**
+ * Deletes at most `limit` rows whose expiry is <= now (one statement, so one
+ * short write transaction). Returns how many rows went.
+ */
+export function deleteExpiredChunk(db: D1Database, table: keyof typeof TARGETS, now: number, limit: number): Promise<number> {
+  return guard(`cleanup ${table}`, async () => {
+    const column = TARGETS[table];
+    const result = await db
+      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} <= ?1 LIMIT ?2)`)
+      .bind(now, limit)
+      .run();
+    return result.meta.changes;
+  });
+}
+
+/** Families whose every token is gone (expired and deleted) and whose expiry has passed. */
+export function deleteEmptyFamiliesChunk(db: D1Database, now: number, limit: number): Promise<number> {
+  return guard("cleanup refresh_families", async () => {
+    const result = await db
+      .prepare(
+        `DELETE FROM refresh_families WHERE rowid IN (
+           SELECT f.rowid FROM refresh_families f
+            WHERE f.expires_at <= ?1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+            LIMIT ?2)`,
+      )
+      .bind(now, limit)
+      .run();
+    return result.meta.changes;
+  });
+}
+
+/** Usage counters older than `beforeDay` (YYYY-MM-DD). */
+export function deleteOldUsageChunk(db: D1Database, beforeDay: string, limit: number): Promise<number> {
+  return guard("cleanup auth_usage", async () => {
+    const result = await db
+      .prepare(`DELETE FROM auth_usage WHERE rowid IN (SELECT rowid FROM auth_usage WHERE day < ?1 LIMIT ?2)`)
+      .bind(beforeDay, limit)
+      .run();
+    return result.meta.changes;
+  });
+}
+
+/** Whether a table exists (the passkey challenges table comes from another migration). */
+export function tableExists(db: D1Database, name: string): Promise<boolean> {
+  return guard("tableExists", async () => {
+    const row = await db.prepare(`SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = ?1`).bind(name).first();
+    return row !== null;
+  });
+}

@@ -1,0 +1,136 @@
+import { guard } from "./errors";
+
+/** A refresh token as the rotation logic sees it: the row, its family and its user. */
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  userId: string;
+  email: string;
+  name: string;
+  expiresAt: number;
+  usedAt: number | null;
+  familyRevokedAt: number | null;
+}
+
+interface RefreshTokenRow {
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  email: string;
+  name: string;
+  expires_at: number;
+  used_at: number | null;
+  family_revoked_at: number | null;
+}
+
+/** Starts a family with its first token, atomically (one batch = one transaction). */
+export function createRefreshFamily(
+  db: D1Database,
+  family: { familyId: string; userId: string; tokenHash: string; createdAt: number; expiresAt: number },
+): Promise<void> {
+  return guard("createRefreshFamily", async () => {
+    await db.batch([
+      db
+        .prepare(`INSERT INTO refresh_families (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)`)
+        .bind(family.familyId, family.userId, family.createdAt, family.expiresAt),
+      db
+        .prepare(`INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`)
+        .bind(family.tokenHash, family.familyId, family.userId, family.createdAt, family.expiresAt),
+    ]);
+  });
+}
+
+export function findRefreshToken(db: D1Database, tokenHash: string): Promise<RefreshTokenRecord | null> {
+  return guard("findRefreshToken", async () => {
+    const row = await db
+      .prepare(
+        `SELECT t.token_hash, t.family_id, t.user_id, u.email, u.name, t.expires_at, t.used_at, f.revoked_at AS family_revoked_at
+           FROM refresh_tokens t
+           JOIN refresh_families f ON f.id = t.family_id
+           JOIN users u ON u.id = t.user_id
+          WHERE t.token_hash = ?1`,
+      )
+      .bind(tokenHash)
+      .first<RefreshTokenRow>();
+    if (!row) return null;
+    return {
+      tokenHash: row.token_hash,
+      familyId: row.family_id,
+      userId: row.user_id,
+      email: row.email,
+      name: row.name,
+      expiresAt: row.expires_at,
+      usedAt: row.used_at,
+      familyRevokedAt: row.family_revoked_at,
+    };
+  });
+}
+
+/**
+ * Rotation as one transaction whose first statement is a compare-and-set:
+ * the old token is retired only if it is still unused, unexpired and its
+ * family is live; the successor is inserted only if that retirement is the
+ * one this call made (it names the successor's hash, which is random). Two
+ * concurrent rotations of one token therefore yield exactly one successor;
+ * the loser sees `rotated: false` and no row of its own.
+ */
+export function rotateRefreshToken(
+  db: D1Database,
+  rotation: { oldHash: string; newHash: string; now: number; expiresAt: number },
+): Promise<{ rotated: boolean }> {
+  return guard("rotateRefreshToken", async () => {
+    const { oldHash, newHash, now, expiresAt } = rotation;
+    const [update, insert] = await db.batch([
+      db
+        .prepare(
+          `UPDATE refresh_tokens SET used_at = ?3, replaced_by = ?2
+            WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?3
+              AND EXISTS (SELECT 1 FROM refresh_families f WHERE f.id = family_id AND f.revoked_at IS NULL)`,
+        )
+        .bind(oldHash, newHash, now),
+      db
+        .prepare(
+          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)
+           SELECT ?2, family_id, user_id, ?3, ?4 FROM refresh_tokens WHERE token_hash = ?1 AND replaced_by = ?2`,
+        )
+        .bind(oldHash, newHash, now, expiresAt),
+      db
+        .prepare(
+          `UPDATE refresh_families SET expires_at = MAX(expires_at, ?3)
+            WHERE id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1 AND replaced_by = ?2)`,
+        )
+        .bind(oldHash, newHash, expiresAt),
+    ]);
+    const rotated = (update?.meta.changes ?? 0) === 1;
+    if (rotated !== ((insert?.meta.changes ?? 0) === 1)) throw new Error("refresh rotation wrote an inconsistent pair");
+    return { rotated };
+  });
+}
+
+/** Revokes one family (reuse detected, or logout). Returns whether it was live. */
+export function revokeRefreshFamily(db: D1Database, familyId: string, reason: string, now: number): Promise<boolean> {
+  return guard("revokeRefreshFamily", async () => {
+    const result = await db
+      .prepare(`UPDATE refresh_families SET revoked_at = ?2, revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL`)
+      .bind(familyId, now, reason)
+      .run();
+    return result.meta.changes > 0;
+  });
+}
+
+/** Test and tooling helper: the families of a user. */
+export function listRefreshFamilies(
+  db: D1Database,
+  userId: string,
+): Promise<{ id: string; revokedAt: number | null; revokedReason: string | null; tokens: number }[]> {
+  return guard("listRefreshFamilies", async () => {
+    const { results } = await db
+      .prepare(
+        `SELECT f.id, f.revoked_at, f.revoked_reason, (SELECT COUNT(*) FROM refresh_tokens t WHERE t.family_id = f.id) AS tokens
+           FROM refresh_families f WHERE f.user_id = ?1 ORDER BY f.created_at`,
+      )
+      .bind(userId)
+      .all<{ id: string; revoked_at: number | null; revoked_reason: string | null; tokens: number }>();
+    return results.map((r) => ({ id: r.id, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, tokens: r.tokens }));
+  });
+}

@@ -1,0 +1,64 @@
+import { verifyRegistrationResponse } from "@simplewebauthn/server";
+import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import { createPasskey } from "../../db/passkeys";
+import type { PasskeyRecord } from "../../db/passkeys";
+import { readJsonObject } from "../../http/body";
+import { spendChallenge } from "../../passkeys/challenge";
+import { passkeyConfigOf } from "../../passkeys/context";
+import { passkeyError } from "../../passkeys/errors";
+import { challengeOf, parseLabel, parseRegistrationResponse } from "../../passkeys/input";
+import { publicPasskey } from "../../passkeys/view";
+import type { AppContext } from "../../types";
+
+/**
+ * POST /auth/passkey/register/verify (Bearer) {response, label?} → 201 {passkey}.
+ * `response` is what startRegistration() resolved to. The challenge it signed
+ * must be one this user got from /register/options, unused and unexpired.
+ */
+export async function passkeyRegisterVerify(c: AppContext): Promise<Response> {
+  const rp = passkeyConfigOf(c);
+  const { user } = c.get("principal");
+  const body = await readJsonObject(c.req.raw);
+  const response = parseRegistrationResponse(body.response);
+  const label = parseLabel(body.label);
+  const challenge = challengeOf(response);
+  const db = c.env.GENERAL_DB;
+
+  await spendChallenge(db, challenge, "registration", user.id);
+
+  let info;
+  try {
+    const verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpId,
+      requireUserVerification: rp.requireUserVerification,
+    });
+    if (!verification.verified) throw new Error("registration response not verified");
+    info = verification.registrationInfo;
+  } catch (err) {
+    // The verifier's messages name the failed check (origin, RP ID, UV...):
+    // useful to the signed-in user's developer, and they hold no secrets.
+    const reason = err instanceof Error ? err.message : "verification failed";
+    throw passkeyError(400, "passkey_verification_failed", `the passkey could not be verified: ${reason}`);
+  }
+
+  const now = Math.floor(Date.now() / 1000);
+  const record: PasskeyRecord = {
+    id: crypto.randomUUID(),
+    userId: user.id,
+    credentialId: info.credential.id,
+    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    counter: info.credential.counter,
+    transports: info.credential.transports ?? response.response.transports ?? [],
+    label,
+    deviceType: info.credentialDeviceType,
+    backedUp: info.credentialBackedUp,
+    createdAt: now,
+    lastUsedAt: null,
+  };
+  const created = await createPasskey(db, record);
+  if (!created.ok) throw passkeyError(409, "passkey_exists", "this passkey is already registered");
+  return c.json({ passkey: publicPasskey(record) }, 201);
+}

@@ -1,0 +1,83 @@
+import { findRefreshToken, revokeRefreshFamily, rotateRefreshToken } from "../../db";
+import { HttpError, unauthorized } from "../../errors";
+import { readJsonObject } from "../../http/body";
+import { requireString } from "../../http/fields";
+import { enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
+import { isRefreshTokenShape, newRefreshToken } from "../../lifecycle/refreshTokens";
+import { clientOf, maybeFlushUsage, recordUsage } from "../../lifecycle/usage";
+import { jwtIssuerFor, waitUntilOf } from "../../middleware/auth";
+import { sha256Hex } from "../../utils/encoding";
+import type { AppContext } from "../../types";
+import type { LoginResponse } from "./login";
+
+/**
+ * POST /auth/refresh {refresh_token} → a new access JWT and a new refresh
+ * token; the presented one is retired (rotation).
+ *
+ *  - unknown, expired or revoked            → 401 invalid_refresh_token
+ *  - retired less than REFRESH_REUSE_GRACE_SECONDS ago (a concurrent tab, a
+ *    retried request)                        → 409 refresh_token_rotated; nothing revoked
+ *  - retired longer ago: someone replays an old token, so it was copied →
+ *    the whole family is revoked            → 401 refresh_token_reused
+ *
+ * Rotation is one compare-and-set batch (see rotateRefreshToken), so two
+ * concurrent refreshes of one token produce exactly one successor.
+ */
+export async function refresh(c: AppContext): Promise<Response> {
+  const config = c.get("config");
+  const db = c.env.GENERAL_DB;
+  const client = clientOf(c.req.raw.headers);
+  const fail = (reason: string, error: HttpError): never => {
+    recordUsage("failed", reason, client);
+    maybeFlushUsage(db, config, waitUntilOf(c));
+    throw error;
+  };
+
+  const body = await readJsonObject(c.req.raw);
+  const presented = requireString(body, "refresh_token");
+  await enforceRateLimits(db, [{ name: "refresh:ip", rule: config.rateLimits.refreshPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) }]);
+  if (config.mode !== "jwt") {
+    return fail("refresh_without_jwt", unauthorized("invalid_refresh_token", "refresh tokens need JWT mode (JWT_SECRET)"));
+  }
+  const invalid = () => unauthorized("invalid_refresh_token", "the refresh token is invalid, expired or revoked");
+  if (!isRefreshTokenShape(presented)) return fail("invalid_refresh_token", invalid());
+
+  const oldHash = await sha256Hex(presented);
+  const now = Math.floor(Date.now() / 1000);
+  let record = await findRefreshToken(db, oldHash);
+  if (!record || record.expiresAt <= now || record.familyRevokedAt !== null) return fail("invalid_refresh_token", invalid());
+
+  const newToken = newRefreshToken();
+  const expiresAt = now + config.refreshTokenTtl;
+  if (record.usedAt === null) {
+    const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt });
+    if (rotated) {
+      const user = { id: record.userId, email: record.email, name: record.name };
+      const jwt = jwtIssuerFor(config).issue(user, config.accessTokenTtl, { sid: record.familyId });
+      recordUsage("refresh", "", client);
+      maybeFlushUsage(db, config, waitUntilOf(c));
+      const response: LoginResponse = {
+        token: jwt.token,
+        token_type: "jwt",
+        expires_at: jwt.expiresAt,
+        user,
+        refresh_token: newToken,
+        refresh_expires_at: expiresAt,
+      };
+      return c.json(response);
+    }
+    // Lost the race (or the family was revoked meanwhile): look again.
+    record = await findRefreshToken(db, oldHash);
+    if (!record || record.familyRevokedAt !== null || record.usedAt === null) return fail("invalid_refresh_token", invalid());
+  }
+
+  if (now - record.usedAt <= config.refreshReuseGrace) {
+    return fail(
+      "refresh_token_rotated",
+      new HttpError(409, "refresh_token_rotated", "this refresh token was just rotated by another request; use the newest refresh token you hold"),
+    );
+  }
+  await revokeRefreshFamily(db, record.familyId, "reuse", now);
+  console.warn(`[hybrid-auth] refresh token reuse: family ${record.familyId} of user ${record.userId} revoked`);
+  return fail("refresh_token_reused", unauthorized("refresh_token_reused", "this refresh token was already used; every token of its login is now revoked, log in again"));
+}

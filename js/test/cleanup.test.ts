@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { countingDb, env, jwtEnv, registerUser, runScheduled } from "./helpers";
+
+const now = () => Math.floor(Date.now() / 1000);
+const db = () => env.GENERAL_DB;
+const count = async (sql: string) => (await db().prepare(sql).first<{ n: number }>())?.n ?? 0;
+const hex = () => crypto.randomUUID().replace(/-/g, "") + crypto.randomUUID().replace(/-/g, "");
+
+/** Expired and live rows in every table the cleanup owns. */
+async function seed(userId: string, expired: number, live: number) {
+  const t = now();
+  const stmts: D1PreparedStatement[] = [];
+  const family = crypto.randomUUID();
+  stmts.push(db().prepare("INSERT INTO refresh_families (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)").bind(family, userId, t - 100, t - 1));
+  const liveFamily = crypto.randomUUID();
+  stmts.push(db().prepare("INSERT INTO refresh_families (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)").bind(liveFamily, userId, t, t + 3600));
+  for (const [n, exp, fam] of [
+    [expired, t - 1, family],
+    [live, t + 3600, liveFamily],
+  ] as const) {
+    for (let i = 0; i < n; i++) {
+      stmts.push(db().prepare("INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)").bind(hex(), userId, exp, t - 100));
+      stmts.push(db().prepare("INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(hex(), fam, userId, t - 100, exp));
+      stmts.push(db().prepare("INSERT INTO revocations (kind, subject, expires_at, created_at) VALUES ('jti', ?1, ?2, ?3)").bind(crypto.randomUUID(), exp, t - 100));
+      stmts.push(db().prepare("INSERT INTO rate_limits (bucket, window_start, count, expires_at) VALUES (?1, ?2, 1, ?3)").bind(hex(), t - 100, exp));
+      stmts.push(
+        db().prepare("INSERT INTO webauthn_challenges (challenge, purpose, user_id, expires_at, created_at) VALUES (?1, 'authentication', NULL, ?2, ?3)").bind(hex(), exp, t - 100),
+      );
+    }
+  }
+  // Usage counters: one 200 days old, one from today.
+  stmts.push(db().prepare("INSERT OR REPLACE INTO auth_usage (day, kind, reason, client, count, last_seen) VALUES ('2000-01-01', 'session', '', 'ua:curl', 5, 0)"));
+  stmts.push(db().prepare("INSERT OR REPLACE INTO auth_usage (day, kind, reason, client, count, last_seen) VALUES (?1, 'jwt', '', 'ua:curl', 5, 0)").bind(new Date().toISOString().slice(0, 10)));
+  await db().batch(stmts);
+  return { family, liveFamily };
+}
+
+describe("scheduled cleanup (Cron Trigger)", () => {
+  it("the Worker exports a scheduled handler (the Cron Trigger is in wrangler.jsonc)", async () => {
+    const { default: worker } = await import("../src/index");
+    expect(typeof worker.scheduled).toBe("function");
+  });
+
+  it("deletes expired sessions, refresh tokens, empty families, revocations, rate windows, challenges and old usage; keeps live rows", async () => {
+    const user = await registerUser();
+    const { family, liveFamily } = await seed(user.id, 7, 2);
+    await runScheduled();
+    expect(await count("SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM refresh_tokens WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM revocations WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM rate_limits WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM webauthn_challenges WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM refresh_families WHERE id = '${family}'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM refresh_families WHERE id = '${liveFamily}'`)).toBe(1);
+    expect(await count(`SELECT COUNT(*) AS n FROM sessions WHERE user_id = '${user.id}'`)).toBe(2);
+    expect(await count(`SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = '${user.id}'`)).toBe(2);
+    expect(await count("SELECT COUNT(*) AS n FROM webauthn_challenges")).toBeGreaterThanOrEqual(2);
+    expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day = '2000-01-01'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day <> '2000-01-01'")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("deletes in chunks of CLEANUP_BATCH_ROWS rows per statement until a chunk comes back short", async () => {
+    const user = await registerUser();
+    await seed(user.id, 7, 1);
+    const { db: counted, counts } = countingDb(env.GENERAL_DB);
+    await runScheduled(jwtEnv({ GENERAL_DB: counted, CLEANUP_BATCH_ROWS: "3" }));
+    expect(await count("SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= unixepoch()")).toBe(0);
+    // 7 expired rows at 3 per statement: 3 + 3 + 1 → three DELETEs for each of
+    // sessions, refresh_tokens, revocations, rate_limits, challenges; one each
+    // for families and usage; one sqlite_master probe.
+    expect(counts.prepare).toBe(5 * 3 + 2 + 1);
+    expect(counts.batch).toBe(0);
+  });
+
+  it("the default chunk is 10,000 rows and more is refused", async () => {
+    const { parseLifecycle } = await import("../src/config");
+    expect(parseLifecycle({ GENERAL_DB: env.GENERAL_DB }).cleanupBatchRows).toBe(10_000);
+    expect(() => parseLifecycle({ GENERAL_DB: env.GENERAL_DB, CLEANUP_BATCH_ROWS: "10001" })).toThrow(/CLEANUP_BATCH_ROWS/);
+  });
+
+  it("without the passkey challenges table, the rest is still cleaned", async () => {
+    const user = await registerUser();
+    await seed(user.id, 2, 0);
+    await env.GENERAL_DB.prepare("DROP TABLE webauthn_challenges").run();
+    await runScheduled();
+    expect(await count("SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= unixepoch()")).toBe(0);
+  });
+});
