@@ -15,19 +15,17 @@
 //
 //   node bench/workerd.mjs [--quick]      (writes bench/results/workerd.json)
 //   import { runWorkerdBench } from "./workerd.mjs"; await runWorkerdBench({ rounds, quick })
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { startWranglerDev, stopProcessGroup, wranglerBin, wranglerEnv } from "../scripts/lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const workerDir = join(root, "js", "bench", "worker");
-const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
-const HOST = "127.0.0.1";
 
 export const IMPLS = ["verifyJWT", "keyring", "jose", "hono", "tsndr", "webcrypto"];
 export const OPS = ["verify", "sign"];
@@ -42,17 +40,6 @@ export const median = (values) => {
 
 function stats(values) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function versionOf(pkg) {
@@ -91,7 +78,6 @@ export function wranglerWorkerd() {
   }
 }
 
-const wranglerEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /**
  * Bundles the bench Worker once, the way wrangler deploys it (`deploy --dry-run
@@ -123,56 +109,15 @@ function bundleSnapshot() {
   };
 }
 
-async function startServer(snapshotDir) {
-  const port = await freePort();
-  const env = wranglerEnv;
-  // Its own inspector port too: the default (9229) may be held by another wrangler dev.
-  const inspectorPort = await freePort();
-  const args = [wranglerBin, "dev", "--config", join(snapshotDir, "wrangler.json"), "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--log-level", "error"];
-  // detached: its own process group, so wrangler and the workerd it spawns die together.
-  const child = spawn(process.execPath, args, { cwd: snapshotDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const base = `http://${HOST}:${port}`;
-  const server = { child, base, output: () => output };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
-    try {
-      const r = await fetch(`${base}/?impl=verifyJWT&op=verify&n=0`);
-      if (r.ok) {
-        await r.arrayBuffer();
-        return server;
-      }
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await stopServer(server);
-  throw new Error(`wrangler dev not ready after 60 s:\n${output}`);
+function startServer(snapshotDir) {
+  return startWranglerDev({
+    cwd: snapshotDir,
+    args: ["--config", join(snapshotDir, "wrangler.json"), "--log-level", "error"],
+    readyPath: "/?impl=verifyJWT&op=verify&n=0",
+  });
 }
 
-async function stopServer(server) {
-  const child = server?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    child.kill("SIGTERM");
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopServer = (server) => stopProcessGroup(server?.child);
 
 // One request: wall time in ms, measured around fetch + body read (keep-alive).
 async function timed(base, impl, op, n) {

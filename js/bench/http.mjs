@@ -19,22 +19,19 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { startWranglerDev, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
 
 const js = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(js, "..");
-const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const HOST = "127.0.0.1";
 const HARD_LIMIT_MS = 240_000;
 
-const childEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const persist = mkdtempSync(join(tmpdir(), "hybrid-auth-bench-"));
 let server = null;
 
@@ -42,20 +39,9 @@ function log(message) {
   console.log(`[bench:http] ${message}`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 function run(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: js, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -63,51 +49,20 @@ function run(args) {
   });
 }
 
-async function startServer(port, secret, extraVars = []) {
+async function startServer(secret, extraVars = []) {
   // --var beats js/.dev.vars, so the developer's own secret never leaks in:
   // "" is session mode, a value is JWT mode.
-  const args = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--persist-to", persist,
-    "--show-interactive-dev-session=false", "--log-level", "error", "--var", `JWT_SECRET:${secret}`,
-    ...extraVars.flatMap((v) => ["--var", v])];
-  const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  server = child;
-  const base = `http://${HOST}:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return base;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`wrangler dev not ready after 60 s:\n${output}`);
+  server = await startWranglerDev({
+    cwd: js,
+    args: ["--persist-to", persist, "--log-level", "error", "--var", `JWT_SECRET:${secret}`, ...extraVars.flatMap((v) => ["--var", v])],
+  });
+  return server.base;
 }
 
 async function stopServer() {
-  const child = server;
+  const current = server;
   server = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  // wrangler spawns workerd: signal the whole process group we created.
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    child.kill("SIGTERM");
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
+  await current?.stop();
 }
 
 async function postJson(base, path, body) {
@@ -156,7 +111,7 @@ async function main() {
   await run(["d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persist]);
 
   const user = { email: `bench-${Date.now()}@example.com`, password: "benchmark-password", name: "Bench" };
-  let base = await startServer(await freePort(), "");
+  let base = await startServer("");
   log(`session-mode server on ${base}`);
   await postJson(base, "/auth/register", user);
   const session = await postJson(base, "/auth/login", { email: user.email, password: user.password });
@@ -164,7 +119,7 @@ async function main() {
   await stopServer();
 
   const secret = randomBytes(32).toString("base64url");
-  base = await startServer(await freePort(), secret);
+  base = await startServer(secret);
   log(`JWT-mode server on ${base} (same D1)`);
   const jwt = await postJson(base, "/auth/login", { email: user.email, password: user.password });
   if (jwt.token_type !== "jwt") throw new Error("expected a JWT");
@@ -191,7 +146,7 @@ async function main() {
   await stopServer();
 
   // The same JWT against REVOCATION=strict: a D1 lookup on every request.
-  base = await startServer(await freePort(), secret, ["REVOCATION:strict"]);
+  base = await startServer(secret, ["REVOCATION:strict"]);
   log(`JWT-mode server with REVOCATION=strict on ${base} (same D1, same secret)`);
   await expectMe(base, jwt.token, "jwt");
   await load(base, jwt.token, 1);

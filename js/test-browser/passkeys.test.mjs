@@ -15,24 +15,21 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startWranglerDev, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
 
 const js = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(js, "..");
-const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
-const HOST = "127.0.0.1";
 /** Short enough to wait out, long enough for one ceremony on a busy machine. */
 const CHALLENGE_TTL = 8;
 const HARD_LIMIT_MS = 170_000;
 const SCREENSHOT = join(root, "artifacts", "passkey-signed-in.png");
 
-const childEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const temp = mkdtempSync(join(tmpdir(), "hybrid-auth-browser-"));
 const persist = join(temp, "d1");
 const profile = join(temp, "chromium-profile");
@@ -60,20 +57,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 function run(command, args, cwd = js) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -82,51 +68,21 @@ function run(command, args, cwd = js) {
 }
 
 async function startServer() {
-  const port = await freePort();
-  const args = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--persist-to", persist,
-    "--show-interactive-dev-session=false", "--log-level", "warn",
-    "--var", `JWT_SECRET:${randomBytes(32).toString("base64url")}`,
-    "--var", `RP_ORIGINS:http://localhost:${port}`,
-    "--var", `PASSKEY_CHALLENGE_TTL:${CHALLENGE_TTL}`];
-  // Its own process group, so workerd (wrangler's child) is stopped with it.
-  const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  server = child;
-  const url = `http://localhost:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
-    try {
-      if ((await fetch(`http://${HOST}:${port}/health`)).ok) return url;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev not ready after 60 s:\n${output}`);
+  server = await startWranglerDev({
+    cwd: js,
+    args: (port) => ["--persist-to", persist, "--log-level", "warn",
+      "--var", `JWT_SECRET:${randomBytes(32).toString("base64url")}`,
+      "--var", `RP_ORIGINS:http://localhost:${port}`,
+      "--var", `PASSKEY_CHALLENGE_TTL:${CHALLENGE_TTL}`],
+  });
+  // Opened as localhost: a secure context, and the RP ID the Worker is configured with.
+  return `http://localhost:${server.port}`;
 }
 
 async function stopServer() {
-  const child = server;
+  const current = server;
   server = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    child.kill("SIGTERM");
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
+  await current?.stop();
 }
 
 let cleaned = false;

@@ -1,0 +1,80 @@
+// `wrangler dev` as a child process, for benchmarks and browser tests: one place for
+// the free port, the wait until it answers, and the shutdown of wrangler together with
+// the workerd it spawns.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const HOST = "127.0.0.1";
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+/** No network here: wrangler must not try to fetch request.cf data or send metrics. */
+export const wranglerEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/** A TCP port free on the loopback address right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `wrangler dev <args>` on a free loopback port (with its own inspector port,
+ * since the default 9229 may be held by another wrangler) and waits until
+ * `readyPath` answers 2xx. Returns { child, port, base, output(), stop() }.
+ * `args` are the extra arguments (--persist-to, --var, --config, ...), or a function
+ * of the port that returns them (for settings that name the server's own origin).
+ */
+export async function startWranglerDev({ cwd, args = [], readyPath = "/health", timeoutMs = 60_000, env = wranglerEnv }) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const fullArgs = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort),
+    "--show-interactive-dev-session=false", ...(typeof args === "function" ? args(port) : args)];
+  // detached: its own process group, so wrangler and its workerd stop together.
+  const child = spawn(process.execPath, fullArgs, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const base = `http://${HOST}:${port}`;
+  const server = { child, port, base, output: () => output, stop: () => stopProcessGroup(child) };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    try {
+      const response = await fetch(`${base}${readyPath}`);
+      await response.arrayBuffer();
+      if (response.ok) return server;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await server.stop();
+  throw new Error(`wrangler dev not ready after ${timeoutMs / 1000} s:\n${output}`);
+}
+
+/** SIGTERM to the child's process group, SIGKILL after 5 s; resolves when it exited. */
+export async function stopProcessGroup(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
