@@ -26,52 +26,26 @@ impl Claims {
     /// Types every registered claim (RFC 7519 §4.1). A registered claim of the wrong
     /// type makes the whole set invalid rather than being ignored.
     pub fn from_object(payload: &Value<'_>) -> Result<Claims, Reason> {
-        if !matches!(payload, Value::Object(_)) {
+        let Value::Object(members) = payload else {
             return Err(Reason::Malformed);
+        };
+        // One pass over the members: the parser has already refused duplicate names.
+        let mut claims = Claims::default();
+        for (name, value) in members {
+            match name.as_ref() {
+                "sub" => claims.sub = Some(string(value)?),
+                "jti" => claims.jti = Some(string(value)?),
+                "iss" => claims.iss = Some(string(value)?),
+                "exp" => claims.exp = Some(numeric_date(value)?),
+                "nbf" => claims.nbf = Some(numeric_date(value)?),
+                "iat" => claims.iat = Some(numeric_date(value)?),
+                "aud" => claims.aud = Some(audience(value)?),
+                "email" => claims.email = value.as_str().map(str::to_string),
+                "name" => claims.name = value.as_str().map(str::to_string),
+                _ => {}
+            }
         }
-        let string = |name: &str| -> Result<Option<String>, Reason> {
-            match payload.get(name) {
-                None => Ok(None),
-                Some(Value::Str(s)) => Ok(Some(s.to_string())),
-                Some(_) => Err(Reason::InvalidClaims),
-            }
-        };
-        // NumericDate: a JSON number that is finite as a double (1e400 is not).
-        let date = |name: &str| -> Result<Option<f64>, Reason> {
-            match payload.get(name) {
-                None => Ok(None),
-                Some(Value::Number(n)) if n.is_finite() => Ok(Some(*n)),
-                Some(_) => Err(Reason::InvalidClaims),
-            }
-        };
-        let aud = match payload.get("aud") {
-            None => None,
-            Some(Value::Str(s)) => Some(vec![s.to_string()]),
-            Some(Value::Array(items)) => Some(
-                items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string).ok_or(Reason::InvalidClaims))
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            Some(_) => return Err(Reason::InvalidClaims),
-        };
-        let profile = |name: &str| {
-            payload
-                .get(name)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        Ok(Claims {
-            sub: string("sub")?,
-            exp: date("exp")?,
-            nbf: date("nbf")?,
-            iat: date("iat")?,
-            jti: string("jti")?,
-            iss: string("iss")?,
-            aud,
-            email: profile("email"),
-            name: profile("name"),
-        })
+        Ok(claims)
     }
 
     /// Checks an authentic token's claims at time `now` (seconds since the epoch).
@@ -115,6 +89,30 @@ impl Claims {
             }
         }
         Ok(())
+    }
+}
+
+fn string(value: &Value<'_>) -> Result<String, Reason> {
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or(Reason::InvalidClaims)
+}
+
+/// A JSON number that is finite as a double (1e400 is not).
+fn numeric_date(value: &Value<'_>) -> Result<f64, Reason> {
+    match value {
+        Value::Number(n) if n.is_finite() => Ok(*n),
+        _ => Err(Reason::InvalidClaims),
+    }
+}
+
+/// `aud`: a string, or an array of strings (RFC 7519 §4.1.3).
+fn audience(value: &Value<'_>) -> Result<Vec<String>, Reason> {
+    match value {
+        Value::Str(s) => Ok(vec![s.to_string()]),
+        Value::Array(items) => items.iter().map(string).collect(),
+        _ => Err(Reason::InvalidClaims),
     }
 }
 
