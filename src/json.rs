@@ -130,7 +130,8 @@ impl<'a> Parser<'a> {
             return Err(JsonError::TooDeep);
         }
         self.pos += 1; // '{'
-        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+                       // Claims sets and headers have a handful of members: one allocation, usually.
+        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::with_capacity(8);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -238,19 +239,22 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1; // opening quote
         let start = self.pos;
-        // Fast path: scan to the closing quote; fall back to decoding at the first escape.
-        loop {
-            match self.peek() {
-                None => return Err(JsonError::Syntax),
-                Some(b'"') => {
-                    let s = self.src.get(start..self.pos).ok_or(JsonError::Syntax)?;
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(c) if c < 0x20 => return Err(JsonError::Syntax),
-                Some(_) => self.pos += 1,
+        // Fast path: find the first byte that ends or complicates the string; most
+        // strings end at a quote with no escape, and are borrowed as they are.
+        let rest = self.bytes.get(start..).ok_or(JsonError::Syntax)?;
+        let stop = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .ok_or(JsonError::Syntax)?;
+        self.pos = start + stop;
+        match self.peek() {
+            Some(b'"') => {
+                let s = self.src.get(start..self.pos).ok_or(JsonError::Syntax)?;
+                self.pos += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(b'\\') => {}
+            _ => return Err(JsonError::Syntax),
         }
         let mut out = String::from(self.src.get(start..self.pos).ok_or(JsonError::Syntax)?);
         loop {
