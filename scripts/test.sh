@@ -46,6 +46,7 @@ suite "rust format" cargo fmt --check
 suite "clippy (native)" cargo clippy --all-targets --quiet -- -D warnings
 suite "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 suite "cargo test" cargo test
+suite "fuzz targets compile" cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 suite "wasm-pack test --node" wasm-pack test --node
 suite "node tests" node --test test/node/
 suite "worker typecheck" npx tsc -p js

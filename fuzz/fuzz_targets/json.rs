@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 
 fn all_finite(v: &Value<'_>) -> bool {
     match v {
-        Value::Number(n, _) => n.is_finite(),
+        Value::Number(n) => n.is_finite(),
         Value::Array(items) => items.iter().all(all_finite),
         Value::Object(members) => members.iter().all(|(_, v)| all_finite(v)),
         _ => true,

@@ -16,14 +16,13 @@
 // Results: p50/p99 latency, req/s, ratios; written to js/bench/last-http.json.
 //
 // Environment knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (10).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { startWranglerDev, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
+import { migrateLocalD1, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 
 const js = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(js, "..");
@@ -37,16 +36,6 @@ let server = null;
 
 function log(message) {
   console.log(`[bench:http] ${message}`);
-}
-
-function run(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: js, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`wrangler ${args.join(" ")} failed:\n${output}`))));
-  });
 }
 
 async function startServer(secret, extraVars = []) {
@@ -108,7 +97,7 @@ const median = (values) => {
 async function main() {
   const started = Date.now();
   log(`local D1 in ${persist}`);
-  await run(["d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persist]);
+  await migrateLocalD1({ cwd: js, persistTo: persist });
 
   const user = { email: `bench-${Date.now()}@example.com`, password: "benchmark-password", name: "Bench" };
   let base = await startServer("");

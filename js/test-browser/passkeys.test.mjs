@@ -12,7 +12,8 @@
 //      JWT_SECRET are passed with --var, and PASSKEY_CHALLENGE_TTL is short
 //      so that a challenge can be made to expire inside the test
 //   4. Debian chromium through playwright-core with a fresh user-data dir
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,8 +22,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startWranglerDev, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
+import { migrateLocalD1, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 
+const execFileAsync = promisify(execFile);
 const js = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(js, "..");
 /** Short enough to wait out, long enough for one ceremony on a busy machine. */
@@ -54,16 +56,6 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, async () => {
     await cleanup();
     process.exit(130);
-  });
-}
-
-function run(command, args, cwd = js) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`${args.join(" ")} failed:\n${output}`))));
   });
 }
 
@@ -100,8 +92,8 @@ async function cleanup() {
 
 before(async () => {
   const started = Date.now();
-  await run(process.execPath, [join(js, "src", "page", "build.mjs")]);
-  await run(process.execPath, [wranglerBin, "d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persist]);
+  await execFileAsync(process.execPath, [join(js, "src", "page", "build.mjs")], { cwd: js });
+  await migrateLocalD1({ cwd: js, persistTo: persist });
   base = await startServer();
   log(`wrangler dev up at ${base} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   context = await chromium.launchPersistentContext(profile, {

@@ -78,3 +78,28 @@ export async function stopProcessGroup(child) {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Runs one `wrangler <args>` command to completion (migrations, `d1 execute`) and
+ * resolves with its output; rejects with that output on a non-zero exit or after
+ * `timeoutMs`, so a wedged wrangler cannot hang a test or a benchmark.
+ */
+export function runWrangler(args, { cwd, timeoutMs = 120_000, env = wranglerEnv } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`wrangler ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${output}`));
+    });
+  });
+}
+
+/** Applies js/migrations to a throwaway local D1 kept in `persistTo`. */
+export function migrateLocalD1({ cwd, persistTo }) {
+  return runWrangler(["d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persistTo], { cwd });
+}
