@@ -9,7 +9,8 @@
 // (→ a JWT). Both tokens are then valid on that second server (phase 1: old
 // sessions keep working), and autocannon alternates between them:
 // ROUNDS × (JWT, session) × SECONDS s at CONNECTIONS connections.
-// Then a third server on the same D1 and secret runs with REVOCATION=strict
+// After those rounds, POST /auth/login (PBKDF2 cost) is measured on the same server
+// for ROUNDS × SECONDS s. Then a third server on the same D1 and secret runs with REVOCATION=strict
 // (one D1 revocation lookup per JWT request) and the same JWT is measured
 // there for ROUNDS × SECONDS s: the cost of immediate revocation, beside the
 // default per-isolate cache (REVOCATION=cached).
@@ -76,6 +77,22 @@ function load(base, token, seconds) {
   });
 }
 
+/** POST /auth/login with the right password: PBKDF2 (100,000 iterations) + D1 writes. */
+function loadLogin(base, user, seconds) {
+  return autocannon({
+    url: `${base}/auth/login`,
+    method: "POST",
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+}
+
+// Login is rate-limited per email and per IP (defaults 10 and 100 per 10 minutes); the
+// benchmark logs one user in from one address thousands of times, so it raises both.
+const BENCH_LOGIN_LIMITS = ["RATE_LIMIT_LOGIN_EMAIL:1000000/600", "RATE_LIMIT_LOGIN_IP:1000000/600"];
+
 function summarize(result) {
   return {
     requests: result.requests.total,
@@ -108,7 +125,7 @@ async function main() {
   await stopServer();
 
   const secret = randomBytes(32).toString("base64url");
-  base = await startServer(secret);
+  base = await startServer(secret, BENCH_LOGIN_LIMITS);
   log(`JWT-mode server on ${base} (same D1)`);
   const jwt = await postJson(base, "/auth/login", { email: user.email, password: user.password });
   if (jwt.token_type !== "jwt") throw new Error("expected a JWT");
@@ -132,6 +149,15 @@ async function main() {
     }
     rounds.push(entry);
   }
+  // The cost of a password login (PBKDF2-SHA256 at 100,000 iterations, then the token
+  // and refresh-token writes), after the /auth/me rounds so it cannot disturb them.
+  await loadLogin(base, user, 1);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const result = summarize(await loadLogin(base, user, SECONDS));
+    if (result.non2xx || result.errors) throw new Error(`login round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    rounds[round - 1].login = result;
+    log(`round ${round} login   ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
+  }
   await stopServer();
 
   // The same JWT against REVOCATION=strict: a D1 lookup on every request.
@@ -152,6 +178,7 @@ async function main() {
     jwt: { rps: med("jwt", "rps"), p50_ms: med("jwt", "p50_ms"), p99_ms: med("jwt", "p99_ms") },
     session: { rps: med("session", "rps"), p50_ms: med("session", "p50_ms"), p99_ms: med("session", "p99_ms") },
     jwt_strict: { rps: med("jwt_strict", "rps"), p50_ms: med("jwt_strict", "p50_ms"), p99_ms: med("jwt_strict", "p99_ms") },
+    login: { rps: med("login", "rps"), p50_ms: med("login", "p50_ms"), p99_ms: med("login", "p99_ms") },
   };
   summary.ratio = {
     throughput_jwt_over_session: summary.jwt.rps / summary.session.rps,
@@ -162,7 +189,7 @@ async function main() {
   };
   const wranglerVersion = JSON.parse(readFileSync(join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const report = {
-    benchmark: "GET /auth/me via wrangler dev (local workerd + local D1), autocannon on loopback; JWT with REVOCATION=cached and =strict, session token",
+    benchmark: "GET /auth/me via wrangler dev (local workerd + local D1), autocannon on loopback; JWT with REVOCATION=cached and =strict, session token; and POST /auth/login",
     date: new Date().toISOString(),
     settings: { rounds: ROUNDS, seconds_per_run: SECONDS, connections: CONNECTIONS },
     machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, wrangler: wranglerVersion },
@@ -171,7 +198,9 @@ async function main() {
     note:
       "Medians over rounds. jwt = REVOCATION=cached (default: per-isolate revocation snapshot, no D1 query while fresh); " +
       "jwt_strict = REVOCATION=strict (one indexed D1 lookup per request), measured on a third server started after the first two runs. " +
-      "The session path is one local D1 (SQLite) query; remote D1 adds network round-trips, so the real gaps are larger.",
+      "The session path is one local D1 (SQLite) query; remote D1 adds network round-trips, so the real gaps are larger. " +
+      "login = POST /auth/login with the right password on the JWT-mode server (login rate limits raised for the benchmark): " +
+      "PBKDF2-SHA256 at 100,000 iterations plus the refresh-token writes; it bounds how many logins one isolate can serve.",
     elapsed_s: (Date.now() - started) / 1000,
   };
   const out = join(js, "bench", "last-http.json");
@@ -183,6 +212,7 @@ GET /auth/me   ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS} s each,
   jwt     ${summary.jwt.rps.toFixed(0).padStart(8)}   ${String(summary.jwt.p50_ms).padStart(7)}  ${String(summary.jwt.p99_ms).padStart(7)}
   session ${summary.session.rps.toFixed(0).padStart(8)}   ${String(summary.session.p50_ms).padStart(7)}  ${String(summary.session.p99_ms).padStart(7)}
   strict  ${summary.jwt_strict.rps.toFixed(0).padStart(8)}   ${String(summary.jwt_strict.p50_ms).padStart(7)}  ${String(summary.jwt_strict.p99_ms).padStart(7)}
+  login   ${summary.login.rps.toFixed(0).padStart(8)}   ${String(summary.login.p50_ms).padStart(7)}  ${String(summary.login.p99_ms).padStart(7)}   (POST /auth/login)
   (strict = JWT with REVOCATION=strict) cached JWT throughput = ${summary.ratio.throughput_jwt_cached_over_strict.toFixed(2)}x strict JWT
   JWT throughput = ${summary.ratio.throughput_jwt_over_session.toFixed(2)}x session; session p50 = ${summary.ratio.p50_session_over_jwt.toFixed(2)}x JWT p50
   written to ${out} (${report.elapsed_s.toFixed(0)} s)`);
