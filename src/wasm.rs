@@ -95,13 +95,19 @@ export type VerifyResult =
 #[wasm_bindgen(inline_js = r#"
 const encoder = new TextEncoder();
 let memory = null;
-let bytes = null;
+// A view of the token buffer, kept while the buffer and wasm memory stay where they
+// are (the buffer is reused across calls), so a call allocates no typed array.
+let view = null;
+let viewPtr = -1;
 export function set_memory(m) { memory = m; }
 export function encode_into(s, ptr, cap) {
   if (typeof s !== "string") return -1;
   if (s.length > cap) return -2;
-  if (bytes === null || bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
-  const r = encoder.encodeInto(s, bytes.subarray(ptr, ptr + cap));
+  if (view === null || viewPtr !== ptr || view.length !== cap || view.buffer !== memory.buffer) {
+    view = new Uint8Array(memory.buffer, ptr, cap);
+    viewPtr = ptr;
+  }
+  const r = encoder.encodeInto(s, view);
   return r.read < s.length ? -2 : r.written;
 }
 export function make_user(text, a, b, c, iat, exp, hasJti) {

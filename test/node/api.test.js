@@ -154,6 +154,22 @@ describe("generateJWT / verifyJWT", () => {
     }
   });
 
+  // The token is copied into a reused wasm buffer through a cached view; a bigger
+  // buffer (a ring with a larger maxTokenBytes) moves it and grows wasm memory, which
+  // detaches every old view. Each path must still read the token it was given.
+  test("tokens are read correctly after the input buffer moves and wasm memory grows", () => {
+    const token = generateJWT("u-1", "a@example.com", "A", SECRET, 60);
+    assert.equal(verifyJWT(token, SECRET)?.id, "u-1");
+    const big = new KeyRing({ keys: [{ kid: "k", secret: SECRET }], signWith: "k", maxTokenBytes: 1 << 20 });
+    const long = big.sign({ sub: "u-2", exp: now() + 60, pad: "x".repeat(600_000) });
+    assert.equal(big.verify(long).ok, true);
+    assert.equal(verifyJWT(token, SECRET)?.id, "u-1");
+    const other = generateJWT("u-3", "b@example.com", "B", SECRET, 60);
+    assert.equal(verifyJWT(other, SECRET)?.id, "u-3");
+    assert.equal(big.verify(long).ok, true);
+    assert.equal(big.verify(token).ok, true);
+  });
+
   test("verifyJWT throws for a short secret even when the token is garbage", () => {
     assert.throws(() => verifyJWT("garbage", SHORT), /32/);
     assert.throws(() => verifyJWT(generateJWT("u", "e", "n", SECRET, 60), SHORT), /32/);
