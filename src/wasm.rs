@@ -99,14 +99,12 @@ let memory = null;
 // A view of the token buffer, kept while the buffer and wasm memory stay where they
 // are (the buffer is reused across calls), so a call allocates no typed array.
 let view = null;
-let viewPtr = -1;
 export function set_memory(m) { memory = m; }
 export function encode_into(s, ptr, cap) {
   if (typeof s !== "string") return -1;
   if (s.length > cap) return -2;
-  if (view === null || viewPtr !== ptr || view.length !== cap || view.buffer !== memory.buffer) {
+  if (view === null || view.byteOffset !== ptr || view.length !== cap || view.buffer !== memory.buffer) {
     view = new Uint8Array(memory.buffer, ptr, cap);
-    viewPtr = ptr;
   }
   const r = encoder.encodeInto(s, view);
   return r.read < s.length ? -2 : r.written;
