@@ -20,15 +20,14 @@ import { cpus, loadavg, tmpdir, totalmem, platform, arch, release } from "node:o
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { dryRunBundle, wranglerEnv } from "../scripts/lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const results = join(root, "bench", "results");
-const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const reportOnly = args.includes("--report-only");
 const skip = new Set((args.find((a) => a.startsWith("--skip="))?.slice(7) ?? "").split(",").filter(Boolean));
-const wranglerEnv = { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 const log = (m) => console.log(`\n[bench] ${m}`);
 const median = (xs) => {
@@ -161,24 +160,17 @@ function startup() {
 function bundle() {
   const out = mkdtempSync(join(tmpdir(), "hybrid-auth-bundle-"));
   try {
-    const r = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", out], {
-      cwd: join(root, "js"),
-      env: wranglerEnv,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    const text = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-    const m = text.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
-    if (r.status !== 0 || !m) throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}):\n${text.slice(-2000)}`);
+    const b = dryRunBundle({ cwd: join(root, "js"), outdir: out });
+    if (!b.ok || b.uploadLine === null) throw new Error(`wrangler deploy --dry-run failed (exit ${b.exit}):\n${b.output.slice(-2000)}`);
     const files = readdirSync(out)
       .filter((f) => !f.endsWith(".map") && f !== "README.md")
       .map((f) => ({ file: f.replace(/^[0-9a-f]{40}-/, ""), bytes: statSync(join(out, f)).size }));
     return {
       date: new Date().toISOString(),
       worker: "js/ (hybrid-auth-v3)",
-      total_upload_kib: Number(m[1]),
-      gzip_kib: Number(m[2]),
-      wrangler_line: m[0],
+      total_upload_kib: b.totalUploadKiB,
+      gzip_kib: b.gzipKiB,
+      wrangler_line: b.uploadLine,
       modules: files,
       note: "As `wrangler deploy --dry-run` reports it (offline, CLOUDFLARE_CF_FETCH_ENABLED=false). Static assets (js/public) are uploaded separately and not counted.",
     };

@@ -15,14 +15,14 @@
 //
 //   node bench/workerd.mjs [--quick]      (writes bench/results/workerd.json)
 //   import { runWorkerdBench } from "./workerd.mjs"; await runWorkerdBench({ rounds, quick })
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { startWranglerDev, stopProcessGroup, wranglerBin, wranglerEnv } from "../scripts/lib/wrangler-dev.mjs";
+import { dryRunBundle, startWranglerDev, stopProcessGroup } from "../scripts/lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const workerDir = join(root, "js", "bench", "worker");
@@ -88,23 +88,21 @@ export function wranglerWorkerd() {
 function bundleSnapshot() {
   const dir = mkdtempSync(join(tmpdir(), "hybrid-auth-bench-worker-"));
   const out = join(dir, "out");
-  const r = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", out], { cwd: workerDir, env: wranglerEnv, encoding: "utf8", timeout: 120_000 });
-  const text = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-  if (r.status !== 0) {
+  const b = dryRunBundle({ cwd: workerDir, outdir: out });
+  if (!b.ok) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`bundling js/bench/worker failed (exit ${r.status ?? r.signal}):\n${text.slice(-2000)}`);
+    throw new Error(`bundling js/bench/worker failed (exit ${b.exit}):\n${b.output.slice(-2000)}`);
   }
   const config = JSON.parse(readFileSync(join(workerDir, "wrangler.jsonc"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
   writeFileSync(join(dir, "wrangler.json"), JSON.stringify({ name: config.name, main: "out/index.js", compatibility_date: config.compatibility_date, no_bundle: true }));
   const wasm = readdirSync(out).find((f) => f.endsWith(".wasm"));
-  const m = text.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
   return {
     dir,
     info: {
       wasm_bytes: wasm ? statSync(join(out, wasm)).size : null,
       wasm_sha1: wasm ? wasm.slice(0, 40) : null,
-      total_upload_kib: m ? Number(m[1]) : null,
-      gzip_kib: m ? Number(m[2]) : null,
+      total_upload_kib: b.totalUploadKiB,
+      gzip_kib: b.gzipKiB,
     },
   };
 }

@@ -105,6 +105,18 @@ function summarize(result) {
   };
 }
 
+/**
+ * One timed autocannon run of `kind` in round `round`, recorded into rounds[round - 1].
+ * A run with any error or non-2xx answer aborts the benchmark: its figures would lie.
+ */
+async function measure(rounds, round, kind, run) {
+  const result = summarize(await run(SECONDS));
+  if (result.non2xx || result.errors) throw new Error(`${kind} round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  rounds[round - 1] ??= { round };
+  rounds[round - 1][kind] = result;
+  log(`round ${round} ${kind.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -137,27 +149,16 @@ async function main() {
   await load(base, session.token, 1);
 
   const rounds = [];
+  const tokens = { jwt: jwt.token, session: session.token };
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternate which kind goes first so neither always gets the warmer machine.
     const order = round % 2 ? ["jwt", "session"] : ["session", "jwt"];
-    const entry = { round };
-    for (const kind of order) {
-      const result = summarize(await load(base, kind === "jwt" ? jwt.token : session.token, SECONDS));
-      if (result.non2xx || result.errors) throw new Error(`${kind} round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-      entry[kind] = result;
-      log(`round ${round} ${kind.padEnd(7)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
-    }
-    rounds.push(entry);
+    for (const kind of order) await measure(rounds, round, kind, (seconds) => load(base, tokens[kind], seconds));
   }
   // The cost of a password login (PBKDF2-SHA256 at 100,000 iterations, then the token
   // and refresh-token writes), after the /auth/me rounds so it cannot disturb them.
   await loadLogin(base, user, 1);
-  for (let round = 1; round <= ROUNDS; round++) {
-    const result = summarize(await loadLogin(base, user, SECONDS));
-    if (result.non2xx || result.errors) throw new Error(`login round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    rounds[round - 1].login = result;
-    log(`round ${round} login   ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
-  }
+  for (let round = 1; round <= ROUNDS; round++) await measure(rounds, round, "login", (seconds) => loadLogin(base, user, seconds));
   await stopServer();
 
   // The same JWT against REVOCATION=strict: a D1 lookup on every request.
@@ -165,21 +166,13 @@ async function main() {
   log(`JWT-mode server with REVOCATION=strict on ${base} (same D1, same secret)`);
   await expectMe(base, jwt.token, "jwt");
   await load(base, jwt.token, 1);
-  for (let round = 1; round <= ROUNDS; round++) {
-    const result = summarize(await load(base, jwt.token, SECONDS));
-    if (result.non2xx || result.errors) throw new Error(`jwt_strict round ${round}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    rounds[round - 1].jwt_strict = result;
-    log(`round ${round} jwt_strict ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms`);
-  }
+  for (let round = 1; round <= ROUNDS; round++) await measure(rounds, round, "jwt_strict", (seconds) => load(base, jwt.token, seconds));
   await stopServer();
 
   const med = (kind, key) => median(rounds.map((r) => r[kind][key]));
-  const summary = {
-    jwt: { rps: med("jwt", "rps"), p50_ms: med("jwt", "p50_ms"), p99_ms: med("jwt", "p99_ms") },
-    session: { rps: med("session", "rps"), p50_ms: med("session", "p50_ms"), p99_ms: med("session", "p99_ms") },
-    jwt_strict: { rps: med("jwt_strict", "rps"), p50_ms: med("jwt_strict", "p50_ms"), p99_ms: med("jwt_strict", "p99_ms") },
-    login: { rps: med("login", "rps"), p50_ms: med("login", "p50_ms"), p99_ms: med("login", "p99_ms") },
-  };
+  const summary = Object.fromEntries(
+    ["jwt", "session", "jwt_strict", "login"].map((kind) => [kind, { rps: med(kind, "rps"), p50_ms: med(kind, "p50_ms"), p99_ms: med(kind, "p99_ms") }]),
+  );
   summary.ratio = {
     throughput_jwt_over_session: summary.jwt.rps / summary.session.rps,
     p50_session_over_jwt: summary.session.p50_ms / Math.max(summary.jwt.p50_ms, 0.001),

@@ -1,7 +1,8 @@
-// `wrangler dev` as a child process, for benchmarks and browser tests: one place for
-// the free port, the wait until it answers, and the shutdown of wrangler together with
-// the workerd it spawns.
-import { spawn } from "node:child_process";
+// wrangler as a child process, for benchmarks and browser tests: one place for
+// `wrangler dev` (the free port, the wait until it answers, the shutdown of wrangler
+// together with the workerd it spawns), one-shot commands with a time limit, and the
+// offline `deploy --dry-run` bundle.
+import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +98,25 @@ export function runWrangler(args, { cwd, timeoutMs = 120_000, env = wranglerEnv 
       else reject(new Error(`wrangler ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${output}`));
     });
   });
+}
+
+/**
+ * Bundles the Worker in `cwd` the way `wrangler deploy` would, offline, into `outdir`
+ * (`deploy --dry-run --outdir`). Returns { ok, exit, output, totalUploadKiB, gzipKiB },
+ * the sizes as wrangler's "Total Upload" line reports them (null when missing).
+ */
+export function dryRunBundle({ cwd, outdir, timeoutMs = 120_000 }) {
+  const r = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], { cwd, env: wranglerEnv, encoding: "utf8", timeout: timeoutMs });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  const m = output.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
+  return {
+    ok: r.status === 0,
+    exit: r.status ?? r.signal,
+    output,
+    uploadLine: m ? m[0] : null,
+    totalUploadKiB: m ? Number(m[1]) : null,
+    gzipKiB: m ? Number(m[2]) : null,
+  };
 }
 
 /** Applies js/migrations to a throwaway local D1 kept in `persistTo`. */
