@@ -40,6 +40,7 @@ const cliVersion = config["wasm-bindgen"]?.version;
 const targets = config.targets ?? [];
 const optFlags = config.build?.["wasm-opt"] ?? ["-O3"];
 const profile = config.build?.profile ?? "release";
+const cargoArgs = config.build?.["cargo-args"] ?? [];
 if (!cliVersion || targets.length === 0) fail("wasm-bindgen.toml needs [wasm-bindgen].version and at least one [[targets]]");
 
 // 1. The pin in Cargo.toml must match the CLI declared here.
@@ -90,7 +91,7 @@ if (!existsSync(wasmOpt)) fail("node_modules/.bin/wasm-opt is missing: run `npm 
 // 3. One wasm-pack run per target; cargo reuses the compiled crate after the first.
 for (const t of targets) {
   const outDir = t["out-dir"];
-  run("wasm-pack", ["build", `--${profile}`, "--target", t.target, "--out-dir", outDir, "--out-name", OUT_NAME, "--no-pack", "--no-opt"]);
+  run("wasm-pack", ["build", `--${profile}`, "--target", t.target, "--out-dir", outDir, "--out-name", OUT_NAME, "--no-pack", "--no-opt", ...(cargoArgs.length ? ["--", ...cargoArgs] : [])]);
   const wasm = join(root, outDir, `${OUT_NAME}_bg.wasm`);
   run(wasmOpt, [...optFlags, wasm, "-o", wasm]);
   // wasm-pack drops a `*` .gitignore that would also hide these files from `npm pack`.

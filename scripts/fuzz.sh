@@ -12,8 +12,8 @@
 # reached), is_jwt (looks_like_jwt), json (json::parse against serde_json), keyring
 # (KeyRing::new with fuzzed kids, secrets and policy values, then sign + verify).
 #
-# Corpora are seeded at run time from ../shared/vectors (next to the repository) into
-# fuzz/corpus/<target>/, which is gitignored: the vectors are never copied into git.
+# Corpora are seeded at run time from the vendored vectors in tests/vectors/ into
+# fuzz/corpus/<target>/, which is gitignored (the seeds are derived, the vectors are the source).
 # Prints executions, coverage (cov/ft from libFuzzer's last line) and crashes per
 # target; exits non-zero if any target crashed (panic, abort, OOM, timeout, leak).
 # Crash inputs land in fuzz/artifacts/<target>/, logs in fuzz/target/fuzz-logs/;
@@ -35,7 +35,7 @@ SANITIZER=${FUZZ_SANITIZER:-address}
 MAX_LEN=${FUZZ_MAX_LEN:-16384}
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
-VECTORS="$ROOT/../shared/vectors"
+VECTORS="$ROOT/tests/vectors"
 FUZZ="$ROOT/fuzz"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -116,7 +116,7 @@ for target, items in corpora.items():
     for data in items:
         with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
             f.write(data)
-    print(f"seeded {target}: {len(set(items))} inputs from ../shared/vectors")
+    print(f"seeded {target}: {len(set(items))} inputs from tests/vectors")
 PY
 }
 

@@ -1,6 +1,8 @@
 //! Base64url as JWS uses it (RFC 7515 §2): URL-safe alphabet, no padding, and — in the
 //! strict profile — canonical encodings only, so one MAC cannot be spelled two ways.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 

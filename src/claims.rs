@@ -1,6 +1,10 @@
 //! Registered claims: read once from the verified payload into a typed value, then
 //! checked against the policy and the injected clock. Pure functions, no I/O.
 
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::json::Value;
 use crate::options::Policy;
 use crate::reason::Reason;
@@ -40,8 +44,8 @@ impl Claims {
                 "nbf" => claims.nbf = Some(numeric_date(value)?),
                 "iat" => claims.iat = Some(numeric_date(value)?),
                 "aud" => claims.aud = Some(audience(value)?),
-                "email" => claims.email = value.as_str().map(str::to_string),
-                "name" => claims.name = value.as_str().map(str::to_string),
+                "email" => claims.email = value.as_str().map(String::from),
+                "name" => claims.name = value.as_str().map(String::from),
                 _ => {}
             }
         }
@@ -95,7 +99,7 @@ impl Claims {
 fn string(value: &Value<'_>) -> Result<String, Reason> {
     value
         .as_str()
-        .map(str::to_string)
+        .map(String::from)
         .ok_or(Reason::InvalidClaims)
 }
 
@@ -110,7 +114,7 @@ fn numeric_date(value: &Value<'_>) -> Result<f64, Reason> {
 /// `aud`: a string, or an array of strings (RFC 7519 §4.1.3).
 fn audience(value: &Value<'_>) -> Result<Vec<String>, Reason> {
     match value {
-        Value::Str(s) => Ok(vec![s.to_string()]),
+        Value::Str(s) => Ok(vec![String::from(s.as_ref())]),
         Value::Array(items) => items.iter().map(string).collect(),
         _ => Err(Reason::InvalidClaims),
     }

@@ -11,7 +11,9 @@
 //! The tree borrows from the input where it can, so parsing a typical claims set makes
 //! only the allocations for its arrays and member lists.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Deepest nesting accepted. JWT headers and claims are flat in practice; 16 leaves room
 /// for structured custom claims while keeping recursion shallow.
@@ -389,11 +391,12 @@ fn number_value(text: &str) -> f64 {
             m / p
         }
     } else {
-        let e = exp10.clamp(-400, 400) as i32;
+        let e = exp10.clamp(-400, 400);
+        let p = crate::num::powi(10.0, e.unsigned_abs() as u32);
         if e >= 0 {
-            m * 10f64.powi(e)
+            m * p
         } else {
-            m / 10f64.powi(-e)
+            m / p
         }
     };
     if negative {

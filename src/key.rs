@@ -5,10 +5,12 @@
 //! construction; signing or verifying clones the prepared state (a ~200-byte copy)
 //! instead of re-deriving it on every call.
 
+use alloc::string::String;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::ConfigError;
+use crate::text::{cat, Piece::*};
 
 /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -62,17 +64,25 @@ impl HmacKey {
 
 pub fn check_secret_len(len: usize, what: &str) -> Result<(), ConfigError> {
     if len < MIN_SECRET_BYTES {
-        return Err(ConfigError::new(format!(
-            "{what} is {len} bytes; HS256 secrets must be at least {MIN_SECRET_BYTES} random bytes \
-             (RFC 7518 §3.2). Make one with `openssl rand -base64 32` or \
-             `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"` \
-             and store it with `wrangler secret put JWT_SECRET`."
-        )));
+        return Err(ConfigError::new(cat(&[
+            T(what),
+            T(" is "),
+            N(len as u64),
+            T(
+                " bytes; HS256 secrets must be at least 32 random bytes (RFC 7518 §3.2). \
+               Make one with `openssl rand -base64 32` or \
+               `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"` \
+               and store it with `wrangler secret put JWT_SECRET`.",
+            ),
+        ])));
     }
     if len > MAX_SECRET_BYTES {
-        return Err(ConfigError::new(format!(
-            "{what} is {len} bytes; at most {MAX_SECRET_BYTES} are accepted."
-        )));
+        return Err(ConfigError::new(cat(&[
+            T(what),
+            T(" is "),
+            N(len as u64),
+            T(" bytes; at most 1024 are accepted."),
+        ])));
     }
     Ok(())
 }
@@ -94,8 +104,22 @@ mod tests {
         let err = HmacKey::for_jwt(&[1u8; 31], "JWT_SECRET").err().unwrap();
         let msg = err.to_string();
         assert!(
-            msg.contains("31 bytes") && msg.contains("at least 32"),
+            msg.contains("JWT_SECRET is 31 bytes") && msg.contains("at least 32"),
             "{msg}"
+        );
+        assert!(
+            !msg.starts_with("hybrid-auth"),
+            "the prefix is added in JS: {msg}"
+        );
+        let long = HmacKey::for_jwt(&[1u8; 1025], "s").err().unwrap();
+        assert_eq!(
+            long.message(),
+            "s is 1025 bytes; at most 1024 are accepted."
+        );
+        assert_eq!(
+            (MIN_SECRET_BYTES, MAX_SECRET_BYTES),
+            (32, 1024),
+            "as the messages say"
         );
         assert!(msg.contains("openssl rand"), "{msg}");
         assert!(HmacKey::for_jwt(&[1u8; 32], "JWT_SECRET").is_ok());

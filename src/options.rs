@@ -1,6 +1,11 @@
 //! Verification policy: one flat struct, validated once when a key ring is built.
 
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::error::ConfigError;
+use crate::text::{cat, Piece::*};
 
 /// Clock skew tolerated at most. More than a few minutes hides broken clocks and
 /// stretches every token's life.
@@ -8,6 +13,23 @@ pub const MAX_LEEWAY_SECONDS: f64 = 300.0;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 /// Upper bound for `maxTokenBytes`: a token travels in a header.
 pub const MAX_MAX_TOKEN_BYTES: usize = 1 << 20;
+
+/// The option names the JavaScript `KeyRing` constructor accepts.
+pub const OPTION_NAMES: [&str; 8] = [
+    "keys",
+    "signWith",
+    "issuer",
+    "audience",
+    "leewaySeconds",
+    "maxTokenBytes",
+    "typ",
+    "now",
+];
+
+/// `OPTION_NAMES` as error messages list them (a literal: `join` would cost ~2 KiB of
+/// wasm; a unit test keeps the two in step).
+pub const OPTION_LIST: &str =
+    "keys, signWith, issuer, audience, leewaySeconds, maxTokenBytes, typ, now";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -38,7 +60,7 @@ impl Default for Policy {
             audience: None,
             leeway_seconds: 0.0,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-            typ: vec!["JWT".to_string()],
+            typ: vec![String::from("JWT")],
             require_sub: true,
             require_exp: true,
         }
@@ -54,16 +76,18 @@ impl Policy {
             return Err(ConfigError::new("leewaySeconds must be between 0 and 300"));
         }
         if !(256..=MAX_MAX_TOKEN_BYTES).contains(&self.max_token_bytes) {
-            return Err(ConfigError::new(format!(
-                "maxTokenBytes must be between 256 and {MAX_MAX_TOKEN_BYTES}"
-            )));
+            return Err(ConfigError::new(cat(&[
+                T("maxTokenBytes must be between 256 and "),
+                N(MAX_MAX_TOKEN_BYTES as u64),
+            ])));
         }
         for (name, v) in [("issuer", &self.issuer), ("audience", &self.audience)] {
             if let Some(v) = v {
                 if v.is_empty() || v.len() > 512 {
-                    return Err(ConfigError::new(format!(
-                        "{name} must be a non-empty string of at most 512 bytes"
-                    )));
+                    return Err(ConfigError::new(cat(&[
+                        T(name),
+                        T(" must be a non-empty string of at most 512 bytes"),
+                    ])));
                 }
             }
         }
@@ -85,5 +109,15 @@ fn strip_application(t: &str) -> &str {
     match t.get(..12) {
         Some(p) if p.eq_ignore_ascii_case("application/") => t.get(12..).unwrap_or(t),
         _ => t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_list_names_every_option() {
+        assert_eq!(OPTION_LIST, OPTION_NAMES.join(", "));
     }
 }

@@ -2,6 +2,12 @@
 //! Built once (per isolate in a Worker); `verify` turns an untrusted string into either
 //! a [`Verified`] token or a [`Rejected`] reason, and never fails any other way.
 
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use alloc::vec;
+
 use crate::b64;
 use crate::claims::Claims;
 use crate::error::ConfigError;
@@ -9,7 +15,8 @@ use crate::json::{self, Value};
 use crate::key::{HmacKey, MAC_BYTES};
 use crate::options::Policy;
 use crate::reason::Reason;
-use crate::token::{self, Header, Segments};
+use crate::text::{cat, push_int, Piece::*};
+use crate::token::{self, Header, Kid, Segments};
 
 pub const MAX_KEYS: usize = 16;
 pub const MAX_KID_BYTES: usize = 128;
@@ -28,6 +35,19 @@ pub struct KeyRing {
     keys: Vec<RingKey>,
     signer: usize,
     policy: Policy,
+    kid_rule: KidRule,
+}
+
+/// How the `kid` header picks the key that checks a token's MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KidRule {
+    /// A `kid` names the one key to try (unknown: refused; not a string: malformed);
+    /// without one, every key is tried. For rings built from configured keys.
+    Select,
+    /// `kid` is ignored, whatever it holds, and every key is tried. For the seed's
+    /// one-secret `verifyJWT`: other signers put arbitrary `kid` values in their
+    /// headers, and with one secret the value can only be a hint we do not need.
+    Ignore,
 }
 
 /// An authentic token whose claims passed the policy (or, inside [`Rejected`], an
@@ -86,21 +106,31 @@ impl KeyRing {
     ) -> Result<KeyRing, ConfigError> {
         policy.validate()?;
         if keys.is_empty() || keys.len() > MAX_KEYS {
-            return Err(ConfigError::new(format!(
-                "a key ring needs between 1 and {MAX_KEYS} keys"
-            )));
+            return Err(ConfigError::new(cat(&[
+                T("a key ring needs between 1 and "),
+                N(MAX_KEYS as u64),
+                T(" keys"),
+            ])));
         }
         let mut ring_keys: Vec<RingKey> = Vec::with_capacity(keys.len());
         for (i, (kid, secret)) in keys.into_iter().enumerate() {
             if kid.is_empty() || kid.len() > MAX_KID_BYTES {
-                return Err(ConfigError::new(format!(
-                    "keys[{i}].kid must be a non-empty string of at most {MAX_KID_BYTES} bytes"
-                )));
+                return Err(ConfigError::new(cat(&[
+                    T("keys["),
+                    N(i as u64),
+                    T("].kid must be a non-empty string of at most "),
+                    N(MAX_KID_BYTES as u64),
+                    T(" bytes"),
+                ])));
             }
             if ring_keys.iter().any(|k| k.kid == kid) {
-                return Err(ConfigError::new(format!("keys[{i}].kid is a duplicate")));
+                return Err(ConfigError::new(cat(&[
+                    T("keys["),
+                    N(i as u64),
+                    T("].kid is a duplicate"),
+                ])));
             }
-            let key = HmacKey::for_jwt(&secret, &format!("keys[{i}].secret"))?;
+            let key = HmacKey::for_jwt(&secret, &cat(&[T("keys["), N(i as u64), T("].secret")]))?;
             let mut header = String::from(r#"{"alg":"HS256","typ":"JWT","kid":"#);
             json::write_string(&mut header, &kid);
             header.push('}');
@@ -118,7 +148,20 @@ impl KeyRing {
             keys: ring_keys,
             signer,
             policy,
+            kid_rule: KidRule::Select,
         })
+    }
+
+    /// The ring behind the seed's two-argument `verifyJWT`/`generateJWT`: one secret,
+    /// named by its derived kid, that verifies tokens whatever their `kid` header holds.
+    /// Every other rule (alg, header parameters, MAC before claims, canonical
+    /// base64url, size, `typ`, claim types and times) is the same as [`KeyRing::new`]'s.
+    pub fn drop_in(secret: Vec<u8>, policy: Policy) -> Result<KeyRing, ConfigError> {
+        let key = HmacKey::for_jwt(&secret, "secret")?;
+        let kid = crate::key::derive_kid(&key);
+        let mut ring = KeyRing::new(vec![(kid.clone(), secret)], &kid, policy)?;
+        ring.kid_rule = KidRule::Ignore;
+        Ok(ring)
     }
 
     pub fn policy(&self) -> &Policy {
@@ -139,7 +182,7 @@ impl KeyRing {
         };
         let outcome = claims.check(&self.policy, now);
         let verified = Verified {
-            kid: jws.kid.to_string(),
+            kid: String::from(jws.kid),
             payload,
             claims,
         };
@@ -162,7 +205,12 @@ impl KeyRing {
         }
         let seg = token::split(token).ok_or(Reason::Malformed)?;
         let header = self.header(seg.header_b64)?;
-        let key = self.authenticate(&seg, header.kid.as_deref())?;
+        let kid = match (self.kid_rule, header.kid) {
+            (KidRule::Ignore, _) | (KidRule::Select, Kid::Absent) => None,
+            (KidRule::Select, Kid::Str(kid)) => Some(kid),
+            (KidRule::Select, Kid::NotAString) => return Err(Reason::Malformed),
+        };
+        let key = self.authenticate(&seg, kid.as_deref())?;
         // Only an authentic token gets its remaining header and its payload examined.
         if let Some(typ) = &header.typ {
             if !self.policy.typ_allowed(typ) {
@@ -181,21 +229,21 @@ impl KeyRing {
     fn header(&self, header_b64: &str) -> Result<Header, Reason> {
         if header_b64 == PLAIN_HEADER_B64 {
             return Ok(Header {
-                kid: None,
-                typ: Some("JWT".to_string()),
+                kid: Kid::Absent,
+                typ: Some(String::from("JWT")),
             });
         }
         if let Some(k) = self.keys.iter().find(|k| k.header_b64 == header_b64) {
             return Ok(Header {
-                kid: Some(k.kid.clone()),
-                typ: Some("JWT".to_string()),
+                kid: Kid::Str(k.kid.clone()),
+                typ: Some(String::from("JWT")),
             });
         }
         token::parse_header(header_b64)
     }
 
-    /// Checks the MAC. A token with a `kid` is checked against that key only; one
-    /// without (issued before key rotation existed) against every key in the ring.
+    /// Checks the MAC. A token with a (selecting) `kid` is checked against that key
+    /// only; one without (issued before key rotation existed) against every key.
     fn authenticate(&self, seg: &Segments<'_>, kid: Option<&str>) -> Result<&RingKey, Reason> {
         let tag: [u8; MAC_BYTES] =
             b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?;
@@ -255,11 +303,13 @@ impl KeyRing {
         token.push('.');
         b64::encode_into(&tag, &mut token);
         if token.len() > self.policy.max_token_bytes {
-            return Err(ConfigError::new(format!(
-                "the signed token would be {} bytes, over maxTokenBytes ({}); sign fewer or shorter claims",
-                token.len(),
-                self.policy.max_token_bytes
-            )));
+            return Err(ConfigError::new(cat(&[
+                T("the signed token would be "),
+                N(token.len() as u64),
+                T(" bytes, over maxTokenBytes ("),
+                N(self.policy.max_token_bytes as u64),
+                T("); sign fewer or shorter claims"),
+            ])));
         }
         Ok(token)
     }
@@ -283,7 +333,7 @@ impl KeyRing {
         if !req.now.is_finite() || !(0.0..=1e15).contains(&req.now) {
             return Err(ConfigError::new("the clock returned an invalid time"));
         }
-        let now = req.now.floor();
+        let now = crate::num::floor(req.now);
         let mut extra = String::new();
         let mut add = |name: &str, json_value: &str| {
             extra.push(',');
@@ -373,7 +423,7 @@ impl KeyRing {
 
 /// A positive whole number of seconds, at most a year.
 pub fn check_lifetime(ttl: f64) -> Result<(), ConfigError> {
-    if ttl.is_finite() && ttl.fract() == 0.0 && (1.0..=MAX_LIFETIME_SECONDS).contains(&ttl) {
+    if crate::num::is_whole(ttl) && (1.0..=MAX_LIFETIME_SECONDS).contains(&ttl) {
         Ok(())
     } else {
         Err(ConfigError::new(
@@ -385,7 +435,9 @@ pub fn check_lifetime(ttl: f64) -> Result<(), ConfigError> {
 /// JSON text for a time we computed: whole seconds (callers floor the clock and check
 /// lifetimes are whole), so integer formatting suffices and no float printer is linked.
 pub fn format_int(n: f64) -> String {
-    (n as i64).to_string()
+    let mut s = String::new();
+    push_int(&mut s, n as i64);
+    s
 }
 
 #[cfg(test)]
@@ -405,11 +457,8 @@ mod tests {
             assert_eq!(ring.header(h), token::parse_header(h));
         }
         assert_eq!(
-            ring.header(&ring.keys[0].header_b64)
-                .unwrap()
-                .kid
-                .as_deref(),
-            Some("k1")
+            ring.header(&ring.keys[0].header_b64).unwrap().kid,
+            Kid::Str("k1".into())
         );
     }
 

@@ -1,6 +1,7 @@
-//! The external test vectors in ../shared/vectors, run natively (`cargo test`) and
-//! inside wasm (`wasm-pack test --node`). They are compiled in with `include_str!` by
-//! relative path (wasm has no file system), never copied into this repository.
+//! The external test vectors vendored in tests/vectors/ (origins and licences in
+//! tests/vectors/SOURCES.md), run natively (`cargo test`) and inside wasm
+//! (`wasm-pack test --node`). They are compiled in with `include_str!` (wasm has no
+//! file system), so both runs read the in-repository copy and nothing outside it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,11 +15,12 @@ use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-const WYCHEPROOF_HMAC: &str = include_str!("../../shared/vectors/wycheproof_hmac_sha256_test.json");
-const WYCHEPROOF_JWS: &str = include_str!("../../shared/vectors/wycheproof_jws_hs256_subset.json");
-const RFC4231: &str = include_str!("../../shared/vectors/rfc4231_hmac_sha256.json");
-const JWS_RFC: &str = include_str!("../../shared/vectors/jws_hs256_rfc.json");
-const JWT_CASES: &str = include_str!("../../shared/vectors/jwt_hs256_cases.json");
+const WYCHEPROOF_HMAC: &str = include_str!("vectors/wycheproof_hmac_sha256_test.json");
+const WYCHEPROOF_JWS: &str = include_str!("vectors/wycheproof_jws_hs256_subset.json");
+const RFC4231: &str = include_str!("vectors/rfc4231_hmac_sha256.json");
+const JWS_RFC: &str = include_str!("vectors/jws_hs256_rfc.json");
+const JWT_CASES: &str = include_str!("vectors/jwt_hs256_cases.json");
+const SEED_COMPAT: &str = include_str!("vectors/seed_compat_cases.json");
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("vector file is JSON")
@@ -303,4 +305,59 @@ fn still_healthy_after_every_vector() {
         let _ = hybrid_auth::looks_like_jwt(t, 8192);
     }
     assert!(ring.verify(&good, 1_700_000_000.0).is_ok());
+}
+
+/// The seed's one-secret `verifyJWT` ring (`KeyRing::drop_in`) against the seed-era
+/// vectors: tokens without `iat`/`jti`, with any `kid`, with extra claims are accepted,
+/// and every anti-forgery rule still refuses with its reason. The kid-selecting ring
+/// gives its own (stricter) answers for the same tokens.
+#[test]
+fn seed_compat_cases_drop_in_and_ring() {
+    let v = json(SEED_COMPAT);
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 32);
+    let code = |r: Result<hybrid_auth::Verified, hybrid_auth::Rejected>| match r {
+        Ok(_) => "valid",
+        Err(rej) => rej.reason.code(),
+    };
+    let mut accepted_only_by_drop_in = 0;
+    for c in cases {
+        let name = str_of(c, "name");
+        let key = b64url(str_of(c, "key_b64url"));
+        let now = c["now"].as_f64().unwrap();
+        let drop_in = KeyRing::drop_in(key.clone(), Policy::default()).unwrap();
+        let ring = KeyRing::new(vec![("key-1".into(), key)], "key-1", Policy::default()).unwrap();
+        let token = str_of(c, "token");
+        let got_drop_in = drop_in.verify(token, now);
+        if let Ok(v) = &got_drop_in {
+            // The payload handed back is the token's, byte for byte.
+            let p = token.split('.').nth(1).unwrap();
+            assert_eq!(v.payload.as_bytes(), b64url(p), "{name}");
+        }
+        let got_ring = code(ring.verify(token, now));
+        let got_drop_in = code(got_drop_in);
+        assert_eq!(got_drop_in, str_of(c, "drop_in"), "{name} (drop-in)");
+        assert_eq!(got_ring, str_of(c, "ring"), "{name} (ring)");
+        accepted_only_by_drop_in += usize::from(got_drop_in == "valid" && got_ring != "valid");
+    }
+    assert_eq!(accepted_only_by_drop_in, 6, "the kid cases");
+}
+
+/// Ignoring `kid` changes nothing else: on all 80 edge cases the drop-in ring gives the
+/// kid-selecting ring's answer and reason.
+#[test]
+fn drop_in_matches_the_ring_on_every_edge_case() {
+    let v = json(JWT_CASES);
+    for c in v.as_array().unwrap() {
+        let name = str_of(c, "name");
+        let key = b64url(str_of(c, "key_b64url"));
+        let policy = vector_policy(c["leeway"].as_f64().unwrap());
+        let drop_in = KeyRing::drop_in(key.clone(), policy.clone()).unwrap();
+        let ring = KeyRing::new(vec![("key-1".into(), key)], "key-1", policy).unwrap();
+        let now = c["now"].as_f64().unwrap();
+        let token = str_of(c, "token");
+        let a = drop_in.verify(token, now).map(|v| v.payload);
+        let b = ring.verify(token, now).map(|v| v.payload);
+        assert_eq!(a.map_err(|r| r.reason), b.map_err(|r| r.reason), "{name}");
+    }
 }

@@ -62,9 +62,34 @@ fuzz_target!(|data: &[u8]| {
     let r = rings();
     let text = String::from_utf8_lossy(data);
 
-    // 1. The input as a token.
+    // 1. The input as a token. The one-secret ring ignores `kid` and nothing else: where
+    //    the strict ring (same key under `KID`, plus another) accepts, it accepts the
+    //    same payload; where it accepts, the MAC is the key's.
     for ring in r.all() {
         let _ = ring.verify(&text, NOW);
+    }
+    let drop_in = r.drop_in.verify(&text, NOW);
+    if let Ok(v) = &drop_in {
+        let parts: Vec<&str> = text.split('.').collect();
+        let input = format!("{}.{}", parts[0], parts[1]);
+        assert_eq!(hybrid_auth::b64::encode(&r.key.tag(input.as_bytes())), parts[2]);
+        if let Ok(s) = r.strict.verify(&text, NOW) {
+            assert_eq!(s.payload, v.payload);
+        }
+    }
+    // Tokens accepted by the strict ring under the vectors' key are accepted by drop_in.
+    if let Ok(s) = r.strict.verify(&text, NOW) {
+        if s.kid == KID {
+            assert_eq!(drop_in.map(|v| v.payload), Ok(s.payload));
+        }
+    }
+
+    // 1b. The input as the header of a token with good claims, signed with the key:
+    //     whatever the header's `kid`, drop_in answers as the strict ring does for the
+    //     same header without a `kid`-based choice, i.e. never `unknown_kid`.
+    if let Err(rej) = r.drop_in.verify(&seal(&r.key, data, GOOD_PAYLOAD.as_bytes()), NOW) {
+        assert_ne!(rej.reason, Reason::UnknownKid);
+        assert_ne!(rej.reason, Reason::BadSignature);
     }
 
     // 2. The input as the payload, signed with the ring's key: without `kid` (every key

@@ -5,7 +5,7 @@
 use hybrid_auth::{b64, HmacKey, KeyRing, Policy, Reason};
 use std::sync::OnceLock;
 
-/// The 32-byte key of `../shared/vectors/jwt_hs256_cases.json`: seeds copied from that
+/// The 32-byte key of `tests/vectors/jwt_hs256_cases.json`: seeds copied from that
 /// file carry a valid MAC under it, so mutations of them start past the signature check.
 pub const KEY_B64: &str = "wZDjEymHRLtdqIPwsDgzaB6Su-1NKbXGfjPrd9Sxm2A";
 /// The `now` of those vectors.
@@ -27,6 +27,8 @@ pub struct Rings {
     pub relaxed: KeyRing,
     /// Issuer and audience configured.
     pub configured: KeyRing,
+    /// The seed's one-secret `verifyJWT` ring: the vectors' key, `kid` ignored.
+    pub drop_in: KeyRing,
 }
 
 impl Rings {
@@ -60,6 +62,7 @@ pub fn rings() -> &'static Rings {
                 typ: vec!["JWT".into(), "at+jwt".into()],
                 ..Policy::default()
             }),
+            drop_in: KeyRing::drop_in(secret(), Policy::default()).expect("valid ring"),
             configured: ring(Policy {
                 issuer: Some("https://issuer.example".into()),
                 audience: Some("api".into()),

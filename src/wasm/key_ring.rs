@@ -1,0 +1,126 @@
+//! The `KeyRing` class: keys, policy and clock, built once per isolate.
+
+use alloc::string::String;
+
+use js_sys::{Function, JSON};
+use wasm_bindgen::prelude::*;
+
+use super::options::parse_options;
+use super::{js_err, new_jti, now_seconds, with_token, TokenArg};
+use crate::json::write_string;
+use crate::reason::Reason;
+use crate::ring::{KeyRing, Rejected, SignRequest, Verified};
+
+/// Keys, policy and clock for signing and verifying, built once per isolate.
+///
+/// Tokens with a `kid` are checked against that key only; tokens without one against
+/// every key, so a secret can be rotated without logging anyone out.
+#[wasm_bindgen(js_name = KeyRing)]
+pub struct JsKeyRing {
+    ring: KeyRing,
+    now: Option<Function>,
+}
+
+fn parse_result(json: &str) -> Result<JsValue, JsError> {
+    // The text was produced from strictly validated JSON; a failure here would be a bug.
+    JSON::parse(json).map_err(|_| JsError::new("hybrid-auth: internal error building a result"))
+}
+
+#[wasm_bindgen(js_class = KeyRing)]
+impl JsKeyRing {
+    /// Validates every option and prepares each key's HMAC state. Throws an `Error`
+    /// naming the first problem (never echoing a secret).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "KeyRingOptions")] options: JsValue,
+    ) -> Result<JsKeyRing, JsError> {
+        let (ring, now) = parse_options(&options).map_err(js_err)?;
+        Ok(JsKeyRing { ring, now })
+    }
+
+    /// The `kid` of the signing key.
+    #[wasm_bindgen(getter, js_name = signingKid)]
+    pub fn signing_kid(&self) -> String {
+        String::from(self.ring.signing_kid())
+    }
+
+    fn now(&self) -> Result<f64, JsError> {
+        match &self.now {
+            None => Ok(now_seconds()),
+            Some(f) => f
+                .call0(&JsValue::NULL)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| {
+                    JsError::new(
+                        "hybrid-auth: the now() option must return a finite number of seconds",
+                    )
+                }),
+        }
+    }
+
+    /// Signs `claims` (must include `sub`) with the signing key; `kid` goes in the
+    /// header. Adds `iat` and `jti` when absent, `exp` from `expiresInSeconds` when the
+    /// claims carry none, and the configured `iss`/`aud`.
+    pub fn sign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] claims: JsValue,
+        #[wasm_bindgen(js_name = "expiresInSeconds")] expires_in_seconds: Option<f64>,
+    ) -> Result<String, JsError> {
+        let json = JSON::stringify(&claims)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                JsError::new("hybrid-auth: claims must be a JSON-serialisable object")
+            })?;
+        let req = SignRequest {
+            claims_json: &json,
+            expires_in: expires_in_seconds,
+            now: self.now()?,
+        };
+        self.ring.sign(&req, new_jti).map_err(js_err)
+    }
+
+    /// Verifies `token`: `{ ok: true, kid, claims }` or `{ ok: false, reason }`, where an
+    /// `expired` result also carries the (authentic) claims. Never throws for any
+    /// token; throws only if the injected clock misbehaves.
+    #[wasm_bindgen(unchecked_return_type = "VerifyResult")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let now = self.now()?;
+        let max = self.ring.policy().max_token_bytes;
+        let result = match with_token(&token, max, |t| self.ring.verify(t, now)) {
+            Ok(r) => r,
+            Err(TokenArg::TooLarge) => Err(Reason::TooLarge.into()),
+            Err(TokenArg::NotAString) => Err(Reason::Malformed.into()),
+        };
+        let out = match result {
+            Ok(v) => verified_json(&v),
+            Err(Rejected { reason, expired }) => {
+                let mut s = String::from("{\"ok\":false,\"reason\":\"");
+                s.push_str(reason.code());
+                s.push('"');
+                if let Some(v) = expired {
+                    s.push_str(",\"claims\":");
+                    s.push_str(&v.payload);
+                }
+                s.push('}');
+                s
+            }
+        };
+        parse_result(&out)
+    }
+}
+
+fn verified_json(v: &Verified) -> String {
+    let mut s = String::with_capacity(v.payload.len() + 48);
+    s.push_str("{\"ok\":true,\"kid\":");
+    write_string(&mut s, &v.kid);
+    s.push_str(",\"claims\":");
+    s.push_str(&v.payload);
+    s.push('}');
+    s
+}
