@@ -3,24 +3,25 @@
 // then BENCHMARKS.md + bench/chart.svg regenerated from the results.
 //
 //   1. npm run build            (skips when pkg/ is fresh)
-//   2. start-up                 .wasm raw/gzip size; compile + instantiate in 20 fresh Node processes
+//   2. start-up                 bench/startup.mjs runStartupBench() -> bench/results/startup.json:
+//                               .wasm size and compile; the Worker bundle (wrangler deploy --dry-run
+//                               --outdir, offline) against a bare Hono app: sizes, load time in fresh
+//                               Node processes, first request of a fresh wrangler dev
 //   3. Node                     bench/node.mjs runNodeBench()       -> bench/results/node.json
 //   4. inside workerd           bench/workerd.mjs runWorkerdBench() -> bench/results/workerd.json
 //   5. over HTTP                npm run bench:http                  -> js/bench/last-http.json (copied to bench/results/http.json)
-//   6. Worker bundle size       wrangler deploy --dry-run --outdir <tmp> in js/ (offline)
-//   7. bench/report.mjs         -> BENCHMARKS.md, bench/chart.svg
+//   6. bench/report.mjs         -> BENCHMARKS.md, bench/chart.svg, README.md's headline table
 //
-// Flags: --quick (fewer/shorter rounds), --skip=node,workerd,http,startup,bundle,
+// Flags: --quick (fewer/shorter rounds; the report then says "short run"), --skip=node,workerd,http,startup,
 //        --report-only (just regenerate the report from the existing results).
 // A step that fails is recorded in bench/results/run.json and shown in the report;
 // the exit code is then 1.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem, platform, arch, release } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem, platform, arch, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { gzipSync } from "node:zlib";
-import { dryRunBundle, wranglerEnv } from "../scripts/lib/wrangler-dev.mjs";
+import { wranglerEnv } from "../scripts/lib/wrangler-dev.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const results = join(root, "bench", "results");
@@ -94,91 +95,6 @@ async function waitForPkg() {
   throw new Error("pkg/web/hybrid_auth_bg.wasm missing, empty or still changing after 90 s");
 }
 
-// ---- start-up ----------------------------------------------------------------------
-
-function startup() {
-  const wasmPath = join(root, "pkg", "web", "hybrid_auth_bg.wasm");
-  const bytes = readFileSync(wasmPath);
-  // Each sample in a fresh process: V8 shares compiled code between identical modules
-  // in one process, so in-process repeats would time a cache. Compile is
-  // `new WebAssembly.Module`; instantiate is the glue's initSync on that module
-  // (instance + wasm-bindgen start); then the first verifyJWT call (lazy tier-up).
-  const glue = pathToFileURL(join(root, "pkg", "web", "hybrid_auth.js")).href;
-  const script = `
-    import { readFileSync } from "node:fs";
-    const { initSync, verifyJWT, generateJWT } = await import(${JSON.stringify(glue)});
-    const bytes = readFileSync(${JSON.stringify(wasmPath)});
-    const t0 = performance.now();
-    const mod = new WebAssembly.Module(bytes);
-    const t1 = performance.now();
-    initSync({ module: mod });
-    const t2 = performance.now();
-    const s = "startup-secret-0123456789abcdef-0123456789";
-    const tok = generateJWT("u", "a@b.c", "A", s, 60);
-    const t3 = performance.now();
-    if (!verifyJWT(tok, s)) throw new Error("verify failed");
-    const t4 = performance.now();
-    console.log(JSON.stringify({ compile: t1 - t0, instantiate: t2 - t1, firstVerify: t4 - t3 }));`;
-  const samples = [];
-  const runs = 20;
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8", timeout: 30_000 });
-    if (r.status !== 0) {
-      const why = (r.stderr || "").trim().split("\n").filter((l) => /Error/.test(l)).pop() ?? `exit ${r.status ?? r.signal}`;
-      throw new Error(`start-up sample ${i + 1} failed: ${why}`);
-    }
-    samples.push(JSON.parse(r.stdout.trim().split("\n").pop()));
-  }
-  const r3 = (x) => Math.round(x * 1000) / 1000;
-  const pick = (k) => {
-    const s = spread(samples.map((x) => x[k]));
-    return { median: r3(s.median), min: r3(s.min), max: r3(s.max) };
-  };
-  return {
-    date: new Date().toISOString(),
-    wasm: {
-      path: "pkg/web/hybrid_auth_bg.wasm",
-      raw_bytes: bytes.length,
-      gzip_bytes: gzipSync(bytes, { level: 9 }).length,
-    },
-    node_ms: {
-      runs,
-      compile: pick("compile"),
-      instantiate: pick("instantiate"),
-      compile_plus_instantiate: (() => {
-        const s = spread(samples.map((x) => x.compile + x.instantiate));
-        return { median: r3(s.median), min: r3(s.min), max: r3(s.max) };
-      })(),
-      first_verify: pick("firstVerify"),
-    },
-    note: `Node ${process.version}; each of ${runs} samples in a fresh process (no V8 code cache across samples). instantiate = initSync(module): instance + wasm-bindgen start.`,
-  };
-}
-
-// ---- Worker bundle size (wrangler, offline) ------------------------------------------
-
-function bundle() {
-  const out = mkdtempSync(join(tmpdir(), "hybrid-auth-bundle-"));
-  try {
-    const b = dryRunBundle({ cwd: join(root, "js"), outdir: out });
-    if (!b.ok || b.uploadLine === null) throw new Error(`wrangler deploy --dry-run failed (exit ${b.exit}):\n${b.output.slice(-2000)}`);
-    const files = readdirSync(out)
-      .filter((f) => !f.endsWith(".map") && f !== "README.md")
-      .map((f) => ({ file: f.replace(/^[0-9a-f]{40}-/, ""), bytes: statSync(join(out, f)).size }));
-    return {
-      date: new Date().toISOString(),
-      worker: "js/ (hybrid-auth-v3)",
-      total_upload_kib: b.totalUploadKiB,
-      gzip_kib: b.gzipKiB,
-      wrangler_line: b.uploadLine,
-      modules: files,
-      note: "As `wrangler deploy --dry-run` reports it (offline, CLOUDFLARE_CF_FETCH_ENABLED=false). Static assets (js/public) are uploaded separately and not counted.",
-    };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
 // ---- the steps -------------------------------------------------------------------------
 
 async function main() {
@@ -227,7 +143,7 @@ async function main() {
     const load = () => loadavg()[0];
     const loadStart = Math.round(loadavg()[0] * 100) / 100;
     try {
-      if (name !== "build" && name !== "bundle") await waitForPkg();
+      if (name !== "build") await waitForPkg();
       const detail = await fn();
       run.steps[name] = { status: detail?.status ?? "ok", seconds: (Date.now() - t0) / 1000, ...(detail?.reason ? { reason: detail.reason } : {}) };
     } catch (err) {
@@ -243,10 +159,9 @@ async function main() {
     if (code !== 0) throw new Error(`npm run build exited ${code}`);
   });
 
-  await step("startup", () => {
-    const s = startup();
-    writeJson("startup.json", s);
-    console.log(`wasm ${s.wasm.raw_bytes} B raw, ${s.wasm.gzip_bytes} B gzip; compile+instantiate median ${s.node_ms.compile_plus_instantiate.median.toFixed(2)} ms`);
+  await step("startup", async () => {
+    const { runStartupBench, formatStartup } = await import("./startup.mjs");
+    console.log(formatStartup(await runStartupBench({ quick })));
   });
 
   await step("node", async () => {
@@ -287,12 +202,6 @@ async function main() {
     const http = JSON.parse(readFileSync(last, "utf8"));
     if (!(new Date(http.date) >= started)) throw new Error(`js/bench/last-http.json is from ${http.date}, before this run: not updated`);
     copyFileSync(last, join(results, "http.json"));
-  });
-
-  await step("bundle", () => {
-    const b = bundle();
-    writeJson("bundle.json", b);
-    console.log(b.wrangler_line);
   });
 
   run.elapsed_s = (Date.now() - started.getTime()) / 1000;

@@ -29,32 +29,44 @@ export function freePort() {
  * Starts `wrangler dev <args>` on a free loopback port (with its own inspector port,
  * since the default 9229 may be held by another wrangler) and waits until
  * `readyPath` answers 2xx. Returns { child, port, base, output(), stop() }.
- * `args` are the extra arguments (--persist-to, --var, --config, ...), or a function
+ * `readyHeaders` go with the readiness probe (e.g. an Authorization header); `pollMs` is
+ * the pause between probes. `args` are the extra arguments (--persist-to, --var, --config, ...), or a function
  * of the port that returns them (for settings that name the server's own origin).
  */
-export async function startWranglerDev({ cwd, args = [], readyPath = "/health", timeoutMs = 60_000, env = wranglerEnv }) {
+export async function startWranglerDev({ cwd, args = [], readyPath = "/health", readyHeaders, pollMs = 200, timeoutMs = 60_000, env = wranglerEnv }) {
   const port = await freePort();
   const inspectorPort = await freePort();
   const fullArgs = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort),
     "--show-interactive-dev-session=false", ...(typeof args === "function" ? args(port) : args)];
   // detached: its own process group, so wrangler and its workerd stop together.
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, fullArgs, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const base = `http://${HOST}:${port}`;
-  const server = { child, port, base, output: () => output, stop: () => stopProcessGroup(child) };
+  // spawnedAt / readyAt (performance.now()) and readyRequestMs (the answering request's own
+  // time) let the start-up benchmark time spawn → first 2xx.
+  const server = { child, port, base, spawnedAt, readyAt: null, readyRequestMs: null, output: () => output, stop: () => stopProcessGroup(child) };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
-      const response = await fetch(`${base}${readyPath}`);
+      const sent = performance.now();
+      // Bounded by the deadline: while the Worker fails to build, wrangler's proxy holds
+      // requests instead of refusing them, and an unbounded probe would wait forever.
+      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+      const response = await fetch(`${base}${readyPath}`, { headers: readyHeaders, signal });
       await response.arrayBuffer();
-      if (response.ok) return server;
+      if (response.ok) {
+        server.readyAt = performance.now();
+        server.readyRequestMs = server.readyAt - sent;
+        return server;
+      }
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   await server.stop();
   throw new Error(`wrangler dev not ready after ${timeoutMs / 1000} s:\n${output}`);
@@ -119,7 +131,7 @@ export function dryRunBundle({ cwd, outdir, timeoutMs = 120_000 }) {
   };
 }
 
-/** Applies js/migrations to a throwaway local D1 kept in `persistTo`. */
+/** Applies migrations/ to a throwaway local D1 kept in `persistTo`. */
 export function migrateLocalD1({ cwd, persistTo }) {
   return runWrangler(["d1", "migrations", "apply", "GENERAL_DB", "--local", "--persist-to", persistTo], { cwd });
 }
