@@ -19,10 +19,13 @@ export default defineConfig({
     cloudflareTest(async () => ({
       wrangler: { configPath: here("./wrangler.jsonc") },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations(here("./migrations")) },
+        bindings: { TEST_MIGRATIONS: await readD1Migrations(here("../migrations")) },
       },
     })),
   ],
+  // The demo Worker and the tests import the library by its public name; in
+  // this repo that is the TypeScript source (the package ships dist/hono.js).
+  resolve: { alias: { "hybrid-auth/hono": here("./src/hono.ts") } },
   test: {
     root: here("."),
     include: ["test/**/*.test.ts"],

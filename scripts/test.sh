@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: installs what it needs, builds the wasm package, and runs every suite:
 # lint, cargo test, wasm-pack test --node, Node tests, the Worker's tests inside workerd
-# against a real local D1, and the browser tests. Every suite runs even when an earlier
-# one fails; the exit code is non-zero if any failed.
+# against a real local D1, the packed package installed into a fresh project, and the
+# browser tests. Every suite runs even when an earlier one fails; the exit code is
+# non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -23,8 +24,9 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   step "installing Debian chromium for the browser tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || echo "chromium install failed; the browser suite will report it"
 fi
-step "build (scripts/build.mjs: wasm32 target, wasm-pack, wasm-bindgen CLI, pkg/)"
+step "build (scripts/build.mjs: wasm32 target, wasm-pack, wasm-bindgen CLI, pkg/; scripts/build-lib.mjs: dist/)"
 node scripts/build.mjs || exit 1
+node scripts/build-lib.mjs || exit 1
 
 # --- suites ---------------------------------------------------------------------------
 passed=0
@@ -51,6 +53,8 @@ suite "wasm-pack test --node" wasm-pack test --node
 suite "node tests" node --test test/node/
 suite "worker typecheck" npx tsc -p js
 suite "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts
+suite "seed-era upgrade (bin/hybrid-auth.mjs upgrade-seed on a local D1)" node --test --test-concurrency=1 test/upgrade/
+suite "pack (npm pack, install the tarball, Node ESM + CJS, workerd)" node --test test/pack/
 if node -e 'process.exit(require("./package.json").scripts["test:browser"] ? 0 : 1)'; then
   suite "browser tests (chromium)" npm run --silent test:browser
 fi

@@ -10,20 +10,32 @@
 //    password logins (→ JWT + refresh token), GET /auth/me with JWTs, with
 //    session tokens and with invalid tokens, refreshes, logouts of JWTs and of
 //    sessions, brute-force logins against one victim (which the per-email rate
-//    limit must stop with 429), and the cleanup cron every 15 s.
+//    limit must stop with 429), and the cleanup cron every LOAD_CRON_SECONDS.
+//    Before the load, expired rows are planted in every table the cleanup owns,
+//    so the cron has work to do; each cron run is judged by the report the
+//    scheduled handler logs (wrangler answers /__scheduled with 200 even when
+//    the cleanup failed), and a last run after the load by the rows it left.
 //    Per-IP limits are raised, because every request comes from 127.0.0.1
 //    (in production these would be many addresses); per-email limits keep
 //    their defaults, so 429s on logins are expected and counted.
 // 4. Afterwards: every issued and not revoked token still authenticates,
-//    every logged-out JWT and session does not, every live refresh family
-//    still refreshes and every revoked one does not; then, with the server
-//    stopped, direct queries find no orphaned rows.
+//    every logged-out JWT (and every other JWT of its login, issue 11) and
+//    session gets 401 invalid_token, every live refresh family still
+//    refreshes and every revoked one gets 401 invalid_refresh_token; then,
+//    with the server stopped, direct queries find no orphaned rows and no
+//    row the last cron run should have deleted.
+// Every category of check must have been exercised at least LOAD_MIN_EACH
+// times (revoked JWTs, sessions, families, cron runs, ...): a run in which
+// nothing was revoked proves nothing and fails.
 // Prints throughput, a status histogram and the 5xx count (target: zero);
 // writes js/bench/last-load.json. Exits non-zero on any 5xx, any unexpected
 // status or any failed check.
 //
 // Knobs: LOAD_SECONDS (60), LOAD_CONCURRENCY (50), LOAD_USERS (40),
-// LOAD_SESSIONS_PER_USER (6).
+// LOAD_SESSIONS_PER_USER (6), LOAD_CRON_SECONDS (15, or a third of a shorter
+// run), LOAD_MIN_EACH (5), LOAD_REPORT (the JSON report's path). A quick check
+// that does not replace the recorded run:
+//   LOAD_SECONDS=15 LOAD_REPORT=/tmp/load.json npm run test:load
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -37,6 +49,11 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 50);
 const USERS = Number(process.env.LOAD_USERS ?? 40);
 const SESSIONS_PER_USER = Number(process.env.LOAD_SESSIONS_PER_USER ?? 6);
+const CRON_SECONDS = Number(process.env.LOAD_CRON_SECONDS ?? Math.min(15, SECONDS / 3));
+const MIN_EACH = Number(process.env.LOAD_MIN_EACH ?? 5);
+const REPORT_PATH = process.env.LOAD_REPORT ?? join(js, "bench", "last-load.json");
+/** Expired rows planted per cleanup table before the load. */
+const PLANTED = 50;
 const REQUEST_TIMEOUT_MS = 30_000;
 const HARD_LIMIT_MS = (SECONDS + 300) * 1000;
 const PASSWORD = "load-test-password";
@@ -130,10 +147,23 @@ function expectStatus(op, result, allowed) {
   return allowed.includes(result.status);
 }
 
+/** The documented refusal exactly: this status and this `error.code`, nothing else. */
+function isError(result, status, code) {
+  return result.status === status && result.body?.error?.code === code;
+}
+
+function expectError(op, result, status, code) {
+  const ok = isError(result, status, code);
+  if (!ok) surprise(op, { status: result.status, body: result.body, expected: `${status} ${code}` });
+  return ok;
+}
+
 // --- token state ---------------------------------------------------------------------
 const users = []; // { email, id }
-const jwts = []; // { token, jti, family, state: live|closing|revoked, inflight }
-const families = []; // { refresh, busy, revoked }
+const jwts = []; // { token, jti, family, state: live|closing|revoked, inflight, loggedOut }
+// A family is one login: its refresh token and every JWT minted for it.
+// Logging out any of its JWTs ends all of them (issue 11: "logout ends the whole login").
+const families = []; // { refresh, busy, revoked, inflight, jwts }
 const sessions = []; // { token, state, inflight }
 const pick = (array, ok) => {
   for (let tries = 0; tries < 8; tries++) {
@@ -147,10 +177,12 @@ const jtiOf = (token) => JSON.parse(Buffer.from(token.split(".")[1], "base64url"
 function addLogin(body, family = null) {
   let fam = family;
   if (!fam) {
-    fam = { refresh: body.refresh_token, busy: false, revoked: false };
+    fam = { refresh: body.refresh_token, busy: false, revoked: false, inflight: 0, jwts: [] };
     families.push(fam);
   }
-  jwts.push({ token: body.token, jti: jtiOf(body.token), family: fam, state: "live", inflight: 0 });
+  const jwt = { token: body.token, jti: jtiOf(body.token), family: fam, state: "live", inflight: 0, loggedOut: false };
+  jwts.push(jwt);
+  fam.jwts.push(jwt);
 }
 
 const victim = { email: `victim-${randomUUID()}@example.com` };
@@ -173,8 +205,10 @@ const ops = {
     const t = pick(jwts, (j) => j.state === "live");
     if (!t) return ops.meInvalid(base);
     t.inflight++;
+    t.family.inflight++;
     const r = await http(base, "me_jwt", "GET", "/auth/me", { token: t.token });
     t.inflight--;
+    t.family.inflight--;
     expectStatus("me_jwt", r, [200]);
   },
   async meSession(base) {
@@ -190,7 +224,7 @@ const ops = {
     const live = pick(jwts, () => true);
     if (live) kinds.push(`${live.token.slice(0, -4)}AAAA`);
     const r = await http(base, "me_invalid", "GET", "/auth/me", { token: kinds[Math.floor(Math.random() * kinds.length)] });
-    expectStatus("me_invalid", r, [401]);
+    expectError("me_invalid", r, 401, "invalid_token");
   },
   async refresh(base) {
     const fam = pick(families, (f) => !f.busy && !f.revoked);
@@ -204,19 +238,21 @@ const ops = {
     fam.busy = false;
   },
   async logoutJwt(base) {
-    // Only a token with nothing in flight, whose family is not mid-refresh.
-    const t = pick(jwts, (j) => j.state === "live" && j.inflight === 0 && !j.family.busy);
+    // Only a login with nothing in flight (no request on any of its JWTs, no refresh).
+    const t = pick(jwts, (j) => j.state === "live" && j.family.inflight === 0 && !j.family.busy);
     if (!t) return ops.meJwt(base);
-    t.state = "closing";
-    t.family.busy = true;
+    const fam = t.family;
+    fam.busy = true;
+    for (const j of fam.jwts) if (j.state === "live") j.state = "closing";
     const r = await http(base, "logout_jwt", "POST", "/auth/logout", { token: t.token });
-    if (expectStatus("logout_jwt", r, [200]) && r.body?.revoked === true) {
-      t.state = "revoked";
-      t.family.revoked = true; // the refresh family the JWT was minted for
-    } else {
-      t.state = "live";
+    const ended = expectStatus("logout_jwt", r, [200]) && r.body?.revoked === true;
+    if (r.status === 200 && !ended) surprise("logout_jwt", { error: "200 without revoked: true", body: r.body });
+    for (const j of fam.jwts) if (j.state === "closing") j.state = ended ? "revoked" : "live";
+    if (ended) {
+      t.loggedOut = true;
+      fam.revoked = true;
     }
-    t.family.busy = false;
+    fam.busy = false;
   },
   async logoutSession(base) {
     const s = pick(sessions, (x) => x.state === "live" && x.inflight === 0);
@@ -279,6 +315,59 @@ async function probes(base, token) {
   return out;
 }
 
+// --- the cleanup cron: planted work, and what each run left behind ----------------------
+/** The tables the cleanup owns, with the condition that makes a row due at `t` (unix s). */
+const DUE = {
+  sessions: (t) => `expires_at <= ${t}`,
+  refresh_tokens: (t) => `expires_at <= ${t}`,
+  refresh_families: (t) => `expires_at <= ${t} AND access_expires_at <= ${t} AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = refresh_families.id)`,
+  revocations: (t) => `expires_at <= ${t}`,
+  rate_limits: (t) => `expires_at <= ${t}`,
+  webauthn_challenges: (t) => `expires_at <= ${t}`,
+  // Older than the default USAGE_RETENTION_DAYS (90), with a day of slack.
+  auth_usage: (t) => `day < '${new Date((t - 91 * 86_400) * 1000).toISOString().slice(0, 10)}'`,
+};
+
+/** Long-expired rows in every cleanup table (server stopped), so each cron run has real work. */
+async function plantExpired(userId) {
+  const past = 1000;
+  const values = (f) => Array.from({ length: PLANTED }, (_, i) => f(i)).join(", ");
+  await query(
+    [
+      `INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES ${values((i) => `('load-expired-${i}', '${userId}', ${past}, ${past})`)}`,
+      `INSERT INTO refresh_families (id, user_id, created_at, expires_at) VALUES ${values((i) => `('load-expired-${i}', '${userId}', ${past}, ${past})`)}`,
+      `INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES ${values((i) => `('load-expired-${i}', 'load-expired-${i}', '${userId}', ${past}, ${past})`)}`,
+      `INSERT INTO revocations (kind, subject, expires_at, created_at) VALUES ${values((i) => `('jti', 'load-expired-${i}', ${past}, ${past})`)}`,
+      `INSERT INTO rate_limits (bucket, window_start, count, expires_at) VALUES ${values((i) => `('load-expired-${i}', ${past}, 1, ${past})`)}`,
+      `INSERT INTO webauthn_challenges (challenge, purpose, user_id, expires_at, created_at) VALUES ${values((i) => `('load-expired-${i}', 'authentication', NULL, ${past}, ${past})`)}`,
+      `INSERT INTO auth_usage (day, kind, reason, client, count, last_seen) VALUES ${values((i) => `('2000-01-01', 'failed', 'load', 'load-expired-${i}', 1, ${past})`)}`,
+    ].join("; "),
+  );
+}
+
+/** Rows per cleanup table that were due when the last cron run started (must be zero), and planted rows left. */
+async function dueAfterCleanup(lastCronAt) {
+  const tables = Object.keys(DUE);
+  const [due] = await query(`SELECT ${tables.map((t) => `(SELECT COUNT(*) FROM ${t} WHERE ${DUE[t](lastCronAt)}) AS ${t}`).join(", ")}`);
+  const key = { sessions: "token_hash", refresh_tokens: "token_hash", refresh_families: "id", revocations: "subject", rate_limits: "bucket", webauthn_challenges: "challenge", auth_usage: "client" };
+  const [planted] = await query(`SELECT ${tables.map((t) => `(SELECT COUNT(*) FROM ${t} WHERE ${key[t]} LIKE 'load-expired-%') AS ${t}`).join(", ")}`);
+  return { due, planted };
+}
+
+/** The scheduled handler's error lines in the server's output (it logs them and still answers 200). */
+function cronErrorLines(output) {
+  return output.split("\n").filter((line) => /\[hybrid-auth\] cleanup (errors|skipped)/.test(line)).map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trim());
+}
+
+async function triggerCron(base) {
+  try {
+    const response = await fetch(`${base}/__scheduled?cron=17+*+*+*+*`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return { status: response.status, body: (await response.text()).slice(0, 80) };
+  } catch (err) {
+    return { error: String(err) };
+  }
+}
+
 async function main() {
   const started = Date.now();
   const load1 = loadavg()[0];
@@ -303,6 +392,8 @@ async function main() {
     sessions.push({ token: r.body.token, state: "live", inflight: 0 });
   });
   await stopServer();
+  await plantExpired(victim.id);
+  log(`planted ${PLANTED} expired rows in each of ${Object.keys(DUE).join(", ")}`);
 
   // --- the load ---------------------------------------------------------------------
   const secret = randomBytes(32).toString("base64url");
@@ -325,13 +416,7 @@ async function main() {
   const loadStarted = performance.now();
   const deadline = loadStarted + SECONDS * 1000;
   const crons = [];
-  const cronTimer = setInterval(() => {
-    crons.push(
-      fetch(`${base}/__scheduled?cron=17+*+*+*+*`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
-        .then((r) => ({ status: r.status }))
-        .catch((err) => ({ error: String(err) })),
-    );
-  }, 15_000);
+  const cronTimer = setInterval(() => crons.push(triggerCron(base)), CRON_SECONDS * 1000);
   let lastReport = performance.now();
   await pool(CONCURRENCY, async () => {
     while (performance.now() < deadline) {
@@ -349,26 +434,54 @@ async function main() {
   log(`load done: ${loadStats.requests} requests in ${loadSeconds.toFixed(1)} s = ${(loadStats.requests / loadSeconds).toFixed(0)} req/s; ${JSON.stringify(loadStats.statuses)}`);
 
   // --- consistency: issued tokens still work, revoked ones do not ---------------------
-  const checks = { live_jwts_ok: 0, live_jwts_failed: 0, revoked_jwts_refused: 0, revoked_jwts_accepted: 0, live_sessions_ok: 0, live_sessions_failed: 0, revoked_sessions_refused: 0, revoked_sessions_accepted: 0, live_families_refresh_ok: 0, live_families_refresh_failed: 0, revoked_families_refused: 0, revoked_families_accepted: 0 };
+  // A revoked token must get exactly 401 invalid_token (a revoked family 401
+  // invalid_refresh_token); any other answer counts as accepted.
+  const checks = {
+    live_jwts_ok: 0,
+    live_jwts_failed: 0,
+    revoked_jwts_refused: 0, // the JWT that was presented to POST /auth/logout
+    revoked_jwts_accepted: 0,
+    revoked_sibling_jwts_refused: 0, // the other JWTs of that login (issue 11: logout ends the whole login)
+    revoked_sibling_jwts_accepted: 0,
+    live_sessions_ok: 0,
+    live_sessions_failed: 0,
+    revoked_sessions_refused: 0,
+    revoked_sessions_accepted: 0,
+    live_families_refresh_ok: 0,
+    live_families_refresh_failed: 0,
+    revoked_families_refused: 0,
+    revoked_families_accepted: 0,
+  };
+  const accepted = []; // the first few revoked tokens that were not refused as documented
   const verifyStarted = Date.now();
   await each(jwts, CONCURRENCY, async (j) => {
     const r = await http(base, "verify_jwt", "GET", "/auth/me", { token: j.token });
-    if (j.state === "revoked") checks[r.status === 401 ? "revoked_jwts_refused" : "revoked_jwts_accepted"]++;
-    else checks[r.status === 200 ? "live_jwts_ok" : "live_jwts_failed"]++;
+    if (j.state === "revoked") {
+      const kind = j.loggedOut ? "revoked_jwts" : "revoked_sibling_jwts";
+      const refused = isError(r, 401, "invalid_token");
+      checks[`${kind}_${refused ? "refused" : "accepted"}`]++;
+      if (!refused && accepted.length < 10) accepted.push({ kind, status: r.status, body: r.body });
+    } else checks[r.status === 200 ? "live_jwts_ok" : "live_jwts_failed"]++;
   });
   await each(sessions, CONCURRENCY, async (s) => {
     const r = await http(base, "verify_session", "GET", "/auth/me", { token: s.token });
-    if (s.state === "revoked") checks[r.status === 401 ? "revoked_sessions_refused" : "revoked_sessions_accepted"]++;
+    if (s.state === "revoked") checks[isError(r, 401, "invalid_token") ? "revoked_sessions_refused" : "revoked_sessions_accepted"]++;
     else checks[r.status === 200 ? "live_sessions_ok" : "live_sessions_failed"]++;
   });
   await each(families, CONCURRENCY, async (f) => {
     const r = await http(base, "verify_refresh", "POST", "/auth/refresh", { json: { refresh_token: f.refresh } });
-    if (f.revoked) checks[r.status === 401 ? "revoked_families_refused" : "revoked_families_accepted"]++;
+    if (f.revoked) checks[isError(r, 401, "invalid_refresh_token") ? "revoked_families_refused" : "revoked_families_accepted"]++;
     else checks[r.status === 200 ? "live_families_refresh_ok" : "live_families_refresh_failed"]++;
   });
   log(`verification (${((Date.now() - verifyStarted) / 1000).toFixed(0)} s): ${JSON.stringify(checks)}`);
+  // A last cleanup run with nothing else going on: afterwards no row it was due to delete may be left.
+  const lastCronAt = Math.floor(Date.now() / 1000);
+  const lastCron = await triggerCron(base);
   const serverOutput = server.output();
   await stopServer();
+  const cleanupLeft = await dueAfterCleanup(lastCronAt);
+  const cronErrors = cronErrorLines(serverOutput);
+  log(`cron: ${cronResults.length} runs during the load + 1 after; error lines: ${cronErrors.length}; due rows left after the last run: ${JSON.stringify(cleanupLeft.due)}`);
 
   // --- orphans, by direct queries on the stopped server's D1 ----------------------------
   const [orphans] = await query(`SELECT
@@ -392,12 +505,32 @@ async function main() {
   if (allFiveXx) failures.push(`${allFiveXx} 5xx answers`);
   if (stats.networkErrors) failures.push(`${stats.networkErrors} network errors/timeouts`);
   if (stats.unexpectedCount) failures.push(`${stats.unexpectedCount} unexpected answers`);
-  for (const key of ["live_jwts_failed", "revoked_jwts_accepted", "live_sessions_failed", "revoked_sessions_accepted", "live_families_refresh_failed", "revoked_families_accepted"]) {
+  for (const key of Object.keys(checks).filter((k) => k.endsWith("_failed") || k.endsWith("_accepted"))) {
     if (checks[key]) failures.push(`${key}: ${checks[key]}`);
   }
   for (const [key, n] of Object.entries(orphans)) if (n) failures.push(`${key}: ${n}`);
-  if ((loadStats.byOp.brute_force?.statuses?.[429] ?? 0) === 0 && (loadStats.byOp.brute_force?.n ?? 0) > 10) failures.push("brute force was never rate limited");
-  if (cronResults.some((c) => c.status !== 200 && c.status !== undefined) || cronResults.some((c) => c.error)) failures.push(`cron: ${JSON.stringify(cronResults)}`);
+  // Minimum counts: a check that was never exercised passed vacuously.
+  const minimums = {
+    live_jwts_ok: MIN_EACH,
+    revoked_jwts_refused: MIN_EACH,
+    revoked_sibling_jwts_refused: 1,
+    live_sessions_ok: MIN_EACH,
+    revoked_sessions_refused: MIN_EACH,
+    live_families_refresh_ok: MIN_EACH,
+    revoked_families_refused: MIN_EACH,
+  };
+  for (const [key, min] of Object.entries(minimums)) if (checks[key] < min) failures.push(`${key}: ${checks[key]} < ${min} (too few to mean anything)`);
+  const bruteForce = loadStats.byOp.brute_force ?? { n: 0, statuses: {} };
+  if (bruteForce.n < MIN_EACH) failures.push(`brute force: ${bruteForce.n} attempts < ${MIN_EACH}`);
+  else if ((bruteForce.statuses[429] ?? 0) === 0) failures.push("brute force was never rate limited");
+  // The cron: wrangler answers /__scheduled with 200 whatever the cleanup did,
+  // so a run is judged by what the handler logged and by the rows it left.
+  const expectedCrons = Math.max(1, Math.floor(SECONDS / CRON_SECONDS) - 1);
+  if (cronResults.length < expectedCrons) failures.push(`cron: ${cronResults.length} runs during the load < ${expectedCrons}`);
+  for (const c of [...cronResults, lastCron]) if (c.status !== 200) failures.push(`cron request: ${JSON.stringify(c)}`);
+  if (cronErrors.length) failures.push(`cron logged ${cronErrors.length} error lines: ${cronErrors.slice(0, 3).join(" | ")}`);
+  for (const [table, n] of Object.entries(cleanupLeft.due)) if (n) failures.push(`cleanup left ${n} due rows in ${table}`);
+  for (const [table, n] of Object.entries(cleanupLeft.planted)) if (n) failures.push(`cleanup left ${n} of the ${PLANTED} planted expired rows in ${table}`);
 
   const byOp = Object.fromEntries(
     Object.entries(loadStats.byOp).map(([op, e]) => [op, { requests: e.n, statuses: e.statuses, mean_ms: +(e.total_ms / e.n).toFixed(1), max_ms: +e.max_ms.toFixed(0) }]),
@@ -406,7 +539,7 @@ async function main() {
   const report = {
     test: "mixed traffic via wrangler dev (local workerd + local D1) on loopback, then token and row consistency checks",
     date: new Date().toISOString(),
-    settings: { seconds: SECONDS, concurrency: CONCURRENCY, users: USERS, sessions: USERS * SESSIONS_PER_USER, mix_percent: Object.fromEntries(MIX), server_vars: { ...raised, other: "defaults (per-email limits 10/600, REVOCATION=cached)" } },
+    settings: { seconds: SECONDS, concurrency: CONCURRENCY, users: USERS, sessions: USERS * SESSIONS_PER_USER, cron_every_s: CRON_SECONDS, minimum_each: MIN_EACH, mix_percent: Object.fromEntries(MIX), server_vars: { ...raised, other: "defaults (per-email login and register limits, REVOCATION=cached)" } },
     machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, wrangler: wranglerVersion, loadavg_before: load1, loadavg_after: loadavg()[0] },
     load: {
       seconds: +loadSeconds.toFixed(1),
@@ -418,7 +551,9 @@ async function main() {
       by_op: byOp,
       cron_runs: cronResults,
     },
-    issued: { jwts: jwts.length, jwts_revoked: jwts.filter((j) => j.state === "revoked").length, refresh_families: families.length, families_revoked: families.filter((f) => f.revoked).length, sessions: sessions.length, sessions_revoked: sessions.filter((s) => s.state === "revoked").length },
+    cleanup: { planted_per_table: PLANTED, cron_every_s: CRON_SECONDS, runs_during_load: cronResults.length, last_run: lastCron, error_lines: cronErrors, due_rows_left: cleanupLeft.due, planted_rows_left: cleanupLeft.planted },
+    accepted_revoked_examples: accepted,
+    issued: { jwts: jwts.length, jwts_logged_out: jwts.filter((j) => j.loggedOut).length, jwts_revoked: jwts.filter((j) => j.state === "revoked").length, refresh_families: families.length, families_revoked: families.filter((f) => f.revoked).length, sessions: sessions.length, sessions_revoked: sessions.filter((s) => s.state === "revoked").length },
     checks,
     orphans,
     rows,
@@ -430,7 +565,7 @@ async function main() {
     ok: failures.length === 0,
     elapsed_s: (Date.now() - started) / 1000,
   };
-  writeFileSync(join(js, "bench", "last-load.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(REPORT_PATH, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(`
 load: ${loadStats.requests} requests in ${loadSeconds.toFixed(1)} s at concurrency ${CONCURRENCY} = ${report.load.throughput_rps} req/s
@@ -438,8 +573,8 @@ statuses: ${JSON.stringify(loadStats.statuses)}   5xx: ${fiveXx}   429 (rate lim
 ${Object.entries(byOp).map(([op, e]) => `  ${op.padEnd(15)} ${String(e.requests).padStart(6)}  mean ${String(e.mean_ms).padStart(7)} ms  ${JSON.stringify(e.statuses)}`).join("\n")}
 checks: ${JSON.stringify(checks)}
 orphans: ${JSON.stringify(orphans)}
-${failures.length ? `FAIL: ${failures.join("; ")}` : "ok: zero 5xx, every live token works, every revoked one is refused, no orphaned rows"}
-written to js/bench/last-load.json (${report.elapsed_s.toFixed(0)} s)`);
+${failures.length ? `FAIL: ${failures.join("; ")}` : "ok: zero 5xx, every live token works, every revoked one gets its documented 401, every cron run cleaned without error, no orphaned rows"}
+written to ${REPORT_PATH} (${report.elapsed_s.toFixed(0)} s)`);
   if (failures.length) {
     if (stats.unexpected.length) console.log(JSON.stringify(stats.unexpected, null, 2));
     if (allFiveXx) console.log(serverOutput.slice(-4000));

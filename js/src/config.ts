@@ -1,4 +1,15 @@
-import type { Env } from "./env";
+/**
+ * The checked configuration every request sees, and its validation from the
+ * typed AuthOptions (options.ts). Validation happens once, at createAuth for
+ * a static options object, or once per env object for an options function;
+ * the rest of the code only ever sees a checked `Config`.
+ */
+import { AuthConfigError } from "./options";
+import type { AuthHooks, AuthOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+import { PasskeyConfigError, resolvePasskeyOptions } from "./passkeys/config";
+import type { PasskeyConfig } from "./passkeys/config";
+
+export type { RateRule, RevocationMode, SessionAuthMode };
 
 /** Seven days, the seed's lifetime for both token kinds. */
 export const DEFAULT_TTL_SECONDS = 604_800;
@@ -7,17 +18,11 @@ export const MAX_TTL_SECONDS = 31_536_000;
 /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32;
 
-export type RevocationMode = "cached" | "strict";
-export type SessionAuthMode = "accept" | "deprecated" | "off";
-
-/** One fixed-window rule: at most `max` attempts per `windowSeconds`. null = off. */
-export interface RateRule {
-  max: number;
-  windowSeconds: number;
-}
-
 export interface RateLimitConfig {
+  /** Failed password logins per email (loose: shared by every network). */
   loginPerEmail: RateRule | null;
+  /** Failed password logins per (email, client IP) (tight: one network's guesses). */
+  loginPerEmailIp: RateRule | null;
   loginPerIp: RateRule | null;
   registerPerEmail: RateRule | null;
   registerPerIp: RateRule | null;
@@ -31,11 +36,15 @@ export interface LifecycleConfig {
   refreshTokenTtl: number;
   /** Seconds during which a just-rotated refresh token answers 409 instead of revoking its family. */
   refreshReuseGrace: number;
+  /** Seconds from login after which a refresh family no longer refreshes, however often it rotated. */
+  refreshFamilyMaxAge: number;
   revocation: { mode: RevocationMode; cacheSeconds: number };
   sessionAuth: { mode: SessionAuthMode; deprecatedAt: number | null; sunset: number | null };
   usage: { flushRequests: number; flushSeconds: number; retentionDays: number };
   rateLimits: RateLimitConfig;
   cleanupBatchRows: number;
+  /** Sudo mode: seconds after a password/passkey authentication during which credentials may be changed. */
+  reauthMaxAge: number;
 }
 
 /**
@@ -44,175 +53,231 @@ export interface LifecycleConfig {
  * Session tokens are accepted in both modes unless SESSION_AUTH=off.
  * `previousSecrets` only verify (secret rotation).
  */
-export type Config =
+export type Config = (
   | ({ mode: "jwt"; jwtSecret: string; previousSecrets: string[] } & LifecycleConfig)
-  | ({ mode: "session"; jwtSecret: null; previousSecrets: [] } & LifecycleConfig);
+  | ({ mode: "session"; jwtSecret: null; previousSecrets: [] } & LifecycleConfig)
+) & {
+  /** Where the auth tables live (AuthOptions.database). */
+  database: (env: object) => D1Database;
+  /** The relying party; null when not configured; the error when configured wrongly (passkey routes answer 503). */
+  passkeys: PasskeyConfig | PasskeyConfigError | null;
+  hooks: AuthHooks;
+};
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+/** Kept under its old name for the code that catches it. */
+export { AuthConfigError as ConfigError };
 
 export const DEFAULT_REFRESH_TTL_SECONDS = 2_592_000; // 30 days
-export const DEFAULT_RATE_LIMITS = {
-  RATE_LIMIT_LOGIN_EMAIL: "10/600",
-  RATE_LIMIT_LOGIN_IP: "100/600",
-  RATE_LIMIT_REGISTER_EMAIL: "5/3600",
-  RATE_LIMIT_REGISTER_IP: "20/3600",
-  RATE_LIMIT_REFRESH_IP: "120/60",
-} as const;
+/** A login refreshes for at most this long, then the user logs in again (issue 11). */
+export const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECONDS = 7_776_000; // 90 days
+/**
+ * Each rate rule: its default and its environment variable. Login rules count
+ * FAILED attempts only (issue 11): the tight per-(email, IP) rule stops one
+ * network's guessing, the loose per-email rule caps a distributed attack
+ * without letting one attacker lock the owner out.
+ */
+export const RATE_RULES: Record<keyof RateLimitConfig, { env: string; fallback: RateRule }> = {
+  loginPerEmail: { env: "RATE_LIMIT_LOGIN_EMAIL", fallback: { max: 50, windowSeconds: 600 } },
+  loginPerEmailIp: { env: "RATE_LIMIT_LOGIN_EMAIL_IP", fallback: { max: 5, windowSeconds: 600 } },
+  loginPerIp: { env: "RATE_LIMIT_LOGIN_IP", fallback: { max: 100, windowSeconds: 600 } },
+  registerPerEmail: { env: "RATE_LIMIT_REGISTER_EMAIL", fallback: { max: 5, windowSeconds: 3600 } },
+  registerPerIp: { env: "RATE_LIMIT_REGISTER_IP", fallback: { max: 20, windowSeconds: 3600 } },
+  refreshPerIp: { env: "RATE_LIMIT_REFRESH_IP", fallback: { max: 120, windowSeconds: 60 } },
+};
+/** The longest rate-limit window. */
+export const MAX_RATE_WINDOW_SECONDS = 86_400;
+/** Sudo mode window: 10 minutes, like GitHub's. */
+export const DEFAULT_REAUTH_MAX_AGE_SECONDS = 600;
 /** The most rows one cleanup statement may delete. */
 export const MAX_CLEANUP_BATCH_ROWS = 10_000;
 
 /**
- * Validates the environment. Throws ConfigError rather than guessing: a short
- * secret must never be used to sign, and a bad TTL must not silently become 7 days.
+ * Every whole-number setting once: where it sits in AuthOptions, its
+ * environment variable, its bounds and its default. Both the options check
+ * (below) and optionsFromEnv read this table, so the two can never disagree.
  */
-export function parseConfig(env: Env): Config {
-  const lifecycle = parseLifecycle(env);
-  const secret = env.JWT_SECRET;
-  // The seed's test is `if (c.env.JWT_SECRET)`: unset and "" both mean session mode.
-  if (secret === undefined || secret === null || secret === "") {
-    if (lifecycle.sessionAuth.mode !== "accept") {
-      throw new ConfigError(`SESSION_AUTH=${lifecycle.sessionAuth.mode} needs JWT_SECRET: without it logins can only issue session tokens`);
-    }
-    return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle };
-  }
-  checkSecret("JWT_SECRET", secret);
-  const previousSecrets: string[] = [];
-  const previous = env.JWT_SECRET_PREVIOUS;
-  if (previous !== undefined && previous !== null && previous !== "") {
-    if (typeof previous !== "string") throw new ConfigError("JWT_SECRET_PREVIOUS must be a string");
-    for (const [index, part] of previous.split(",").entries()) {
-      const value = part.trim();
-      if (value === "") continue;
-      checkSecret(`JWT_SECRET_PREVIOUS[${index}]`, value);
-      if (value !== secret && !previousSecrets.includes(value)) previousSecrets.push(value);
-    }
-  }
-  return { mode: "jwt", jwtSecret: secret, previousSecrets, ...lifecycle };
+export interface NumericSetting {
+  /** Path in AuthOptions, e.g. "revocation.cacheSeconds". */
+  path: string;
+  env: string;
+  min: number;
+  max: number;
+  fallback: number;
 }
 
-function checkSecret(name: string, secret: unknown): asserts secret is string {
-  if (typeof secret !== "string") throw new ConfigError(`${name} must be a string`);
+export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
+  { path: "accessTokenTtl", env: "ACCESS_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_TTL_SECONDS },
+  { path: "sessionTtl", env: "SESSION_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_TTL_SECONDS },
+  { path: "refreshTokenTtl", env: "REFRESH_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_REFRESH_TTL_SECONDS },
+  { path: "refreshReuseGrace", env: "REFRESH_REUSE_GRACE_SECONDS", min: 0, max: 300, fallback: 10 },
+  { path: "refreshFamilyMaxAge", env: "REFRESH_FAMILY_MAX_AGE", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_REFRESH_FAMILY_MAX_AGE_SECONDS },
+  { path: "revocation.cacheSeconds", env: "REVOCATION_CACHE_SECONDS", min: 1, max: 3600, fallback: 30 },
+  { path: "usage.flushRequests", env: "USAGE_FLUSH_REQUESTS", min: 1, max: 100_000, fallback: 100 },
+  { path: "usage.flushSeconds", env: "USAGE_FLUSH_SECONDS", min: 1, max: 86_400, fallback: 60 },
+  { path: "usage.retentionDays", env: "USAGE_RETENTION_DAYS", min: 1, max: 3650, fallback: 90 },
+  { path: "reauthMaxAge", env: "REAUTH_MAX_AGE_SECONDS", min: 1, max: 86_400, fallback: DEFAULT_REAUTH_MAX_AGE_SECONDS },
+  { path: "cleanupBatchRows", env: "CLEANUP_BATCH_ROWS", min: 1, max: MAX_CLEANUP_BATCH_ROWS, fallback: MAX_CLEANUP_BATCH_ROWS },
+];
+
+/** Reads `a.b` out of a nested options object. */
+export function readPath(options: object, path: string): unknown {
+  let value: unknown = options;
+  for (const key of path.split(".")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A whole number within the setting's bounds, or a ConfigError naming `label`. */
+export function checkInteger(label: string, value: unknown, setting: NumericSetting): number {
+  if (value === undefined) return setting.fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new AuthConfigError(`${label} must be a whole number, got ${JSON.stringify(value)}`);
+  }
+  if (value < setting.min || value > setting.max) {
+    throw new AuthConfigError(`${label} must be between ${setting.min} and ${setting.max}, got ${value}`);
+  }
+  return value;
+}
+
+/** A rate rule (or null = off), or a ConfigError naming `label`. */
+export function checkRule(label: string, value: unknown, fallback: RateRule): RateRule | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  const rule = value as Partial<RateRule>;
+  const ok =
+    typeof rule === "object" &&
+    Number.isSafeInteger(rule.max) &&
+    Number.isSafeInteger(rule.windowSeconds) &&
+    (rule.max ?? 0) >= 1 &&
+    (rule.windowSeconds ?? 0) >= 1 &&
+    (rule.windowSeconds ?? 0) <= MAX_RATE_WINDOW_SECONDS;
+  if (!ok) throw new AuthConfigError(`${label} must be {max >= 1, windowSeconds 1..${MAX_RATE_WINDOW_SECONDS}} or null (off)`);
+  return { max: rule.max as number, windowSeconds: rule.windowSeconds as number };
+}
+
+/** A signing secret of at least MIN_SECRET_BYTES, or a ConfigError that never echoes it. */
+export function checkSecret(label: string, secret: unknown): asserts secret is string {
+  if (typeof secret !== "string") throw new AuthConfigError(`${label} must be a string`);
   const bytes = new TextEncoder().encode(secret).byteLength;
   if (bytes < MIN_SECRET_BYTES) {
     // Never echo the secret, not even a prefix: only its length.
-    throw new ConfigError(
-      `${name} is ${bytes} bytes; at least ${MIN_SECRET_BYTES} are required. ` +
+    throw new AuthConfigError(
+      `${label} is ${bytes} bytes; at least ${MIN_SECRET_BYTES} are required. ` +
         `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
     );
   }
 }
 
-export function parseLifecycle(env: Env): LifecycleConfig {
-  const accessTokenTtl = parseTtl("ACCESS_TOKEN_TTL", env.ACCESS_TOKEN_TTL);
-  const sessionTtl = parseTtl("SESSION_TTL", env.SESSION_TTL);
-  const refreshTokenTtl = parseTtl("REFRESH_TOKEN_TTL", env.REFRESH_TOKEN_TTL, DEFAULT_REFRESH_TTL_SECONDS);
-  const refreshReuseGrace = parseInteger("REFRESH_REUSE_GRACE_SECONDS", env.REFRESH_REUSE_GRACE_SECONDS, 10, 0, 300);
-  const revocationMode = parseEnum("REVOCATION", env.REVOCATION, ["cached", "strict"] as const, "cached");
-  const cacheSeconds = parseInteger("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 30, 1, 3600);
-  const sessionMode = parseEnum("SESSION_AUTH", env.SESSION_AUTH, ["accept", "deprecated", "off"] as const, "accept");
-  const deprecatedAt = parseDate("SESSION_DEPRECATED_AT", env.SESSION_DEPRECATED_AT);
-  const sunset = parseDate("SESSION_SUNSET", env.SESSION_SUNSET);
-  return {
-    accessTokenTtl,
-    sessionTtl,
-    refreshTokenTtl,
-    refreshReuseGrace,
-    revocation: { mode: revocationMode, cacheSeconds },
-    sessionAuth: { mode: sessionMode, deprecatedAt, sunset },
-    usage: {
-      flushRequests: parseInteger("USAGE_FLUSH_REQUESTS", env.USAGE_FLUSH_REQUESTS, 100, 1, 100_000),
-      flushSeconds: parseInteger("USAGE_FLUSH_SECONDS", env.USAGE_FLUSH_SECONDS, 60, 1, 86_400),
-      retentionDays: parseInteger("USAGE_RETENTION_DAYS", env.USAGE_RETENTION_DAYS, 90, 1, 3650),
+function checkEnum<T extends string>(label: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new AuthConfigError(`${label} must be one of ${allowed.join(" | ")}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function checkDate(label: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date && Number.isFinite(value.getTime())) return Math.floor(value.getTime() / 1000);
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  throw new AuthConfigError(`${label} must be a Date or Unix seconds`);
+}
+
+/** Only the options this file knows: a typo ("secert") is an error, not a silent default. */
+const KNOWN_OPTIONS = new Set([
+  "database",
+  "secret",
+  "previousSecrets",
+  "revocation",
+  "sessionAuth",
+  "usage",
+  "rateLimits",
+  "passkeys",
+  "hooks",
+  ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
+]);
+const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
+
+/**
+ * Checks AuthOptions and turns them into the Config every request uses.
+ * Throws AuthConfigError rather than guessing: a short secret must never be
+ * used to sign, and a bad TTL must not silently become 7 days.
+ */
+export function resolveOptions(options: AuthOptions<never>): Config {
+  if (options === null || typeof options !== "object") throw new AuthConfigError("createAuth needs an options object");
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new AuthConfigError(`unknown option ${JSON.stringify(key)}`);
+  }
+  if (typeof options.database !== "function") {
+    throw new AuthConfigError("database must be a function of the env that returns the D1 binding, e.g. (env) => env.DB");
+  }
+  const numbers = new Map<string, number>();
+  for (const setting of NUMERIC_SETTINGS) numbers.set(setting.path, checkInteger(setting.path, readPath(options, setting.path), setting));
+  const num = (path: string) => numbers.get(path) as number;
+
+  const rateOptions: RateLimitOptions = options.rateLimits ?? {};
+  const rateLimits = {} as RateLimitConfig;
+  for (const [name, rule] of Object.entries(RATE_RULES) as [keyof RateLimitConfig, { fallback: RateRule }][]) {
+    rateLimits[name] = checkRule(`rateLimits.${name}`, rateOptions[name], rule.fallback);
+  }
+  for (const key of Object.keys(rateOptions)) {
+    if (!(key in RATE_RULES)) throw new AuthConfigError(`unknown rate limit ${JSON.stringify(key)}`);
+  }
+
+  const hooks: AuthHooks = options.hooks ?? {};
+  for (const key of Object.keys(hooks)) {
+    if (!(HOOKS as readonly string[]).includes(key)) throw new AuthConfigError(`unknown hook ${JSON.stringify(key)}`);
+    if (typeof (hooks as Record<string, unknown>)[key] !== "function") throw new AuthConfigError(`hooks.${key} must be a function`);
+  }
+
+  const lifecycle: LifecycleConfig = {
+    accessTokenTtl: num("accessTokenTtl"),
+    sessionTtl: num("sessionTtl"),
+    refreshTokenTtl: num("refreshTokenTtl"),
+    refreshReuseGrace: num("refreshReuseGrace"),
+    refreshFamilyMaxAge: num("refreshFamilyMaxAge"),
+    revocation: {
+      mode: checkEnum("revocation.mode", options.revocation?.mode, ["cached", "strict"] as const, "cached"),
+      cacheSeconds: num("revocation.cacheSeconds"),
     },
-    rateLimits: {
-      loginPerEmail: parseRule("RATE_LIMIT_LOGIN_EMAIL", env.RATE_LIMIT_LOGIN_EMAIL),
-      loginPerIp: parseRule("RATE_LIMIT_LOGIN_IP", env.RATE_LIMIT_LOGIN_IP),
-      registerPerEmail: parseRule("RATE_LIMIT_REGISTER_EMAIL", env.RATE_LIMIT_REGISTER_EMAIL),
-      registerPerIp: parseRule("RATE_LIMIT_REGISTER_IP", env.RATE_LIMIT_REGISTER_IP),
-      refreshPerIp: parseRule("RATE_LIMIT_REFRESH_IP", env.RATE_LIMIT_REFRESH_IP),
+    sessionAuth: {
+      mode: checkEnum("sessionAuth.mode", options.sessionAuth?.mode, ["accept", "deprecated", "off"] as const, "accept"),
+      deprecatedAt: checkDate("sessionAuth.deprecatedAt", options.sessionAuth?.deprecatedAt),
+      sunset: checkDate("sessionAuth.sunset", options.sessionAuth?.sunset),
     },
-    cleanupBatchRows: parseInteger("CLEANUP_BATCH_ROWS", env.CLEANUP_BATCH_ROWS, MAX_CLEANUP_BATCH_ROWS, 1, MAX_CLEANUP_BATCH_ROWS),
+    usage: { flushRequests: num("usage.flushRequests"), flushSeconds: num("usage.flushSeconds"), retentionDays: num("usage.retentionDays") },
+    rateLimits,
+    cleanupBatchRows: num("cleanupBatchRows"),
+    reauthMaxAge: num("reauthMaxAge"),
   };
-}
 
-function parseTtl(name: string, raw: string | undefined, fallback: number = DEFAULT_TTL_SECONDS): number {
-  return parseInteger(name, raw, fallback, 1, MAX_TTL_SECONDS);
-}
-
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
-  if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
-    throw new ConfigError(`${name} must be a whole number of seconds, got ${JSON.stringify(String(raw))}`);
+  let passkeys: Config["passkeys"] = null;
+  if (options.passkeys !== undefined && options.passkeys !== null) {
+    try {
+      passkeys = resolvePasskeyOptions(options.passkeys);
+    } catch (err) {
+      if (!(err instanceof PasskeyConfigError)) throw err;
+      passkeys = err;
+    }
   }
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
-  }
-  return value;
-}
+  const common = { database: options.database as (env: object) => D1Database, passkeys, hooks };
 
-function parseEnum<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (raw === undefined || raw === "") return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(" | ")}, got ${JSON.stringify(String(raw))}`);
+  const secret = options.secret;
+  // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.
+  if (secret === undefined || secret === null || secret === "") {
+    if (lifecycle.sessionAuth.mode !== "accept") {
+      throw new AuthConfigError(`sessionAuth.mode "${lifecycle.sessionAuth.mode}" needs a secret: without one, logins can only issue session tokens`);
+    }
+    if (options.previousSecrets?.length) throw new AuthConfigError("previousSecrets without a secret: set the current secret too");
+    return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle, ...common };
   }
-  return raw as T;
-}
-
-/** Unix seconds, or anything Date.parse understands (ISO 8601, an HTTP-date). */
-function parseDate(name: string, raw: string | undefined): number | null {
-  if (raw === undefined || raw === "") return null;
-  if (typeof raw === "string" && /^[0-9]{1,12}$/.test(raw)) return Number(raw);
-  const ms = typeof raw === "string" ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    throw new ConfigError(`${name} must be a date (ISO 8601 like 2027-01-31T00:00:00Z, an HTTP-date, or Unix seconds), got ${JSON.stringify(String(raw))}`);
+  checkSecret("secret", secret);
+  const previousSecrets: string[] = [];
+  for (const [index, value] of (options.previousSecrets ?? []).entries()) {
+    checkSecret(`previousSecrets[${index}]`, value);
+    if (value !== secret && !previousSecrets.includes(value)) previousSecrets.push(value);
   }
-  return Math.floor(ms / 1000);
-}
-
-/** "<max>/<seconds>" (e.g. "10/600"), or "off". Unset means the default. */
-function parseRule(name: keyof typeof DEFAULT_RATE_LIMITS, raw: string | undefined): RateRule | null {
-  const text = raw === undefined || raw === "" ? DEFAULT_RATE_LIMITS[name] : raw;
-  if (text === "off") return null;
-  const match = typeof text === "string" ? /^([0-9]{1,7})\/([0-9]{1,7})$/.exec(text) : null;
-  const max = Number(match?.[1]);
-  const windowSeconds = Number(match?.[2]);
-  if (!match || max < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
-    throw new ConfigError(`${name} must be "<attempts>/<seconds>" (seconds 1..86400) or "off", got ${JSON.stringify(String(text))}`);
-  }
-  return { max, windowSeconds };
-}
-
-// Parsing is cheap, but the log line must appear once per isolate and per
-// problem, not once per request: remember what was already reported.
-const reported = new Set<string>();
-
-// In production the env object is the same for every request of an isolate,
-// so the checked result is kept per env object.
-const checked = new WeakMap<Env, Config | ConfigError>();
-
-/** parseConfig + one console.error per distinct problem. */
-export function loadConfig(env: Env): Config | ConfigError {
-  let result = checked.get(env);
-  if (result === undefined) {
-    result = parseOrError(env);
-    checked.set(env, result);
-  }
-  if (result instanceof ConfigError && !reported.has(result.message)) {
-    reported.add(result.message);
-    console.error(`[hybrid-auth] misconfigured, refusing to serve auth requests: ${result.message}`);
-  }
-  return result;
-}
-
-function parseOrError(env: Env): Config | ConfigError {
-  try {
-    return parseConfig(env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err;
-  }
+  return { mode: "jwt", jwtSecret: secret, previousSecrets, ...lifecycle, ...common };
 }

@@ -1,10 +1,9 @@
 /**
- * Bindings and variables the Worker reads. Every variable is optional on
- * purpose: `config.ts` validates them once and fails closed when they are
- * wrong, so the rest of the code only ever sees a checked `Config`.
+ * The environment variables optionsFromEnv reads (the seed's and v3's names).
+ * Every one is optional on purpose: they are validated once and fail closed
+ * when they are wrong, so the rest of the code only ever sees a checked `Config`.
  */
-export interface Env {
-  GENERAL_DB: D1Database;
+export interface AuthEnvVars {
   /** HS256 signing secret, at least 32 bytes. Unset or empty: session mode. */
   JWT_SECRET?: string;
   /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days, the seed's). */
@@ -18,6 +17,8 @@ export interface Env {
   REFRESH_TOKEN_TTL?: string;
   /** Seconds a rotated refresh token answers 409 instead of revoking its family. Default 10. */
   REFRESH_REUSE_GRACE_SECONDS?: string;
+  /** Seconds from login after which refresh is refused (refresh_family_expired). Default 7776000 (90 days). */
+  REFRESH_FAMILY_MAX_AGE?: string;
   /** "cached" (default: per-isolate snapshot) or "strict" (D1 on every JWT request). */
   REVOCATION?: string;
   /** Oldest revocation snapshot a JWT check may use, in seconds. Default 30. */
@@ -36,10 +37,14 @@ export interface Env {
   USAGE_RETENTION_DAYS?: string;
   /** Rate limits, "<attempts>/<seconds>" or "off". */
   RATE_LIMIT_LOGIN_EMAIL?: string;
+  /** Failed logins per (email, client IP); default 5/600. Login rules count failures only. */
+  RATE_LIMIT_LOGIN_EMAIL_IP?: string;
   RATE_LIMIT_LOGIN_IP?: string;
   RATE_LIMIT_REGISTER_EMAIL?: string;
   RATE_LIMIT_REGISTER_IP?: string;
   RATE_LIMIT_REFRESH_IP?: string;
+  /** Sudo mode: adding/removing a passkey needs a password or passkey authentication this recent (seconds, 1..86400). Default 600. */
+  REAUTH_MAX_AGE_SECONDS?: string;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */
   CLEANUP_BATCH_ROWS?: string;
   /** Passkeys: the WebAuthn RP ID, a host name ("localhost" in dev). */

@@ -20,8 +20,10 @@ export type ErrorCode =
   | "refresh_token_rotated" // 409: this refresh token was rotated seconds ago by a concurrent request; use the newer one
   | "invalid_refresh_token" // 401: unknown, expired or revoked refresh token
   | "refresh_token_reused" // 401: a retired refresh token came back: its whole family is now revoked
+  | "refresh_family_expired" // 401: the login is older than REFRESH_FAMILY_MAX_AGE; log in again
   | "session_auth_disabled" // 401: SESSION_AUTH=off; log in again to get a JWT
   | "forbidden" // 403: authenticated, but not allowed (e.g. /auth/usage needs role admin)
+  | "reauthentication_required" // 403: sudo mode: this change needs a password or passkey authentication within REAUTH_MAX_AGE_SECONDS
   | "rate_limited" // 429: too many attempts; see Retry-After
   | "invalid_challenge" // 400: passkey challenge never issued, already used (replay), or for another ceremony/user
   | "challenge_expired" // 400: passkey challenge older than PASSKEY_CHALLENGE_TTL
@@ -60,7 +62,14 @@ export const REALM = "hybrid-auth";
  * error code); anything presented and rejected gets error="invalid_token".
  */
 export function unauthorized(
-  code: "missing_token" | "invalid_token" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "session_auth_disabled",
+  code:
+    | "missing_token"
+    | "invalid_token"
+    | "invalid_credentials"
+    | "invalid_refresh_token"
+    | "refresh_token_reused"
+    | "refresh_family_expired"
+    | "session_auth_disabled",
   message: string,
 ): HttpError {
   const challenge =

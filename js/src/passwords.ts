@@ -62,8 +62,18 @@ export interface PasswordCheck {
  * failed check (never an exception), and still costs a full derivation so
  * that it cannot be told apart by timing.
  */
-export async function verifyPassword(password: string, stored: string): Promise<PasswordCheck> {
+export async function verifyPassword(
+  password: string,
+  stored: string,
+  legacy?: (password: string, stored: string) => boolean | Promise<boolean>,
+): Promise<PasswordCheck> {
   const parsed = parseHash(stored);
+  if (!parsed && legacy && stored !== DUMMY_HASH) {
+    // A format we did not write (a seed-era hash): the adopter's verifier
+    // decides, and a match is rehashed to PBKDF2 by the caller.
+    const ok = (await legacy(password, stored)) === true;
+    return { ok, needsRehash: ok };
+  }
   if (!parsed) {
     // (The guard only stops a recursion should DUMMY_HASH ever stop parsing.)
     if (stored !== DUMMY_HASH) await burnOneVerification(password);

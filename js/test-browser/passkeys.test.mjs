@@ -131,7 +131,7 @@ const signedOut = () => page.locator("#signed-out");
 const errorBox = () => page.getByRole("alert");
 
 async function logOut() {
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await signedOut().waitFor({ state: "visible" });
 }
 

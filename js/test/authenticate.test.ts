@@ -17,7 +17,7 @@ import {
   settleIsolate,
   totalQueries,
 } from "./helpers";
-import type { Env } from "../src/env";
+import type { Env } from "../demo/worker";
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { countingDb, env, jwtEnv, registerUser, runScheduled } from "./helpers";
+import type { Env } from "../demo/worker";
+
+afterEach(() => vi.restoreAllMocks());
 
 const now = () => Math.floor(Date.now() / 1000);
 const db = () => env.GENERAL_DB;
@@ -37,7 +40,7 @@ async function seed(userId: string, expired: number, live: number) {
 
 describe("scheduled cleanup (Cron Trigger)", () => {
   it("the Worker exports a scheduled handler (the Cron Trigger is in wrangler.jsonc)", async () => {
-    const { default: worker } = await import("../src/index");
+    const { default: worker } = await import("../demo/worker");
     expect(typeof worker.scheduled).toBe("function");
   });
 
@@ -73,16 +76,46 @@ describe("scheduled cleanup (Cron Trigger)", () => {
   });
 
   it("the default chunk is 10,000 rows and more is refused", async () => {
-    const { parseLifecycle } = await import("../src/config");
-    expect(parseLifecycle({ GENERAL_DB: env.GENERAL_DB }).cleanupBatchRows).toBe(10_000);
-    expect(() => parseLifecycle({ GENERAL_DB: env.GENERAL_DB, CLEANUP_BATCH_ROWS: "10001" })).toThrow(/CLEANUP_BATCH_ROWS/);
+    const { optionsFromEnv } = await import("hybrid-auth/hono");
+    const { resolveOptions } = await import("../src/config");
+    const database = (e: Env) => e.GENERAL_DB;
+    expect(resolveOptions(optionsFromEnv({ GENERAL_DB: env.GENERAL_DB }, { database })).cleanupBatchRows).toBe(10_000);
+    expect(() => optionsFromEnv({ GENERAL_DB: env.GENERAL_DB, CLEANUP_BATCH_ROWS: "10001" }, { database })).toThrow(/CLEANUP_BATCH_ROWS/);
+    expect(() => resolveOptions({ database, cleanupBatchRows: 10_001 })).toThrow(/cleanupBatchRows/);
   });
 
   it("without the passkey challenges table, the rest is still cleaned", async () => {
     const user = await registerUser();
-    await seed(user.id, 2, 0);
+    const { family, liveFamily } = await seed(user.id, 2, 1);
     await env.GENERAL_DB.prepare("DROP TABLE webauthn_challenges").run();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = vi.spyOn(console, "log").mockImplementation(() => {});
     await runScheduled();
-    expect(await count("SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= unixepoch()")).toBe(0);
+    // A missing optional table is not an error.
+    expect(errors).not.toHaveBeenCalled();
+    // Every other table lost its expired rows and kept its live ones.
+    const t = now();
+    const left = async (table: string) => ({
+      expired: await count(`SELECT COUNT(*) AS n FROM ${table} WHERE expires_at <= ${t}`),
+      live: await count(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = '${user.id}' AND expires_at > ${t}`),
+    });
+    expect(await left("sessions")).toEqual({ expired: 0, live: 1 });
+    expect(await left("refresh_tokens")).toEqual({ expired: 0, live: 1 });
+    expect(await count("SELECT COUNT(*) AS n FROM revocations WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM revocations WHERE expires_at > unixepoch()")).toBeGreaterThanOrEqual(1);
+    expect(await count("SELECT COUNT(*) AS n FROM rate_limits WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM rate_limits WHERE expires_at > unixepoch()")).toBeGreaterThanOrEqual(1);
+    expect(await count(`SELECT COUNT(*) AS n FROM refresh_families WHERE id = '${family}'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM refresh_families WHERE id = '${liveFamily}'`)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day = '2000-01-01'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day <> '2000-01-01'")).toBeGreaterThanOrEqual(1);
+    // The run's report names every table it cleaned, and not the missing one.
+    const line = logs.mock.calls.map((args) => String(args[0])).find((l) => l.includes("[hybrid-auth] cleanup ("));
+    const deleted = JSON.parse(/: (\{.*\}) in \d+ statements$/.exec(line ?? "")?.[1] ?? "null") as Record<string, number> | null;
+    expect(deleted, line).not.toBeNull();
+    expect(Object.keys(deleted!).sort()).toEqual(["auth_usage", "rate_limits", "refresh_families", "refresh_tokens", "revocations", "sessions"]);
+    for (const table of ["sessions", "refresh_tokens", "revocations", "rate_limits"]) expect(deleted![table], table).toBeGreaterThanOrEqual(2);
+    expect(deleted!.refresh_families).toBeGreaterThanOrEqual(1);
+    expect(deleted!.auth_usage).toBeGreaterThanOrEqual(1);
   });
 });

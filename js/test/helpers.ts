@@ -1,9 +1,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../src/index";
-import { refreshRevocations } from "../src/lifecycle/revocation";
-import { flushUsage } from "../src/lifecycle/usage";
-import type { Env } from "../src/env";
+import worker, { auth } from "../demo/worker";
+import { hasLegacySessions } from "../src/db";
+import type { Env } from "../demo/worker";
 
 /** A fixed 43-byte secret for JWT mode. */
 export const SECRET = "test-secret-0123456789abcdefghijklmnopqrstuv";
@@ -36,11 +35,21 @@ export async function call(method: string, path: string, options: CallOptions = 
   if (options.json !== undefined) body = JSON.stringify(options.json);
   if (body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   if (options.token !== undefined) headers.set("Authorization", `Bearer ${options.token}`);
+  // As behind Cloudflare: every call comes from its own client address unless
+  // the test names one, so per-IP limits (which without the header share one
+  // "unknown-ip" bucket) never couple unrelated tests.
+  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", randomClientIp());
   const request = new Request(`https://auth.test${path}`, { method, headers, body: body ?? null });
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, options.env ?? jwtEnv(), ctx);
   await waitOnExecutionContext(ctx);
   return response;
+}
+
+/** A random IPv6 client in 2001:db8::/32 (documentation range), its own /64. */
+export function randomClientIp(): string {
+  const group = () => Math.floor(Math.random() * 0x10000).toString(16);
+  return `2001:db8:${group()}:${group()}::1`;
 }
 
 export interface ErrorJson {
@@ -154,8 +163,10 @@ export function batchFailsAtEnd(db: D1Database): D1Database {
  * query until REVOCATION_CACHE_SECONDS / USAGE_FLUSH_* come round again.
  */
 export async function settleIsolate(): Promise<void> {
-  await flushUsage(env.GENERAL_DB);
-  await refreshRevocations(env.GENERAL_DB);
+  await auth.state.usage.flush(env.GENERAL_DB);
+  await auth.state.revocations.refresh(env.GENERAL_DB);
+  // Whether a seed-era legacy_sessions table exists is asked once per instance, on its first unknown session.
+  auth.state.legacySessions ??= await hasLegacySessions(env.GENERAL_DB);
 }
 
 /** Sends a scheduled (Cron Trigger) event through the Worker, as workerd would. */
@@ -166,4 +177,4 @@ export async function runScheduled(e: Env = jwtEnv(), scheduledTime: number = Da
   await waitOnExecutionContext(ctx);
 }
 
-export { env };
+export { auth, env };

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { DEFAULT_CHALLENGE_TTL_SECONDS, parsePasskeyConfig } from "../src/passkeys/config";
-import type { Env } from "../src/env";
+import type { Env } from "../demo/worker";
 import { call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv } from "./helpers";
 import type { LoginBody } from "./helpers";
-import { DEV_ORIGIN, SoftAuthenticator } from "./passkeyAuthenticator";
+import { ALGORITHMS, COSE_ALG, DEV_ORIGIN, SoftAuthenticator } from "./passkeyAuthenticator";
+import type { Algorithm, Bend } from "./passkeyAuthenticator";
 
 // Everything runs against the dev configuration of wrangler.jsonc
 // (RP_ID localhost, origin http://localhost:8787), with the software
-// authenticator signing real ES256 assertions.
+// authenticator signing real ES256, RS256 and EdDSA responses (ES256 unless
+// a test says otherwise).
 
 interface Passkey {
   id: string;
@@ -39,19 +41,24 @@ async function loginOptions(e: Env = jwtEnv()) {
 }
 
 /** A signed-in user with one registered passkey. */
-async function withPasskey(e: Env = jwtEnv(), label = "Laptop") {
+async function withPasskey(e: Env = jwtEnv(), label = "Laptop", algorithm: Algorithm = "ES256", bend: Bend = {}) {
   const session = await signedIn(e);
-  const authenticator = await SoftAuthenticator.create();
+  const authenticator = await SoftAuthenticator.create(algorithm);
   const { options } = await registrationOptions(session.token, e);
   const response = await call("POST", "/auth/passkey/register/verify", {
     env: e,
     token: session.token,
-    json: { response: await authenticator.register(options), label },
+    json: { response: await authenticator.register(options, bend), label },
   });
-  expect(response.status).toBe(201);
+  expect(response.status, `${algorithm}: ${await response.clone().text()}`).toBe(201);
   const { passkey } = (await response.json()) as { passkey: Passkey };
   return { ...session, authenticator, passkey };
 }
+
+const b64urlEncode = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64urlDecode = (text: string): Uint8Array =>
+  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
 
 function loginVerify(response: unknown, e: Env = jwtEnv()) {
   return call("POST", "/auth/passkey/login/verify", { env: e, json: { response } });
@@ -82,6 +89,22 @@ describe("passkey registration", () => {
     expect(options.user.displayName).toBe(user.name);
     expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
     expect(options.attestation).toBe("none");
+    // The answer's exact shape, as @simplewebauthn/browser's startRegistration() reads it.
+    expect(Object.keys(options).sort()).toEqual(
+      ["attestation", "authenticatorSelection", "challenge", "excludeCredentials", "extensions", "hints", "pubKeyCredParams", "rp", "timeout", "user"],
+    );
+    expect(options.pubKeyCredParams).toEqual([
+      { alg: COSE_ALG.EdDSA, type: "public-key" },
+      { alg: COSE_ALG.ES256, type: "public-key" },
+      { alg: COSE_ALG.RS256, type: "public-key" },
+    ]);
+    expect(options.authenticatorSelection).toEqual({ residentKey: "required", requireResidentKey: true, userVerification: "required" });
+    expect(options.extensions).toEqual({ credProps: true });
+    expect(options.timeout).toBe(DEFAULT_CHALLENGE_TTL_SECONDS * 1000);
+    expect(options.excludeCredentials).toEqual([]);
+    expect(options.hints).toEqual([]);
+    expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new TextDecoder().decode(b64urlDecode(options.user.id))).toBe(user.id);
     expect(expires_at - before).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_TTL_SECONDS);
     expect(expires_at - before).toBeLessThanOrEqual(DEFAULT_CHALLENGE_TTL_SECONDS + 2);
     const row = await env.GENERAL_DB.prepare(`SELECT purpose, user_id, expires_at FROM webauthn_challenges WHERE challenge = ?1`)
@@ -104,7 +127,7 @@ describe("passkey registration", () => {
   it("defaults the label and excludes already registered credentials from new options", async () => {
     const { token, authenticator } = await withPasskey();
     const { options } = await registrationOptions(token);
-    expect(options.excludeCredentials?.map((c) => c.id)).toEqual([authenticator.credentialId]);
+    expect(options.excludeCredentials).toEqual([{ id: authenticator.credentialId, transports: ["internal"], type: "public-key" }]);
 
     const session = await signedIn();
     const other = await SoftAuthenticator.create();
@@ -221,6 +244,9 @@ describe("passkey login", () => {
       const { options, expires_at } = await loginOptions(e);
       expect(options.rpId).toBe("localhost");
       expect(options.userVerification).toBe("required");
+      expect(Object.keys(options).sort()).toEqual(["challenge", "rpId", "timeout", "userVerification"]);
+      expect(options.timeout).toBe(DEFAULT_CHALLENGE_TTL_SECONDS * 1000);
+      expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(options.allowCredentials ?? []).toEqual([]);
       expect(expires_at).toBeGreaterThan(Date.now() / 1000);
 
@@ -357,6 +383,147 @@ describe("passkey login", () => {
     const wrongMethod = await call("GET", "/auth/passkey/login/options");
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get("Allow")).toBe("POST");
+  });
+});
+
+describe.each(ALGORITHMS)("a %s authenticator", (algorithm) => {
+  it("registers (its COSE key stored as sent), logs in, and keeps logging in as its counter advances", async () => {
+    const { user, authenticator, passkey } = await withPasskey(jwtEnv(), "Key", algorithm, { counter: 3 });
+    const row = await env.GENERAL_DB.prepare(`SELECT counter, public_key FROM passkeys WHERE id = ?1`).bind(passkey.id).first<{ counter: number; public_key: string }>();
+    expect(row?.counter).toBe(3);
+    expect(row?.public_key).toBe(b64urlEncode(await authenticator.coseKey()));
+    for (let i = 0; i < 2; i++) {
+      const response = await loginVerify(await authenticator.assert((await loginOptions()).options));
+      expect(response.status, `login ${i}`).toBe(200);
+      expect(((await response.json()) as LoginBody).user).toEqual(user);
+    }
+    const after = await env.GENERAL_DB.prepare(`SELECT counter FROM passkeys WHERE id = ?1`).bind(passkey.id).first<{ counter: number }>();
+    expect(after?.counter).toBe(5);
+  });
+
+  it("refuses a counter that does not advance, a bad signature, and an assertion without user verification", async () => {
+    const { authenticator } = await withPasskey(jwtEnv(), "Key", algorithm);
+    expect((await loginVerify(await authenticator.assert((await loginOptions()).options, { counter: 7 }))).status).toBe(200);
+    const regressed = await loginVerify(await authenticator.assert((await loginOptions()).options, { counter: 7 }));
+    expect(regressed.status).toBe(401);
+    expect((await errorOf(regressed)).code).toBe("passkey_counter_regressed");
+
+    const tampered = await authenticator.assert((await loginOptions()).options, { counter: 8 });
+    const signature = b64urlDecode(tampered.response.signature);
+    signature[signature.length - 1]! ^= 1;
+    tampered.response.signature = b64urlEncode(signature);
+    const impostor = await SoftAuthenticator.create(algorithm);
+    const foreign = await impostor.assert((await loginOptions()).options, { counter: 9 });
+    const forged = { ...foreign, id: authenticator.credentialId, rawId: authenticator.credentialId };
+    forged.response.userHandle = authenticator.userHandle ?? undefined;
+    const noUv = await authenticator.assert((await loginOptions()).options, { counter: 10, userVerified: false });
+    for (const [name, assertion] of [["tampered", tampered], ["signed by another key", forged], ["no UV", noUv]] as const) {
+      const response = await loginVerify(assertion);
+      expect(response.status, name).toBe(401);
+      expect((await errorOf(response)).code, name).toBe("invalid_credentials");
+    }
+    // None of the refusals moved the stored counter.
+    expect((await loginVerify(await authenticator.assert((await loginOptions()).options, { counter: 8 }))).status).toBe(200);
+  });
+
+  it("refuses a replayed and an expired login challenge, and a registration without user verification", async () => {
+    const { token, authenticator } = await withPasskey(jwtEnv(), "Key", algorithm);
+    const { options } = await loginOptions();
+    const assertion = await authenticator.assert(options);
+    expect((await loginVerify(assertion)).status).toBe(200);
+    const replay = await loginVerify(assertion);
+    expect(replay.status).toBe(400);
+    expect((await errorOf(replay)).code).toBe("invalid_challenge");
+
+    const late = await loginOptions();
+    await expireChallenge(late.options.challenge);
+    const expired = await loginVerify(await authenticator.assert(late.options));
+    expect(expired.status).toBe(400);
+    expect((await errorOf(expired)).code).toBe("challenge_expired");
+
+    const reg = await registrationOptions(token);
+    const noUv = await call("POST", "/auth/passkey/register/verify", {
+      token,
+      json: { response: await (await SoftAuthenticator.create(algorithm)).register(reg.options, { userVerified: false }) },
+    });
+    expect(noUv.status).toBe(400);
+    expect((await errorOf(noUv)).code).toBe("passkey_verification_failed");
+  });
+
+  it("accepts a packed self attestation signed by the credential key, and refuses one with a bad signature", async () => {
+    const { token } = await signedIn();
+    const good = await call("POST", "/auth/passkey/register/verify", {
+      token,
+      json: { response: await (await SoftAuthenticator.create(algorithm)).register((await registrationOptions(token)).options, { attestation: "packed-self" }) },
+    });
+    expect(good.status).toBe(201);
+    const bad = await call("POST", "/auth/passkey/register/verify", {
+      token,
+      json: { response: await (await SoftAuthenticator.create(algorithm)).register((await registrationOptions(token)).options, { attestation: "packed-bad" }) },
+    });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).code).toBe("passkey_verification_failed");
+  });
+});
+
+describe("passkey flags and client data", () => {
+  it("with PASSKEY_USER_VERIFICATION=preferred, asks for UV but registers and logs in without it", async () => {
+    const e = jwtEnv({ PASSKEY_USER_VERIFICATION: "preferred" });
+    const { token } = await signedIn(e);
+    const { options } = await registrationOptions(token, e);
+    expect(options.authenticatorSelection?.userVerification).toBe("preferred");
+    const authenticator = await SoftAuthenticator.create("EdDSA");
+    const registered = await call("POST", "/auth/passkey/register/verify", {
+      env: e,
+      token,
+      json: { response: await authenticator.register(options, { userVerified: false }) },
+    });
+    expect(registered.status).toBe(201);
+    const login = await loginOptions(e);
+    expect(login.options.userVerification).toBe("preferred");
+    expect((await loginVerify(await authenticator.assert(login.options, { userVerified: false }), e)).status).toBe(200);
+    // The same assertion is refused where UV is required.
+    expect((await loginVerify(await authenticator.assert((await loginOptions()).options, { userVerified: false }))).status).toBe(401);
+  });
+
+  it("refuses responses without user presence, and client data of the other ceremony", async () => {
+    const { token, authenticator } = await withPasskey();
+    for (const bend of [{ userPresent: false }, { type: "webauthn.get" }]) {
+      const response = await call("POST", "/auth/passkey/register/verify", {
+        token,
+        json: { response: await (await SoftAuthenticator.create()).register((await registrationOptions(token)).options, bend) },
+      });
+      expect(response.status, JSON.stringify(bend)).toBe(400);
+      expect((await errorOf(response)).code).toBe("passkey_verification_failed");
+    }
+    for (const bend of [{ userPresent: false }, { type: "webauthn.create" }]) {
+      const response = await loginVerify(await authenticator.assert((await loginOptions()).options, bend));
+      expect(response.status, JSON.stringify(bend)).toBe(401);
+      expect((await errorOf(response)).code).toBe("invalid_credentials");
+    }
+  });
+
+  it("records backup eligibility and state, and refuses 'backed up' without 'eligible'", async () => {
+    const { passkey } = await withPasskey(jwtEnv(), "Synced", "ES256", { backup: { eligible: true, state: true } });
+    expect(passkey).toMatchObject({ device_type: "multiDevice", backed_up: true });
+    const { token } = await signedIn();
+    const response = await call("POST", "/auth/passkey/register/verify", {
+      token,
+      json: { response: await (await SoftAuthenticator.create()).register((await registrationOptions(token)).options, { backup: { eligible: false, state: true } }) },
+    });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe("passkey_verification_failed");
+  });
+
+  it("refuses an attestation with a certificate chain it cannot check", async () => {
+    const { token } = await signedIn();
+    const response = await call("POST", "/auth/passkey/register/verify", {
+      token,
+      json: { response: await (await SoftAuthenticator.create()).register((await registrationOptions(token)).options, { attestation: "packed-x5c" }) },
+    });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).code).toBe("passkey_verification_failed");
+    expect((await (await call("GET", "/auth/passkeys", { token })).json()) as unknown).toEqual({ passkeys: [] });
   });
 });
 

@@ -3,7 +3,7 @@ import { listRefreshFamilies } from "../src/db";
 import { sha256Hex } from "../src/utils/encoding";
 import { batchFailsAtEnd, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, totalQueries } from "./helpers";
 import type { LoginBody } from "./helpers";
-import type { Env } from "../src/env";
+import type { Env } from "../demo/worker";
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { countSessions, listRefreshFamilies, revokeJwt } from "../src/db";
-import { resetRevocationSnapshot, revocationSnapshotInfo } from "../src/lifecycle/revocation";
-import { brokenDb, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
-import type { Env } from "../src/env";
+import { countSessions, listRefreshFamilies, revokeFamily } from "../src/db";
+import { auth, brokenDb, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
+import type { Env } from "../demo/worker";
 
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,14 +15,14 @@ async function me(token: string, e: Env = jwtEnv()) {
   return { status: response.status, code: response.status === 200 ? null : (await errorOf(response)).code };
 }
 
-/** What another isolate's logout writes: the jti row (and family), not this isolate's snapshot. */
+/** What another isolate's logout writes: the family and its `sid` row, not this isolate's snapshot. */
 async function revokeElsewhere(token: string) {
   const c = claimsOf(token);
-  await revokeJwt(env.GENERAL_DB, { jti: c.jti, expiresAt: c.exp, familyId: c.sid ?? null, userId: c.sub }, now());
+  await revokeFamily(env.GENERAL_DB, { familyId: c.sid as string, userId: c.sub, reason: "logout" }, now());
 }
 
 describe("POST /auth/logout with a JWT", () => {
-  it("revokes its jti until exp and its refresh family; other tokens of the user live on", async () => {
+  it("revokes its refresh family with one `sid` row until the family's last exp; other logins of the user live on", async () => {
     const user = await registerUser();
     const a = await loginUser(jwtEnv(), user.email);
     const b = await loginUser(jwtEnv(), user.email);
@@ -31,8 +30,11 @@ describe("POST /auth/logout with a JWT", () => {
     expect(await response.json()).toEqual({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: true });
     expect(await me(a.token)).toEqual({ status: 401, code: "invalid_token" });
     expect(await me(a.token, jwtEnv({ REVOCATION: "strict" }))).toEqual({ status: 401, code: "invalid_token" });
-    const row = await env.GENERAL_DB.prepare("SELECT kind, expires_at FROM revocations WHERE subject = ?1").bind(claimsOf(a.token).jti).first();
-    expect(row).toEqual({ kind: "jti", expires_at: a.expires_at });
+    // One row, by family, living exactly as long as the login's latest JWT; no per-JWT row.
+    const rows = await env.GENERAL_DB.prepare("SELECT kind, subject, expires_at FROM revocations WHERE subject IN (?1, ?2)")
+      .bind(claimsOf(a.token).sid, claimsOf(a.token).jti)
+      .all();
+    expect(rows.results).toEqual([{ kind: "sid", subject: claimsOf(a.token).sid, expires_at: a.expires_at }]);
     // The login's refresh token is dead, the other login is untouched.
     const refresh = await call("POST", "/auth/refresh", { json: { refresh_token: a.refresh_token } });
     expect((await errorOf(refresh)).code).toBe("invalid_refresh_token");
@@ -79,7 +81,7 @@ describe("POST /auth/logout-all", () => {
     expect((await me(fresh.token)).status).toBe(200);
     expect((await me(fresh.token, jwtEnv({ REVOCATION: "strict" }))).status).toBe(200);
     // ...also in an isolate that learns the stamp from D1 rather than from itself.
-    resetRevocationSnapshot();
+    auth.state.revocations.reset();
     expect((await me(fresh.token)).status).toBe(200);
     expect((await me(jwt2.token)).status).toBe(401);
   });
@@ -99,7 +101,7 @@ describe("how revocation reaches JWT checks", () => {
     const user = await registerUser();
     const { token } = await loginUser(jwtEnv(), user.email);
     await settleIsolate();
-    resetRevocationSnapshot();
+    auth.state.revocations.reset();
     const { db, counts } = countingDb(env.GENERAL_DB);
     expect((await me(token, jwtEnv({ GENERAL_DB: db }))).status).toBe(200);
     expect(totalQueries(counts)).toBe(1);
@@ -127,7 +129,7 @@ describe("how revocation reaches JWT checks", () => {
     expect(await me(token, jwtEnv({ REVOCATION: "strict" }))).toEqual({ status: 401, code: "invalid_token" });
     await sleep(2100);
     expect(await me(token, e)).toEqual({ status: 401, code: "invalid_token" });
-    expect(revocationSnapshotInfo().jtis).toBeGreaterThan(0);
+    expect(auth.state.revocations.info().sids).toBeGreaterThan(0);
   });
 
   it("cached: D1 down keeps the last snapshot (JWTs still verify); strict: fails closed with 503", async () => {

@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
-import { clientOf, flushUsage, pendingUsageEvents, recordUsage, userAgentFamily } from "../src/lifecycle/usage";
-import { call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
+import worker from "../demo/worker";
+import { TOP_CLIENTS_PER_DAY, clientOf, userAgentFamily } from "../src/lifecycle/usage";
+import { auth, call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
 
 async function admin() {
   const user = await registerUser();
@@ -14,6 +14,18 @@ interface UsageReport {
   totals: Record<string, number>;
   session_clients: { client: string; count: number; last_seen: number }[];
   counts: { day: string; kind: string; reason: string; client: string; count: number }[];
+  counts_truncated: boolean;
+}
+
+/** A day no other test writes to (usage rows are keyed by day), as a timestamp at its noon. */
+function isolatedDay(): number {
+  return Date.UTC(2001, 0, 1, 12) + Math.floor(Math.random() * 3000) * 86_400_000;
+}
+
+async function usageReport(): Promise<UsageReport> {
+  const response = await call("GET", "/auth/usage?days=1", { token: await admin() });
+  expect(response.status).toBe(200);
+  return (await response.json()) as UsageReport;
 }
 
 describe("phase 2: usage tracking", () => {
@@ -88,19 +100,23 @@ describe("phase 2: usage tracking", () => {
     });
     const e = jwtEnv({ GENERAL_DB: db, USAGE_FLUSH_REQUESTS: "3" });
     const contexts: ExecutionContext[] = [];
+    // A client id no other request uses, so the rows counted below are exactly these requests'.
+    const client = `flush-${crypto.randomUUID()}`;
     for (let i = 0; i < 3; i++) {
       const ctx = createExecutionContext();
       contexts.push(ctx);
-      const request = new Request("https://auth.test/auth/me", { headers: { Authorization: `Bearer ${token}` } });
+      const request = new Request("https://auth.test/auth/me", { headers: { Authorization: `Bearer ${token}`, "X-Client-Id": client } });
       // Each response arrives although the flush (3rd request) is still blocked.
       expect((await worker.fetch(request, e, ctx)).status).toBe(200);
     }
     expect(batches).toBe(1);
-    expect(pendingUsageEvents()).toBe(0);
+    expect(auth.state.usage.pendingEvents()).toBe(0);
     release();
     for (const ctx of contexts) await waitOnExecutionContext(ctx);
-    const row = await env.GENERAL_DB.prepare("SELECT SUM(count) AS n FROM auth_usage WHERE kind = 'jwt'").first<{ n: number }>();
-    expect(row?.n).toBeGreaterThanOrEqual(3);
+    const row = await env.GENERAL_DB.prepare("SELECT SUM(count) AS n FROM auth_usage WHERE kind = 'jwt' AND client = ?1")
+      .bind(`id:${client}`)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(3);
   });
 
   it("a failed flush keeps the counts for the next one", async () => {
@@ -117,24 +133,95 @@ describe("phase 2: usage tracking", () => {
       console.error = original;
     }
     expect(errors.length).toBeGreaterThan(0);
-    expect(pendingUsageEvents()).toBe(1);
+    expect(auth.state.usage.pendingEvents()).toBe(1);
     await settleIsolate();
-    expect(pendingUsageEvents()).toBe(0);
+    expect(auth.state.usage.pendingEvents()).toBe(0);
   });
 
-  it("client-chosen ids are bounded: 500 keys per isolate between flushes, the rest count as 'other'", async () => {
+  it("in memory, failures cannot fill the successes' keys: 520 spoofed failing ids, then a real client is still named", async () => {
     await settleIsolate();
-    for (let i = 0; i < 520; i++) recordUsage("failed", "cap_test", `id:spoof-${i}`);
-    await flushUsage(env.GENERAL_DB);
-    const rows = await env.GENERAL_DB.prepare("SELECT client, count FROM auth_usage WHERE reason = 'cap_test'").all<{ client: string; count: number }>();
-    expect(rows.results).toHaveLength(501);
-    expect(rows.results.find((r) => r.client === "other")?.count).toBe(20);
-    expect(rows.results.reduce((n, r) => n + r.count, 0)).toBe(520);
+    const at = isolatedDay();
+    const day = new Date(at).toISOString().slice(0, 10);
+    for (let i = 0; i < 520; i++) auth.state.usage.record("failed", "cap_test", `id:spoof-${i}`, at);
+    auth.state.usage.record("session", "", "id:legacy-app", at);
+    await auth.state.usage.flush(env.GENERAL_DB);
+    const session = await env.GENERAL_DB.prepare("SELECT client, count FROM auth_usage WHERE day = ?1 AND kind = 'session'").bind(day).all<{ client: string; count: number }>();
+    expect(session.results).toEqual([{ client: "id:legacy-app", count: 1 }]);
+    // Every failure is still counted, under named clients or 'other'.
+    const failed = await env.GENERAL_DB.prepare("SELECT SUM(count) AS n FROM auth_usage WHERE day = ?1 AND kind = 'failed'").bind(day).first<{ n: number }>();
+    expect(failed?.n).toBe(520);
+  });
+
+  it("in D1, each day keeps its top clients per kind by count; the rest fold into 'other' with totals unchanged", async () => {
+    await settleIsolate();
+    const at = isolatedDay();
+    const day = new Date(at).toISOString().slice(0, 10);
+    // Three real clients with many requests, then 240 ids seen once, over several flushes.
+    for (let i = 0; i < 40; i++) for (const c of ["id:ios", "id:android", "id:web"]) auth.state.usage.record("failed", "r", c, at);
+    await auth.state.usage.flush(env.GENERAL_DB);
+    for (let batch = 0; batch < 3; batch++) {
+      for (let i = 0; i < 80; i++) auth.state.usage.record("failed", i % 2 ? "r" : "s", `id:noise-${batch}-${i}`, at);
+      await auth.state.usage.flush(env.GENERAL_DB);
+    }
+    auth.state.usage.record("jwt", "", "id:web", at);
+    await auth.state.usage.flush(env.GENERAL_DB);
+    const rows = await env.GENERAL_DB.prepare("SELECT kind, reason, client, count FROM auth_usage WHERE day = ?1")
+      .bind(day)
+      .all<{ kind: string; reason: string; client: string; count: number }>();
+    const failed = rows.results.filter((r) => r.kind === "failed");
+    const named = new Set(failed.filter((r) => r.client !== "other").map((r) => r.client));
+    expect(named.size).toBe(TOP_CLIENTS_PER_DAY);
+    for (const top of ["id:ios", "id:android", "id:web"]) expect(failed).toContainEqual({ kind: "failed", reason: "r", client: top, count: 40 });
+    expect(failed.reduce((n, r) => n + r.count, 0)).toBe(120 + 240);
+    const other = failed.filter((r) => r.client === "other");
+    expect(other.reduce((n, r) => n + r.count, 0)).toBe(240 - (TOP_CLIENTS_PER_DAY - 3));
+    // Successes are ranked apart: the jwt row is untouched by the failures.
+    expect(rows.results.filter((r) => r.kind === "jwt")).toEqual([{ kind: "jwt", reason: "", client: "id:web", count: 1 }]);
+  });
+
+  it("the report cannot be blanked: totals are summed in SQL over every row, failures listed after successes", async () => {
+    await settleIsolate();
+    const before = await usageReport();
+    const client = `id:blank-${crypto.randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 4; i++) auth.state.usage.record("session", "", client);
+    await auth.state.usage.flush(env.GENERAL_DB);
+    // 6000 distinct failing client ids today, as many isolates' flushes would write them.
+    const today = new Date().toISOString().slice(0, 10);
+    const reason = `blank_${crypto.randomUUID().slice(0, 8)}`;
+    await env.GENERAL_DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000)
+       INSERT INTO auth_usage (day, kind, reason, client, count, last_seen) SELECT ?1, 'failed', ?2, 'id:x' || i, 1, 0 FROM n`,
+    )
+      .bind(today, reason)
+      .run();
+    try {
+      const after = await usageReport();
+      // The admin's own login and this report's request are JWT events: only session totals are compared.
+      expect(after.totals.session).toBe((before.totals.session ?? 0) + 4);
+      expect(after.totals[`failed:${reason}`]).toBe(6000);
+      expect(after.session_clients).toContainEqual(expect.objectContaining({ client, count: 4 }));
+      // The report's own flush folded today's failing ids to the top clients (6000 rows → at most TOP + 'other').
+      const kept = await env.GENERAL_DB.prepare("SELECT COUNT(*) AS n, SUM(count) AS total FROM auth_usage WHERE day = ?1 AND reason = ?2")
+        .bind(today, reason)
+        .first<{ n: number; total: number }>();
+      expect(kept?.n).toBeLessThanOrEqual(TOP_CLIENTS_PER_DAY + 1);
+      expect(kept?.total).toBe(6000);
+      expect(after.counts_truncated).toBe(false);
+      expect(after.counts).toContainEqual(expect.objectContaining({ kind: "session", client, count: 4 }));
+      const firstFailed = after.counts.findIndex((r) => r.kind === "failed" && r.day === today);
+      const lastSuccess = after.counts.map((r) => r.kind !== "failed" && r.day === today).lastIndexOf(true);
+      expect(lastSuccess).toBeLessThan(firstFailed);
+    } finally {
+      await env.GENERAL_DB.prepare("DELETE FROM auth_usage WHERE reason = ?1").bind(reason).run();
+    }
   });
 
   it("client identification", () => {
     expect(clientOf(new Headers({ "X-Client-Id": "android-5.0.1" }))).toBe("id:android-5.0.1");
     expect(clientOf(new Headers({ "X-Client-Id": "bad id with spaces", "User-Agent": "curl/8.5.0" }))).toBe("ua:curl");
+    expect(clientOf(new Headers({ "X-Client-Id": "a".repeat(64) }))).toBe(`id:${"a".repeat(64)}`);
+    expect(clientOf(new Headers({ "X-Client-Id": "a".repeat(65), "User-Agent": "curl/8.5.0" }))).toBe("ua:curl");
+    expect(clientOf(new Headers({ "X-Client-Id": "<script>", "User-Agent": "curl/8.5.0" }))).toBe("ua:curl");
     expect(clientOf(new Headers())).toBe("ua:none");
     expect(userAgentFamily("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML) Chrome/126 Safari/537.36 Edg/126.0")).toBe("edge");
     expect(userAgentFamily("Mozilla/5.0 (Macintosh) Gecko/20100101 Firefox/128.0")).toBe("firefox");

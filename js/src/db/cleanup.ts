@@ -25,14 +25,18 @@ export function deleteExpiredChunk(db: D1Database, table: keyof typeof TARGETS, 
   });
 }
 
-/** Families whose every token is gone (expired and deleted) and whose expiry has passed. */
+/**
+ * Families whose every token is gone (expired and deleted), whose expiry has
+ * passed, and whose last access JWT has expired: until then a logout with
+ * one of those JWTs still needs the family to revoke it by `sid` (issue 11).
+ */
 export function deleteEmptyFamiliesChunk(db: D1Database, now: number, limit: number): Promise<number> {
   return guard("cleanup refresh_families", async () => {
     const result = await db
       .prepare(
         `DELETE FROM refresh_families WHERE rowid IN (
            SELECT f.rowid FROM refresh_families f
-            WHERE f.expires_at <= ?1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+            WHERE f.expires_at <= ?1 AND f.access_expires_at <= ?1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
             LIMIT ?2)`,
       )
       .bind(now, limit)

@@ -2,6 +2,7 @@
 export { DatabaseError } from "./errors";
 export * from "./users";
 export * from "./sessions";
+export * from "./legacySessions";
 export * from "./refreshTokens";
 export * from "./revocations";
 export * from "./usage";

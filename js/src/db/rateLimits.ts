@@ -37,3 +37,24 @@ export function hitRateLimits(db: D1Database, hits: RateHit[]): Promise<Map<stri
     return counts;
   });
 }
+
+/**
+ * Gives back one counted attempt in every bucket, in ONE statement, but only
+ * in the window it was counted in (a window that has since restarted owes
+ * nothing) and never below zero.
+ */
+export function refundRateLimits(db: D1Database, hits: { bucket: string; windowStart: number }[]): Promise<void> {
+  return guard("refundRateLimits", async () => {
+    if (hits.length === 0) return;
+    const conditions: string[] = [];
+    const params: (string | number)[] = [];
+    for (const hit of hits) {
+      conditions.push(`(bucket = ?${params.length + 1} AND window_start = ?${params.length + 2})`);
+      params.push(hit.bucket, hit.windowStart);
+    }
+    await db
+      .prepare(`UPDATE rate_limits SET count = count - 1 WHERE count > 0 AND (${conditions.join(" OR ")})`)
+      .bind(...params)
+      .run();
+  });
+}

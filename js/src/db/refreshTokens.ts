@@ -10,6 +10,10 @@ export interface RefreshTokenRecord {
   expiresAt: number;
   usedAt: number | null;
   familyRevokedAt: number | null;
+  /** Unix seconds of the login that started the family (sudo mode's `auth_time`). */
+  authenticatedAt: number;
+  /** When the family (the login) began: REFRESH_FAMILY_MAX_AGE counts from here. */
+  familyCreatedAt: number;
 }
 
 interface RefreshTokenRow {
@@ -21,18 +25,36 @@ interface RefreshTokenRow {
   expires_at: number;
   used_at: number | null;
   family_revoked_at: number | null;
+  authenticated_at: number;
+  family_created_at: number;
 }
 
-/** Starts a family with its first token, atomically (one batch = one transaction). */
+/**
+ * The access JWT a batch makes valid, recorded on its family before the JWT
+ * is handed out (see migration 0004): its `exp` and its `iat_ms`. A revoked
+ * family's `sid` row takes them over, so it covers every JWT of the family.
+ */
+export interface MintedAccess {
+  expiresAt: number;
+  iatMs: number;
+}
+
+/**
+ * Starts a family with its first token, atomically (one batch = one
+ * transaction), recording the login's access JWT (minted, not yet handed out).
+ */
 export function createRefreshFamily(
   db: D1Database,
-  family: { familyId: string; userId: string; tokenHash: string; createdAt: number; expiresAt: number },
+  family: { familyId: string; userId: string; tokenHash: string; createdAt: number; expiresAt: number; authenticatedAt: number; access: MintedAccess },
 ): Promise<void> {
   return guard("createRefreshFamily", async () => {
     await db.batch([
       db
-        .prepare(`INSERT INTO refresh_families (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)`)
-        .bind(family.familyId, family.userId, family.createdAt, family.expiresAt),
+        .prepare(
+          `INSERT INTO refresh_families (id, user_id, created_at, expires_at, authenticated_at, access_expires_at, access_iat_ms)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+        )
+        .bind(family.familyId, family.userId, family.createdAt, family.expiresAt, family.authenticatedAt, family.access.expiresAt, family.access.iatMs),
       db
         .prepare(`INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`)
         .bind(family.tokenHash, family.familyId, family.userId, family.createdAt, family.expiresAt),
@@ -44,7 +66,8 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
   return guard("findRefreshToken", async () => {
     const row = await db
       .prepare(
-        `SELECT t.token_hash, t.family_id, t.user_id, u.email, u.name, t.expires_at, t.used_at, f.revoked_at AS family_revoked_at
+        `SELECT t.token_hash, t.family_id, t.user_id, u.email, u.name, t.expires_at, t.used_at, f.revoked_at AS family_revoked_at,
+                f.authenticated_at, f.created_at AS family_created_at
            FROM refresh_tokens t
            JOIN refresh_families f ON f.id = t.family_id
            JOIN users u ON u.id = t.user_id
@@ -62,6 +85,8 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
       expiresAt: row.expires_at,
       usedAt: row.used_at,
       familyRevokedAt: row.family_revoked_at,
+      authenticatedAt: row.authenticated_at,
+      familyCreatedAt: row.family_created_at,
     };
   });
 }
@@ -73,13 +98,19 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
  * one this call made (it names the successor's hash, which is random). Two
  * concurrent rotations of one token therefore yield exactly one successor;
  * the loser sees `rotated: false` and no row of its own.
+ *
+ * The third statement records the access JWT minted for this rotation on the
+ * family (latest exp and iat_ms), under the same condition, so a JWT is only
+ * ever handed out after the family that can revoke it knows about it. The
+ * family's expiry follows its newest token, whose expiry the caller already
+ * capped at REFRESH_FAMILY_MAX_AGE from the login, so it never slides past it.
  */
 export function rotateRefreshToken(
   db: D1Database,
-  rotation: { oldHash: string; newHash: string; now: number; expiresAt: number },
+  rotation: { oldHash: string; newHash: string; now: number; expiresAt: number; access: MintedAccess },
 ): Promise<{ rotated: boolean }> {
   return guard("rotateRefreshToken", async () => {
-    const { oldHash, newHash, now, expiresAt } = rotation;
+    const { oldHash, newHash, now, expiresAt, access } = rotation;
     const [update, insert] = await db.batch([
       db
         .prepare(
@@ -96,25 +127,17 @@ export function rotateRefreshToken(
         .bind(oldHash, newHash, now, expiresAt),
       db
         .prepare(
-          `UPDATE refresh_families SET expires_at = MAX(expires_at, ?3)
+          `UPDATE refresh_families
+              SET expires_at = MAX(expires_at, ?3),
+                  access_expires_at = MAX(access_expires_at, ?4),
+                  access_iat_ms = MAX(access_iat_ms, ?5)
             WHERE id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1 AND replaced_by = ?2)`,
         )
-        .bind(oldHash, newHash, expiresAt),
+        .bind(oldHash, newHash, expiresAt, access.expiresAt, access.iatMs),
     ]);
     const rotated = (update?.meta.changes ?? 0) === 1;
     if (rotated !== ((insert?.meta.changes ?? 0) === 1)) throw new Error("refresh rotation wrote an inconsistent pair");
     return { rotated };
-  });
-}
-
-/** Revokes one family (reuse detected, or logout). Returns whether it was live. */
-export function revokeRefreshFamily(db: D1Database, familyId: string, reason: string, now: number): Promise<boolean> {
-  return guard("revokeRefreshFamily", async () => {
-    const result = await db
-      .prepare(`UPDATE refresh_families SET revoked_at = ?2, revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL`)
-      .bind(familyId, now, reason)
-      .run();
-    return result.meta.changes > 0;
   });
 }
 

@@ -6,6 +6,8 @@ export interface SessionUser {
   email: string;
   name: string;
   expiresAt: number;
+  /** Unix seconds: a session is created by a login, so this is its authentication time. */
+  createdAt: number;
 }
 
 interface SessionUserRow {
@@ -13,6 +15,7 @@ interface SessionUserRow {
   email: string;
   name: string;
   expires_at: number;
+  created_at: number;
 }
 
 export interface NewSession {
@@ -48,13 +51,13 @@ export function findSessionUser(db: D1Database, tokenHash: string, now: number):
   return guard("findSessionUser", async () => {
     const row = await db
       .prepare(
-        `SELECT s.user_id, u.email, u.name, s.expires_at
+        `SELECT s.user_id, u.email, u.name, s.expires_at, s.created_at
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = ?1 AND s.expires_at > ?2`,
       )
       .bind(tokenHash, now)
       .first<SessionUserRow>();
-    return row ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at } : null;
+    return row ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at } : null;
   });
 }
 

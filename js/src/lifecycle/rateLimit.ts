@@ -3,12 +3,18 @@
  * (`rate_limits`), so every isolate shares them. One statement per check,
  * whatever the number of rules. Buckets are SHA-256 hashes: no email or IP
  * address is stored.
+ *
+ * Two ways of counting:
+ *  - enforceRateLimits: every attempt counts (register, refresh, passkey options);
+ *  - limitFailures: only failed attempts count (password login), so the
+ *    owner's successful logins never use up a budget an attacker shares.
  */
-import { hitRateLimits } from "../db";
+import { hitRateLimits, refundRateLimits } from "../db";
 import { HttpError } from "../errors";
 import { normalizeEmail } from "../http/fields";
 import { sha256Hex } from "../utils/encoding";
 import type { RateRule } from "../config";
+import type { AppContext } from "../types";
 
 export interface RateCheck {
   rule: RateRule | null;
@@ -29,12 +35,38 @@ export function emailKey(raw: string): string {
 }
 
 /**
- * The rate-limit identity of a client address (CF-Connecting-IP). IPv6
- * clients are limited per /64, since one subscriber usually holds a whole
- * /64 and can rotate through it at will. null when the header is missing or
- * not an address (then only the per-email rule applies).
+ * The bucket subject of every client whose address is unknown: no
+ * CF-Connecting-IP (a deployment outside Cloudflare, `wrangler dev`) or a
+ * value that is not an address. They all share it, so per-IP limits still
+ * apply (to all such clients together) instead of silently switching off.
  */
-export function ipKey(header: string | null | undefined): string | null {
+export const UNKNOWN_IP_KEY = "unknown-ip";
+
+/** Logs a message once per auth instance (AuthState.logOnce). */
+export type LogOnce = (key: string, log: () => void) => void;
+
+/**
+ * The rate-limit identity of a client address (CF-Connecting-IP): see
+ * parseIpKey, with UNKNOWN_IP_KEY when there is none (logged once per auth instance).
+ */
+export function ipKey(header: string | null | undefined, logOnce: LogOnce): string {
+  const key = parseIpKey(header);
+  if (key !== null) return key;
+  logOnce("unknown-ip", () =>
+    console.warn(
+      `[hybrid-auth] a request came without a usable CF-Connecting-IP header; per-IP rate limits count every such client in one shared bucket ("${UNKNOWN_IP_KEY}"). Deploy behind Cloudflare to limit per client address.`,
+    ),
+  );
+  return UNKNOWN_IP_KEY;
+}
+
+
+/**
+ * A client address as a bucket subject. IPv6 clients are limited per /64,
+ * since one subscriber usually holds a whole /64 and can rotate through it
+ * at will. null when the header is missing or not an address.
+ */
+export function parseIpKey(header: string | null | undefined): string | null {
   if (!header) return null;
   const ip = header.trim();
   if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(ip)) return ip;
@@ -62,17 +94,25 @@ function expandIpv6(ip: string): string[] | null {
   return groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
 }
 
-/** Counts one attempt against every applicable rule; throws 429 when any is exceeded. */
-export async function enforceRateLimits(db: D1Database, checks: RateCheck[], nowMs: number = Date.now()): Promise<void> {
-  const now = Math.floor(nowMs / 1000);
-  const active: { bucket: string; rule: RateRule; windowStart: number }[] = [];
+interface ActiveBucket {
+  bucket: string;
+  rule: RateRule;
+  windowStart: number;
+}
+
+async function activeBuckets(checks: RateCheck[], now: number): Promise<ActiveBucket[]> {
+  const active: ActiveBucket[] = [];
   for (const check of checks) {
     if (!check.rule || check.subject === null) continue;
     const windowStart = now - (now % check.rule.windowSeconds);
     const bucket = await sha256Hex(`${check.name}:${check.rule.max}/${check.rule.windowSeconds}:${check.subject}`);
     active.push({ bucket, rule: check.rule, windowStart });
   }
-  if (active.length === 0) return;
+  return active;
+}
+
+/** Counts one attempt in every bucket; returns the seconds to wait if any bucket is over its limit, else 0. */
+async function hit(db: D1Database, active: ActiveBucket[], now: number): Promise<number> {
   const counts = await hitRateLimits(
     db,
     active.map((a) => ({ bucket: a.bucket, windowStart: a.windowStart, windowSeconds: a.rule.windowSeconds })),
@@ -81,7 +121,58 @@ export async function enforceRateLimits(db: D1Database, checks: RateCheck[], now
   for (const a of active) {
     if ((counts.get(a.bucket) ?? 0) > a.rule.max) retryAfter = Math.max(retryAfter, a.windowStart + a.rule.windowSeconds - now);
   }
+  return retryAfter;
+}
+
+function tooMany(retryAfter: number): HttpError {
+  return new HttpError(429, "rate_limited", "too many attempts; retry later", { "Retry-After": String(retryAfter) });
+}
+
+/** Counts one attempt against every applicable rule; throws 429 when any is exceeded. */
+export async function enforceRateLimits(db: D1Database, checks: RateCheck[], nowMs: number = Date.now()): Promise<void> {
+  const now = Math.floor(nowMs / 1000);
+  const active = await activeBuckets(checks, now);
+  if (active.length === 0) return;
+  const retryAfter = await hit(db, active, now);
+  if (retryAfter > 0) throw tooMany(retryAfter);
+}
+
+/** What limitFailures reserved; pass it to `succeeded` when the attempt turns out good. */
+export interface FailureReservation {
+  /** The attempt succeeded: it does not count (its reservation is given back). */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Limits FAILED attempts (password login), before any expensive work.
+ *
+ * The attempt is counted first, atomically (one upsert with RETURNING), so
+ * that N concurrent guesses cannot all pass a read-only check before any of
+ * them is counted. Then:
+ *  - over a limit → the reservation is given back and 429 is thrown: a
+ *    refused attempt costs no password hash and uses up no budget, so
+ *    guesses refused by the tight per-(email, IP) rule do not creep towards
+ *    the loose per-email cap that the owner shares;
+ *  - the caller checks the password and calls `succeeded()` when it was
+ *    right, giving the reservation back: successes never count;
+ *  - a failure keeps it.
+ */
+export async function limitFailures(db: D1Database, checks: RateCheck[], nowMs: number = Date.now()): Promise<FailureReservation> {
+  const now = Math.floor(nowMs / 1000);
+  const active = await activeBuckets(checks, now);
+  if (active.length === 0) return { succeeded: async () => {} };
+  // A failed give-back fails the request (503, retry): every D1 failure is
+  // answered alike, and the attempt then simply stays counted.
+  const refund = () => refundRateLimits(db, active.map((a) => ({ bucket: a.bucket, windowStart: a.windowStart })));
+  const retryAfter = await hit(db, active, now);
   if (retryAfter > 0) {
-    throw new HttpError(429, "rate_limited", "too many attempts; retry later", { "Retry-After": String(retryAfter) });
+    await refund();
+    throw tooMany(retryAfter);
   }
+  return { succeeded: refund };
+}
+
+/** The per-IP rate-limit subject of a request (CF-Connecting-IP, or the shared fallback). */
+export function clientIpKey(c: AppContext): string {
+  return ipKey(c.req.header("CF-Connecting-IP"), c.get("auth").logOnce);
 }

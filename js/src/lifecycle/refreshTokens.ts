@@ -17,3 +17,12 @@ export function isRefreshTokenShape(token: string): boolean {
 function newCanonical(bytes: Uint8Array): string {
   return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+
+/**
+ * When a refresh family (a login) stops refreshing: REFRESH_FAMILY_MAX_AGE
+ * after it began. Rotation caps each new token's expiry here, so an
+ * undetected stolen refresh token dies with its login at the latest.
+ */
+export function familyDeadline(familyCreatedAt: number, maxAgeSeconds: number): number {
+  return familyCreatedAt + maxAgeSeconds;
+}

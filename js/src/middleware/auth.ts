@@ -1,12 +1,15 @@
 import { createMiddleware } from "hono/factory";
-import { findSessionUser } from "../db";
+import type { Context } from "hono";
+import { claimLegacySession, findSessionUser, hasLegacySessions } from "../db";
 import { unauthorized } from "../errors";
-import { jwtRevoked } from "../lifecycle/revocation";
-import { clientOf, maybeFlushUsage, recordUsage } from "../lifecycle/usage";
+import { clientOf } from "../lifecycle/usage";
 import { sha256Hex } from "../utils/encoding";
-import { getJwtIssuer, isJWT } from "../utils/jwt";
+import { isJWT } from "../utils/jwt";
 import type { AppContext, AppEnv, Principal } from "../types";
 import type { Config } from "../config";
+export type { AuthScope };
+import { issuerOf, scopeOf, waitUntilOf } from "../scope";
+import type { AuthScope } from "../scope";
 
 /**
  * Why a request is not authenticated. Kept separate from the HTTP answer so
@@ -43,11 +46,6 @@ export function parseBearer(header: string | undefined): { ok: true; token: stri
   return { ok: true, token: match[1] };
 }
 
-/** The key ring for this configuration (cached per isolate by its secrets). */
-export function jwtIssuerFor(config: Config & { mode: "jwt" }) {
-  return getJwtIssuer(config.jwtSecret, config.previousSecrets);
-}
-
 /**
  * The one authentication routine for both token kinds.
  *
@@ -61,21 +59,22 @@ export function jwtIssuerFor(config: Config & { mode: "jwt" }) {
  *                  unexpired. With SESSION_AUTH=off: refused without a query.
  *  - anything else → rejected with no work at all.
  */
-export async function authenticate(c: AppContext): Promise<AuthOutcome> {
-  const parsed = parseBearer(c.req.header("Authorization"));
+export async function authenticate(scope: AuthScope, authorization: string | undefined): Promise<AuthOutcome> {
+  const parsed = parseBearer(authorization);
   if (!parsed.ok) return parsed;
   const { token } = parsed;
-  const config = c.get("config");
+  const { config, db, auth } = scope;
 
   if (isJWT(token)) {
     if (config.mode !== "jwt") return { ok: false, reason: "jwt_not_accepted" };
-    const checked = jwtIssuerFor(config).verify(token);
+    const checked = issuerOf(scope).verify(token);
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
-    const { id, email, name, exp, iat, iatMs, jti, sid, kid } = checked.identity;
-    if (await jwtRevoked(c.env.GENERAL_DB, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
+    const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime } = checked.identity;
+    if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
     const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid };
     if (jti !== undefined) principal.jti = jti;
     if (sid !== undefined) principal.sid = sid;
+    if (authTime !== undefined) principal.authTime = authTime;
     return { ok: true, principal };
   }
 
@@ -83,7 +82,7 @@ export async function authenticate(c: AppContext): Promise<AuthOutcome> {
   if (config.sessionAuth.mode === "off") return { ok: false, reason: "session_auth_disabled" };
   const sessionTokenHash = await sha256Hex(token);
   const now = Math.floor(Date.now() / 1000);
-  const session = await findSessionUser(c.env.GENERAL_DB, sessionTokenHash, now);
+  const session = (await findSessionUser(db, sessionTokenHash, now)) ?? (await claimLegacy(scope, token, sessionTokenHash, now));
   if (!session) return { ok: false, reason: "unknown_session" };
   return {
     ok: true,
@@ -92,8 +91,21 @@ export async function authenticate(c: AppContext): Promise<AuthOutcome> {
       user: { id: session.userId, email: session.email, name: session.name },
       expiresAt: session.expiresAt,
       sessionTokenHash,
+      authTime: session.createdAt,
     },
   };
+}
+
+/**
+ * A seed-era session (bin/hybrid-auth.mjs upgrade-seed moved the raw-UUID
+ * table to legacy_sessions): on first use it is moved into `sessions` as its
+ * hash, so it keeps working and the raw token leaves the database. Whether
+ * the table exists is asked once per instance, and only on a miss.
+ */
+async function claimLegacy(scope: AuthScope, token: string, tokenHash: string, now: number) {
+  const { auth, db } = scope;
+  if (auth.legacySessions === undefined) auth.legacySessions = await hasLegacySessions(db);
+  return auth.legacySessions ? claimLegacySession(db, token, tokenHash, now) : null;
 }
 
 const MESSAGES: Record<AuthFailure, string> = {
@@ -121,15 +133,6 @@ export function sessionDeprecationHeaders(config: Config, nowMs: number = Date.n
   return headers;
 }
 
-/** ctx.waitUntil when the runtime gives us one (Hono throws without an execution context). */
-export function waitUntilOf(c: AppContext): ((p: Promise<unknown>) => void) | null {
-  try {
-    const ctx = c.executionCtx;
-    return (p) => ctx.waitUntil(p);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Route guard: runs authenticate() and answers 401 unless it succeeds; the
@@ -138,17 +141,26 @@ export function waitUntilOf(c: AppContext): ((p: Promise<unknown>) => void) | nu
  * the deprecation headers to session-authenticated responses.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const outcome = await authenticate(c);
-  const config = c.get("config");
-  recordUsage(outcome.ok ? outcome.principal.kind : "failed", outcome.ok ? "" : usageReason(outcome), clientOf(c.req.raw.headers));
-  maybeFlushUsage(c.env.GENERAL_DB, config, waitUntilOf(c));
+  const principal = await authenticateOrThrow(scopeOf(c), c);
+  c.set("principal", principal);
+  await next();
+  if (principal.kind === "session") {
+    for (const [name, value] of Object.entries(sessionDeprecationHeaders(c.get("config")))) c.header(name, value);
+  }
+});
+
+/**
+ * authenticate() plus what every guarded request does with the outcome:
+ * count it for the usage report (flushed after the response, never on its
+ * path) and turn a failure into the 401 with its stable code.
+ */
+export async function authenticateOrThrow(scope: AuthScope, c: Context): Promise<Principal> {
+  const outcome = await authenticate(scope, c.req.header("Authorization"));
+  scope.auth.usage.record(outcome.ok ? outcome.principal.kind : "failed", outcome.ok ? "" : usageReason(outcome), clientOf(c.req.raw.headers));
+  scope.auth.usage.maybeFlush(scope.db, scope.config, waitUntilOf(c));
   if (!outcome.ok) {
     if (outcome.reason === "session_auth_disabled") throw unauthorized("session_auth_disabled", MESSAGES.session_auth_disabled);
     throw unauthorized(outcome.reason === "missing" ? "missing_token" : "invalid_token", MESSAGES[outcome.reason]);
   }
-  c.set("principal", outcome.principal);
-  await next();
-  if (outcome.principal.kind === "session") {
-    for (const [name, value] of Object.entries(sessionDeprecationHeaders(config))) c.header(name, value);
-  }
-});
+  return outcome.principal;
+}

@@ -5,6 +5,8 @@
 import { WebAuthnError, browserSupportsWebAuthn, startAuthentication, startRegistration } from "@simplewebauthn/browser";
 
 const TOKEN_KEY = "hybrid-auth.token";
+/** The signed-in user, from /auth/me: a re-authentication must be for the same account. */
+let currentUser = null;
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** An API failure, carrying the Worker's stable error code. */
@@ -90,6 +92,76 @@ async function signedIn(login) {
   await render();
 }
 
+/**
+ * Sudo mode: the Worker answers 403 reauthentication_required when a change
+ * (adding or removing a passkey) needs a recent sign-in. Then ask for the
+ * password or a passkey, switch to the new login, and run the change again.
+ */
+async function withRecentAuth(change) {
+  try {
+    return await change();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === "reauthentication_required")) throw err;
+    await reauthenticate();
+    return await change();
+  }
+}
+
+/** Shows the confirm box; resolves once the user signed in again as the same account, rejects on cancel. */
+function reauthenticate() {
+  const box = $("reauth");
+  const form = $("reauth-form");
+  const passkeyButton = $("reauth-passkey");
+  passkeyButton.hidden = !browserSupportsWebAuthn();
+  box.hidden = false;
+  say("Confirm it is you to continue.");
+  $("reauth-password").focus();
+  return new Promise((resolve, reject) => {
+    const listeners = new AbortController();
+    const finish = (settle) => {
+      listeners.abort();
+      box.hidden = true;
+      /** @type {HTMLInputElement} */ ($("reauth-password")).value = "";
+      settle();
+    };
+    const confirmWith = (button, signIn) =>
+      action(button, async () => {
+        const login = await signIn();
+        if (!currentUser || login.user.id !== currentUser.id) {
+          throw new Error("That sign-in is for a different account; confirm with this account's password or passkey.");
+        }
+        await replaceLogin(login);
+        finish(resolve);
+      });
+    form.addEventListener(
+      "submit",
+      confirmWith(form.querySelector("button"), () => api("POST", "/auth/login", { email: currentUser?.email ?? "", password: value("reauth-password") })),
+      { signal: listeners.signal },
+    );
+    passkeyButton.addEventListener(
+      "click",
+      confirmWith(passkeyButton, async () => {
+        const { options } = await api("POST", "/auth/passkey/login/options", {});
+        const response = await startAuthentication({ optionsJSON: options });
+        return api("POST", "/auth/passkey/login/verify", { response });
+      }),
+      { signal: listeners.signal },
+    );
+    $("reauth-cancel").addEventListener("click", () => finish(() => reject(new Error("Cancelled: nothing was changed."))), {
+      signal: listeners.signal,
+    });
+  });
+}
+
+/** Switches this tab to a fresh login and ends the one it replaces (best effort). */
+async function replaceLogin(login) {
+  const old = sessionStorage.getItem(TOKEN_KEY);
+  sessionStorage.setItem(TOKEN_KEY, login.token);
+  if (old && old !== login.token) {
+    fetch("/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${old}` } }).catch(() => {});
+  }
+}
+
 async function render() {
   if (!sessionStorage.getItem(TOKEN_KEY)) {
     $("signed-in").hidden = true;
@@ -109,6 +181,7 @@ async function render() {
     }
     throw err;
   }
+  currentUser = me.user;
   $("me-name").textContent = me.user.name;
   $("me-email").textContent = me.user.email;
   $("me-id").textContent = me.user.id;
@@ -142,7 +215,7 @@ async function renderPasskeys() {
     remove.addEventListener(
       "click",
       action(remove, async () => {
-        await api("DELETE", `/auth/passkeys/${encodeURIComponent(passkey.id)}`);
+        await withRecentAuth(() => api("DELETE", `/auth/passkeys/${encodeURIComponent(passkey.id)}`));
         await renderPasskeys();
         say(`Passkey "${passkey.label}" removed.`);
       }),
@@ -202,9 +275,11 @@ function wire() {
   addForm.addEventListener(
     "submit",
     action(addForm.querySelector("button"), async () => {
-      const { options } = await api("POST", "/auth/passkey/register/options", {});
-      const response = await startRegistration({ optionsJSON: options });
-      const { passkey } = await api("POST", "/auth/passkey/register/verify", { response, label: value("passkey-label") });
+      const { passkey } = await withRecentAuth(async () => {
+        const { options } = await api("POST", "/auth/passkey/register/options", {});
+        const response = await startRegistration({ optionsJSON: options });
+        return api("POST", "/auth/passkey/register/verify", { response, label: value("passkey-label") });
+      });
       await renderPasskeys();
       say(`Passkey "${passkey.label}" added.`);
     }),
@@ -222,6 +297,22 @@ function wire() {
         await render();
       }
       say("You are logged out.");
+    }),
+  );
+
+  const logoutAll = $("logout-all");
+  logoutAll.addEventListener(
+    "click",
+    action(logoutAll, async () => {
+      const { passkeys } = await api("POST", "/auth/logout-all");
+      sessionStorage.removeItem(TOKEN_KEY);
+      await render();
+      // Passkeys are credentials, not sessions: logging out everywhere keeps them.
+      say(
+        passkeys > 0
+          ? `You are logged out everywhere. Your account has ${passkeys} passkey${passkeys === 1 ? "" : "s"}: sign in and review them under "Your passkeys", and remove any you do not recognise.`
+          : "You are logged out everywhere.",
+      );
     }),
   );
 }

@@ -1,13 +1,30 @@
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
-import { decodeClientDataJSON } from "@simplewebauthn/server/helpers";
+import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { badRequest } from "../errors";
 
 /**
  * Shape checks for the credential JSON that @simplewebauthn/browser posts.
  * Only the fields the verifier reads are copied out, each checked for type
  * and size, so nothing unexpected travels further; the cryptographic checks
- * are the verifier's job.
+ * are ./verify.ts's job.
  */
+
+/** A registration response (startRegistration()'s result), base64url fields still encoded. */
+export interface RegistrationInput {
+  id: string;
+  clientDataJSON: string;
+  attestationObject: string;
+  transports: string[];
+}
+
+/** An authentication response (startAuthentication()'s result). */
+export interface AuthenticationInput {
+  id: string;
+  clientDataJSON: string;
+  authenticatorData: string;
+  signature: string;
+  /** base64url user handle, when the authenticator returned one. */
+  userHandle?: string;
+}
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 /** Credential IDs are at most 1023 bytes (WebAuthn L3), so 1364 base64url characters. */
@@ -30,68 +47,53 @@ function b64url(value: unknown, field: string, max = 16 * 1024): string {
   return value;
 }
 
-function common(raw: unknown): { outer: Record<string, unknown>; inner: Record<string, unknown>; id: string } {
+function common(raw: unknown): { inner: Record<string, unknown>; id: string } {
   const outer = object(raw, "response");
   const id = b64url(outer.id, "response.id", MAX_CREDENTIAL_ID);
   const rawId = b64url(outer.rawId, "response.rawId", MAX_CREDENTIAL_ID);
   if (rawId !== id) throw badRequest("invalid_field", "response.rawId must equal response.id");
   if (outer.type !== "public-key") throw badRequest("invalid_field", 'response.type must be "public-key"');
   const inner = object(outer.response, "response.response");
-  return { outer, inner, id };
+  return { inner, id };
 }
 
-function attachment(outer: Record<string, unknown>): "platform" | "cross-platform" | undefined {
-  const value = outer.authenticatorAttachment;
-  return value === "platform" || value === "cross-platform" ? value : undefined;
-}
-
-export function parseRegistrationResponse(raw: unknown): RegistrationResponseJSON {
-  const { outer, inner, id } = common(raw);
+export function parseRegistrationResponse(raw: unknown): RegistrationInput {
+  const { inner, id } = common(raw);
   const transports = Array.isArray(inner.transports)
     ? inner.transports.filter((t): t is string => typeof t === "string" && TRANSPORTS.has(t))
     : [];
-  const parsed: RegistrationResponseJSON = {
+  return {
     id,
-    rawId: id,
-    type: "public-key",
-    clientExtensionResults: {},
-    response: {
-      clientDataJSON: b64url(inner.clientDataJSON, "response.response.clientDataJSON"),
-      attestationObject: b64url(inner.attestationObject, "response.response.attestationObject"),
-      transports: transports as RegistrationResponseJSON["response"]["transports"],
-    },
+    clientDataJSON: b64url(inner.clientDataJSON, "response.response.clientDataJSON"),
+    attestationObject: b64url(inner.attestationObject, "response.response.attestationObject"),
+    transports,
   };
-  const att = attachment(outer);
-  if (att) parsed.authenticatorAttachment = att;
-  return parsed;
 }
 
-export function parseAuthenticationResponse(raw: unknown): AuthenticationResponseJSON {
-  const { outer, inner, id } = common(raw);
-  const parsed: AuthenticationResponseJSON = {
+export function parseAuthenticationResponse(raw: unknown): AuthenticationInput {
+  const { inner, id } = common(raw);
+  const parsed: AuthenticationInput = {
     id,
-    rawId: id,
-    type: "public-key",
-    clientExtensionResults: {},
-    response: {
-      clientDataJSON: b64url(inner.clientDataJSON, "response.response.clientDataJSON"),
-      authenticatorData: b64url(inner.authenticatorData, "response.response.authenticatorData"),
-      signature: b64url(inner.signature, "response.response.signature"),
-    },
+    clientDataJSON: b64url(inner.clientDataJSON, "response.response.clientDataJSON"),
+    authenticatorData: b64url(inner.authenticatorData, "response.response.authenticatorData"),
+    signature: b64url(inner.signature, "response.response.signature"),
   };
   if (inner.userHandle !== undefined && inner.userHandle !== null) {
-    parsed.response.userHandle = b64url(inner.userHandle, "response.response.userHandle", 86);
+    parsed.userHandle = b64url(inner.userHandle, "response.response.userHandle", 86);
   }
-  const att = attachment(outer);
-  if (att) parsed.authenticatorAttachment = att;
   return parsed;
 }
 
-/** The challenge the browser signed over, read from clientDataJSON. */
-export function challengeOf(response: { response: { clientDataJSON: string } }): string {
+/**
+ * The challenge the browser signed over, read from clientDataJSON, so the
+ * route can spend it before any verification. Only this field is read
+ * here; ./verify.ts parses the whole client data later.
+ */
+export function challengeOf(response: { clientDataJSON: string }): string {
   let challenge: unknown;
   try {
-    challenge = decodeClientDataJSON(response.response.clientDataJSON).challenge;
+    const json: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(decodeBase64urlIgnorePadding(response.clientDataJSON)));
+    challenge = typeof json === "object" && json !== null ? (json as Record<string, unknown>).challenge : undefined;
   } catch {
     throw badRequest("invalid_field", "response.response.clientDataJSON is not base64url JSON");
   }

@@ -27,6 +27,8 @@ export interface JwtIdentity {
   jti?: string;
   /** The refresh-token family this token was minted for, when there is one. */
   sid?: string;
+  /** Unix seconds of the password/passkey authentication behind it (OIDC `auth_time`); a refresh keeps its login's. */
+  authTime?: number;
   /** The key that verified it. */
   kid: string;
 }
@@ -37,32 +39,45 @@ export interface IssuedJwt {
   token: string;
   /** Unix seconds, as in the token's `exp`. */
   expiresAt: number;
+  /** Milliseconds, as in the token's `iat_ms` (recorded on its refresh family, issue 11). */
+  iatMs: number;
   jti: string;
   kid: string;
 }
 
 export interface JwtIssuer {
   readonly signingKid: string;
-  issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string }): IssuedJwt;
+  issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string; authTime?: number }): IssuedJwt;
   verify(token: string): JwtCheck;
 }
 
-// Keyed by the secrets themselves (never logged): a new deployment with new
-// secrets gets a new ring; the bound keeps a misbehaving caller from growing it.
-const issuers = new Map<string, JwtIssuer>();
+/**
+ * The key rings of one auth instance, keyed by the secret strings themselves
+ * (never logged): a configuration with new secrets gets a new ring, and the
+ * bound keeps a misbehaving caller from growing the cache.
+ */
+export class IssuerCache {
+  private readonly issuers = new Map<string, JwtIssuer>();
 
-export function getJwtIssuer(secret: string, previous: readonly string[] = []): JwtIssuer {
-  const key = JSON.stringify([secret, ...previous]);
-  let issuer = issuers.get(key);
-  if (!issuer) {
-    issuer = createIssuer(secret, previous);
-    if (issuers.size >= 4) issuers.clear();
-    issuers.set(key, issuer);
+  get(secret: string, previous: readonly string[] = [], extraClaims?: ExtraClaims): JwtIssuer {
+    const key = JSON.stringify([secret, ...previous]);
+    let issuer = this.issuers.get(key);
+    if (!issuer) {
+      issuer = createIssuer(secret, previous, extraClaims);
+      if (this.issuers.size >= 4) this.issuers.clear();
+      this.issuers.set(key, issuer);
+    }
+    return issuer;
   }
-  return issuer;
 }
 
-function createIssuer(secret: string, previous: readonly string[]): JwtIssuer {
+/** Adds claims to every issued JWT (createAuth's `hooks.extraClaims`). */
+export type ExtraClaims = (user: { id: string; email: string; name: string }) => Record<string, unknown>;
+
+/** Claims the issuer owns: a hook may not set them (they carry the security decisions). */
+const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp", "nbf", "jti", "sid", "auth_time"]);
+
+function createIssuer(secret: string, previous: readonly string[], extraClaims?: ExtraClaims): JwtIssuer {
   const signingKid = deriveKid(secret);
   const keys = [{ kid: signingKid, secret }];
   for (const old of previous) {
@@ -74,7 +89,12 @@ function createIssuer(secret: string, previous: readonly string[]): JwtIssuer {
     signingKid,
     issue(user, ttlSeconds, extra = {}) {
       const nowMs = Date.now();
+      const extraValues = extraClaims ? extraClaims(user) : {};
+      for (const name of Object.keys(extraValues)) {
+        if (RESERVED_CLAIMS.has(name)) throw new Error(`hooks.extraClaims may not set the reserved claim "${name}"`);
+      }
       const claims: Record<string, unknown> = {
+        ...extraValues,
         sub: user.id,
         email: user.email,
         name: user.name,
@@ -84,11 +104,12 @@ function createIssuer(secret: string, previous: readonly string[]): JwtIssuer {
         iat_ms: nowMs,
       };
       if (extra.sid !== undefined) claims.sid = extra.sid;
+      if (extra.authTime !== undefined) claims.auth_time = extra.authTime;
       const token = ring.sign(claims, ttlSeconds);
       // Read exp/jti back through verification rather than recomputing them.
       const checked = ring.verify(token);
       if (!checked.ok) throw new Error(`the JWT just issued does not verify: ${checked.reason}`);
-      return { token, expiresAt: checked.claims.exp, jti: String(checked.claims.jti), kid: checked.kid };
+      return { token, expiresAt: checked.claims.exp, iatMs: nowMs, jti: String(checked.claims.jti), kid: checked.kid };
     },
     verify(token) {
       const checked = ring.verify(token);
@@ -108,5 +129,7 @@ function toIdentity(claims: JwtClaims, kid: string): JwtIdentity | null {
   const identity: JwtIdentity = { id: sub, email, name, iat, iatMs, exp, kid };
   if (typeof jti === "string") identity.jti = jti;
   if (typeof sid === "string") identity.sid = sid;
+  // Absent (tokens issued before sudo mode) means unknown: never "recent".
+  if (typeof claims.auth_time === "number" && Number.isSafeInteger(claims.auth_time)) identity.authTime = claims.auth_time;
   return identity;
 }

@@ -1,53 +1,12 @@
-import { createRefreshFamily, createSession, findUserByEmail, replacePasswordHash } from "../../db";
+import { findUserByEmail, replacePasswordHash } from "../../db";
 import { unauthorized } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { boundedLoginInput, normalizeEmail, requireString } from "../../http/fields";
-import { emailKey, enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
-import { newRefreshToken } from "../../lifecycle/refreshTokens";
-import { jwtIssuerFor } from "../../middleware/auth";
+import { emailKey, clientIpKey, limitFailures } from "../../lifecycle/rateLimit";
+import { issueLoginToken } from "../../lifecycle/loginTokens";
 import { burnOneVerification, hashPassword, verifyPassword } from "../../passwords";
-import { sha256Hex } from "../../utils/encoding";
-import type { Config } from "../../config";
-import type { AppContext, PublicUser, TokenType } from "../../types";
-
-/** The body of a successful login (password, passkey) and of a refresh. */
-export interface LoginResponse {
-  token: string;
-  token_type: TokenType;
-  /** Unix seconds. */
-  expires_at: number;
-  user: PublicUser;
-  /** JWT mode only: the opaque token for POST /auth/refresh. */
-  refresh_token?: string;
-  /** Unix seconds. */
-  refresh_expires_at?: number;
-}
-
-/**
- * Issues what the configuration calls for, and is the ONLY place that does
- * (password and passkey logins both call it):
- *  - JWT mode: an access JWT (ACCESS_TOKEN_TTL) whose `sid` names a new
- *    refresh family, and that family's first refresh token (REFRESH_TOKEN_TTL,
- *    stored only as its SHA-256), written in one batch;
- *  - session mode: a session (random UUID v4, stored only as its SHA-256).
- */
-export async function issueLoginToken(c: AppContext, user: PublicUser): Promise<LoginResponse> {
-  const db = c.env.GENERAL_DB;
-  const config = c.get("config");
-  const now = Math.floor(Date.now() / 1000);
-  if (config.mode === "jwt") {
-    const familyId = crypto.randomUUID();
-    const refreshToken = newRefreshToken();
-    const refreshExpiresAt = now + config.refreshTokenTtl;
-    const { token, expiresAt } = jwtIssuerFor(config).issue(user, config.accessTokenTtl, { sid: familyId });
-    await createRefreshFamily(db, { familyId, userId: user.id, tokenHash: await sha256Hex(refreshToken), createdAt: now, expiresAt: refreshExpiresAt });
-    return { token, token_type: "jwt", expires_at: expiresAt, user, refresh_token: refreshToken, refresh_expires_at: refreshExpiresAt };
-  }
-  const token = crypto.randomUUID();
-  const expiresAt = now + config.sessionTtl;
-  await createSession(db, { tokenHash: await sha256Hex(token), userId: user.id, expiresAt, createdAt: now });
-  return { token, token_type: "session", expires_at: expiresAt, user };
-}
+import { notify } from "../../hooks";
+import type { AppContext } from "../../types";
 
 /** POST /auth/login {email, password} → {token, token_type, expires_at, user, refresh_token?, refresh_expires_at?}. */
 export async function login(c: AppContext): Promise<Response> {
@@ -57,12 +16,18 @@ export async function login(c: AppContext): Promise<Response> {
   const password = requireString(body, "password");
   boundedLoginInput(email, password);
 
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
   const limits = c.get("config").rateLimits;
-  // Counted before any password work, so a refused attempt costs no PBKDF2.
-  await enforceRateLimits(db, [
-    { name: "login:email", rule: limits.loginPerEmail, subject: emailKey(rawEmail) },
-    { name: "login:ip", rule: limits.loginPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) },
+  // Only failures count (a success gives its reservation back), and the
+  // check comes before any password work, so a refused attempt costs no
+  // PBKDF2. Tight per (email, IP), loose per email: one network's guesses
+  // do not lock the owner out elsewhere until the per-email cap.
+  const emailSubject = emailKey(rawEmail);
+  const ip = clientIpKey(c);
+  const attempt = await limitFailures(db, [
+    { name: "login:email-ip", rule: limits.loginPerEmailIp, subject: `${emailSubject}|${ip}` },
+    { name: "login:email", rule: limits.loginPerEmail, subject: emailSubject },
+    { name: "login:ip", rule: limits.loginPerIp, subject: ip },
   ]);
 
   const user = await findUserByEmail(db, email);
@@ -71,8 +36,11 @@ export async function login(c: AppContext): Promise<Response> {
     await burnOneVerification(password);
     throw badCredentials();
   }
-  const check = await verifyPassword(password, user.passwordHash);
+  const publicUser = { id: user.id, email: user.email, name: user.name };
+  const legacy = c.get("config").hooks.legacyPasswordVerifier;
+  const check = await verifyPassword(password, user.passwordHash, legacy && ((pw, stored) => legacy(pw, stored, publicUser)));
   if (!check.ok) throw badCredentials();
+  await attempt.succeeded();
 
   if (check.needsRehash) {
     // Raise an old hash to today's cost now that we hold the password. A
@@ -84,7 +52,9 @@ export async function login(c: AppContext): Promise<Response> {
     }
   }
 
-  const response = await issueLoginToken(c, { id: user.id, email: user.email, name: user.name });
+  const response = await issueLoginToken(c, publicUser);
+  const onLogin = c.get("config").hooks.onLogin;
+  if (onLogin) await notify(c, "onLogin", () => onLogin({ user: publicUser, method: "password" }, c));
   return c.json(response);
 }
 

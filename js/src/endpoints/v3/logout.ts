@@ -1,20 +1,23 @@
-import { deleteSession, revokeAllForUser, revokeJwt } from "../../db";
+import { deleteSession, denyJti, revokeAllForUser, revokeFamily } from "../../db";
 import { MAX_TTL_SECONDS } from "../../config";
-import { noteRevokedJti, noteUserNotBefore } from "../../lifecycle/revocation";
+import { countPasskeys } from "../../db/passkeyCount";
 import type { AppContext } from "../../types";
 
 /**
  * POST /auth/logout → ends the presented token.
  *
  * A session token is deleted from D1 and stops working at once.
- * A JWT's `jti` is deny-listed until its `exp`, and the refresh family it was
- * minted for (`sid`) is revoked, in one batch. This isolate refuses the JWT at
+ * A JWT ends its whole login: the refresh family it was minted for (`sid`) is
+ * revoked together with a `sid` revocation row, in one batch, so its refresh
+ * token and every JWT of that login (the first one and each refreshed one)
+ * are refused, and no per-JWT row is written. This isolate refuses them at
  * once; other isolates within REVOCATION_CACHE_SECONDS (at once with
- * REVOCATION=strict).
+ * REVOCATION=strict). Only a JWT without `sid` (minted before refresh
+ * families existed) is deny-listed by its `jti` until its `exp`.
  */
 export async function logout(c: AppContext): Promise<Response> {
   const principal = c.get("principal");
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
   if (principal.kind === "session") {
     await deleteSession(db, principal.sessionTokenHash);
     return c.json({ logged_out: true, token_type: "session", revoked: true });
@@ -29,22 +32,37 @@ export async function logout(c: AppContext): Promise<Response> {
     });
   }
   const now = Math.floor(Date.now() / 1000);
-  await revokeJwt(db, { jti: principal.jti, expiresAt: principal.expiresAt, familyId: principal.sid ?? null, userId: principal.user.id }, now);
-  noteRevokedJti(principal.jti, principal.expiresAt);
-  return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: principal.sid !== undefined });
+  if (principal.sid === undefined) {
+    c.get("auth").revocations.note((await denyJti(db, { jti: principal.jti, expiresAt: principal.expiresAt }, now)).rows);
+    return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: false });
+  }
+  const { rows } = await revokeFamily(db, { familyId: principal.sid, userId: principal.user.id, reason: "logout" }, now);
+  c.get("auth").revocations.note(rows);
+  if (rows.length === 0) {
+    // The family was revoked already (by another isolate whose row this one
+    // has not read yet): D1 holds its row; refuse the JWT here at once too.
+    c.get("auth").revocations.note([{ seq: 0, kind: "sid", subject: principal.sid, userId: principal.user.id, notBeforeMs: principal.issuedAtMs, expiresAt: principal.expiresAt }]);
+  }
+  return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: true });
 }
 
 /**
- * POST /auth/logout-all → ends every session and refresh family of the user
- * and refuses every JWT of theirs issued up to now (a per-user "not before"
- * stamp, kept as long as any such JWT could still be unexpired).
+ * POST /auth/logout-all → ends every session and refresh family of the user,
+ * and every JWT of theirs: those of each family by its `sid` row (which also
+ * covers a refresh racing this request, see revokeAllForUser), those without
+ * `sid` by a per-user "not before" stamp, kept as long as any such JWT could
+ * still be unexpired.
  */
 export async function logoutAll(c: AppContext): Promise<Response> {
   const principal = c.get("principal");
   const nowMs = Date.now();
   const now = Math.floor(nowMs / 1000);
   const stampExpiresAt = now + MAX_TTL_SECONDS;
-  const { sessions, families } = await revokeAllForUser(c.env.GENERAL_DB, { userId: principal.user.id, notBeforeMs: nowMs, stampExpiresAt }, now);
-  noteUserNotBefore(principal.user.id, nowMs, stampExpiresAt);
-  return c.json({ logged_out: true, sessions_ended: sessions, refresh_families_revoked: families, not_before_ms: nowMs });
+  // Passkeys survive logout-all (they are credentials, not sessions): say how
+  // many there are, so the page can offer to review them after a suspected theft.
+  // Read BEFORE the revocation, so a failed read leaves nothing half-done (503, nothing revoked).
+  const passkeys = await countPasskeys(c.get("db"), principal.user.id);
+  const { sessions, families, rows } = await revokeAllForUser(c.get("db"), { userId: principal.user.id, notBeforeMs: nowMs, stampExpiresAt }, now);
+  c.get("auth").revocations.note(rows);
+  return c.json({ logged_out: true, sessions_ended: sessions, refresh_families_revoked: families, not_before_ms: nowMs, passkeys });
 }

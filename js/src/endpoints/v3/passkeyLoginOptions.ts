@@ -1,7 +1,7 @@
-import { generateAuthenticationOptions } from "@simplewebauthn/server";
-import { enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
+import { enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
 import { rememberChallenge } from "../../passkeys/challenge";
 import { passkeyConfigOf } from "../../passkeys/context";
+import { authenticationOptions, newChallenge } from "../../passkeys/options";
 import type { AppContext } from "../../types";
 
 /**
@@ -12,14 +12,10 @@ import type { AppContext } from "../../types";
 export async function passkeyLoginOptions(c: AppContext): Promise<Response> {
   const rp = passkeyConfigOf(c);
   // Unauthenticated and writes a challenge row: limited per client IP like password login.
-  await enforceRateLimits(c.env.GENERAL_DB, [
-    { name: "passkey-login:ip", rule: c.get("config").rateLimits.loginPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) },
+  await enforceRateLimits(c.get("db"), [
+    { name: "passkey-login:ip", rule: c.get("config").rateLimits.loginPerIp, subject: clientIpKey(c) },
   ]);
-  const options = await generateAuthenticationOptions({
-    rpID: rp.rpId,
-    timeout: rp.challengeTtl * 1000,
-    userVerification: rp.requireUserVerification ? "required" : "preferred",
-  });
-  const expiresAt = await rememberChallenge(c.env.GENERAL_DB, options.challenge, "authentication", null, rp.challengeTtl);
+  const options = authenticationOptions(rp, newChallenge());
+  const expiresAt = await rememberChallenge(c.get("db"), options.challenge, "authentication", null, rp.challengeTtl);
   return c.json({ options, expires_at: expiresAt });
 }

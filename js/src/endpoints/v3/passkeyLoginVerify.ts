@@ -1,5 +1,4 @@
-import { verifyAuthenticationResponse } from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { advancePasskeyCounter, findPasskeyByCredentialId } from "../../db/passkeys";
 import { readJsonObject } from "../../http/body";
 import { spendChallenge } from "../../passkeys/challenge";
@@ -7,7 +6,8 @@ import { passkeyConfigOf } from "../../passkeys/context";
 import { counterRegressed, passkeyLoginFailed } from "../../passkeys/errors";
 import { challengeOf, parseAuthenticationResponse } from "../../passkeys/input";
 import type { AppContext } from "../../types";
-import { issueLoginToken } from "./login";
+import { notify } from "../../hooks";
+import { issueLoginToken } from "../../lifecycle/loginTokens";
 
 /**
  * POST /auth/passkey/login/verify {response} → the body of POST /auth/login
@@ -15,7 +15,7 @@ import { issueLoginToken } from "./login";
  *
  * Order of checks: shape (400) → challenge spent (400 invalid_challenge /
  * challenge_expired) → credential known and its user handle matches (401) →
- * signature, origin, RP ID, user verification by @simplewebauthn/server (401)
+ * client data, RP ID, user presence and verification, signature (../../passkeys/verify.ts, 401)
  * → counter strictly advancing, as a compare-and-set (401 passkey_counter_regressed).
  */
 export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
@@ -23,7 +23,7 @@ export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
   const body = await readJsonObject(c.req.raw);
   const response = parseAuthenticationResponse(body.response);
   const challenge = challengeOf(response);
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
 
   await spendChallenge(db, challenge, "authentication", null);
 
@@ -31,23 +31,22 @@ export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
   if (!passkey) throw passkeyLoginFailed();
   // A discoverable credential returns the user handle we set at registration
   // (the user id); if present it must name the credential's owner.
-  const handle = response.response.userHandle;
+  const handle = response.userHandle;
   if (handle !== undefined && decodeHandle(handle) !== passkey.userId) throw passkeyLoginFailed();
 
+  // The verifier (WebAuthn parsing and crypto) loads on the first verify in
+  // an isolate, not at start-up: see bench/notes-passkeys.md.
+  const { verifyAssertion } = await import("../../passkeys/verify");
   let newCounter: number;
   try {
-    const verification = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
+    // Only the signature and the ceremony are checked there; the counter
+    // rule is applied below, against the database, atomically.
+    ({ counter: newCounter } = await verifyAssertion(response, passkey.publicKey, {
+      challenge,
+      origins: rp.origins,
+      rpId: rp.rpId,
       requireUserVerification: rp.requireUserVerification,
-      // The counter rule is applied below, against the database, atomically;
-      // the verifier is given 0 so that it checks the signature and nothing else there.
-      credential: { id: passkey.credentialId, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: 0, transports: passkey.transports },
-    });
-    if (!verification.verified) throw new Error("assertion not verified");
-    newCounter = verification.authenticationInfo.newCounter;
+    }));
   } catch {
     throw passkeyLoginFailed();
   }
@@ -64,12 +63,15 @@ export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
     throw counterRegressed();
   }
 
-  return c.json(await issueLoginToken(c, passkey.user));
+  const answer = await issueLoginToken(c, passkey.user);
+  const onLogin = c.get("config").hooks.onLogin;
+  if (onLogin) await notify(c, "onLogin", () => onLogin({ user: passkey.user, method: "passkey" }, c));
+  return c.json(answer);
 }
 
 function decodeHandle(handle: string): string | null {
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(isoBase64URL.toBuffer(handle));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(decodeBase64urlIgnorePadding(handle));
   } catch {
     return null;
   }

@@ -1,5 +1,3 @@
-import { verifyRegistrationResponse } from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import { createPasskey } from "../../db/passkeys";
 import type { PasskeyRecord } from "../../db/passkeys";
 import { readJsonObject } from "../../http/body";
@@ -22,23 +20,23 @@ export async function passkeyRegisterVerify(c: AppContext): Promise<Response> {
   const response = parseRegistrationResponse(body.response);
   const label = parseLabel(body.label);
   const challenge = challengeOf(response);
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
 
   await spendChallenge(db, challenge, "registration", user.id);
 
-  let info;
+  // The verifier (WebAuthn parsing and crypto) loads on the first verify in
+  // an isolate, not at start-up: see bench/notes-passkeys.md.
+  const { verifyRegistration } = await import("../../passkeys/verify");
+  let verified;
   try {
-    const verification = await verifyRegistrationResponse({
-      response,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
+    verified = await verifyRegistration(response, {
+      challenge,
+      origins: rp.origins,
+      rpId: rp.rpId,
       requireUserVerification: rp.requireUserVerification,
     });
-    if (!verification.verified) throw new Error("registration response not verified");
-    info = verification.registrationInfo;
   } catch (err) {
-    // The verifier's messages name the failed check (origin, RP ID, UV...):
+    // The verifier's reasons name the failed check (origin, RP ID, UV...):
     // useful to the signed-in user's developer, and they hold no secrets.
     const reason = err instanceof Error ? err.message : "verification failed";
     throw passkeyError(400, "passkey_verification_failed", `the passkey could not be verified: ${reason}`);
@@ -48,13 +46,13 @@ export async function passkeyRegisterVerify(c: AppContext): Promise<Response> {
   const record: PasskeyRecord = {
     id: crypto.randomUUID(),
     userId: user.id,
-    credentialId: info.credential.id,
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
-    counter: info.credential.counter,
-    transports: info.credential.transports ?? response.response.transports ?? [],
+    credentialId: verified.credentialId,
+    publicKey: verified.publicKey,
+    counter: verified.counter,
+    transports: response.transports,
     label,
-    deviceType: info.credentialDeviceType,
-    backedUp: info.credentialBackedUp,
+    deviceType: verified.deviceType,
+    backedUp: verified.backedUp,
     createdAt: now,
     lastUsedAt: null,
   };

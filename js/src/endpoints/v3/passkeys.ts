@@ -6,7 +6,7 @@ import type { AppContext } from "../../types";
 /** GET /auth/passkeys (Bearer) → {passkeys: [...]}, oldest first. */
 export async function listUserPasskeys(c: AppContext): Promise<Response> {
   const { user } = c.get("principal");
-  const passkeys = await listPasskeys(c.env.GENERAL_DB, user.id);
+  const passkeys = await listPasskeys(c.get("db"), user.id);
   return c.json({ passkeys: passkeys.map(publicPasskey) });
 }
 
@@ -20,7 +20,7 @@ const PASSKEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 export async function deleteUserPasskey(c: AppContext): Promise<Response> {
   const { user } = c.get("principal");
   const id = c.req.param("id") ?? "";
-  if (!PASSKEY_ID.test(id) || !(await deletePasskey(c.env.GENERAL_DB, user.id, id))) {
+  if (!PASSKEY_ID.test(id) || !(await deletePasskey(c.get("db"), user.id, id))) {
     throw new HttpError(404, "not_found", "no such passkey");
   }
   return c.json({ deleted: true, id });

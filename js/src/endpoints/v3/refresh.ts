@@ -1,41 +1,45 @@
-import { findRefreshToken, revokeRefreshFamily, rotateRefreshToken } from "../../db";
+import { findRefreshToken, revokeFamily, rotateRefreshToken } from "../../db";
 import { HttpError, unauthorized } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { requireString } from "../../http/fields";
-import { enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
-import { isRefreshTokenShape, newRefreshToken } from "../../lifecycle/refreshTokens";
-import { clientOf, maybeFlushUsage, recordUsage } from "../../lifecycle/usage";
-import { jwtIssuerFor, waitUntilOf } from "../../middleware/auth";
+import { enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
+import { familyDeadline, isRefreshTokenShape, newRefreshToken } from "../../lifecycle/refreshTokens";
+import { clientOf } from "../../lifecycle/usage";
+import { jwtIssuerFor, waitUntilOf } from "../../scope";
 import { sha256Hex } from "../../utils/encoding";
 import type { AppContext } from "../../types";
-import type { LoginResponse } from "./login";
+import type { LoginResponse } from "../../lifecycle/loginTokens";
 
 /**
  * POST /auth/refresh {refresh_token} → a new access JWT and a new refresh
  * token; the presented one is retired (rotation).
  *
  *  - unknown, expired or revoked            → 401 invalid_refresh_token
+ *  - its login is older than REFRESH_FAMILY_MAX_AGE → 401 refresh_family_expired
  *  - retired less than REFRESH_REUSE_GRACE_SECONDS ago (a concurrent tab, a
  *    retried request)                        → 409 refresh_token_rotated; nothing revoked
  *  - retired longer ago: someone replays an old token, so it was copied →
  *    the whole family is revoked            → 401 refresh_token_reused
  *
  * Rotation is one compare-and-set batch (see rotateRefreshToken), so two
- * concurrent refreshes of one token produce exactly one successor.
+ * concurrent refreshes of one token produce exactly one successor. The new
+ * JWT is signed before that batch and recorded on the family by it, and is
+ * only handed out if the batch rotated: so a family that is revoked later
+ * (its `sid` row) covers this JWT too, whatever request races with which.
  */
 export async function refresh(c: AppContext): Promise<Response> {
   const config = c.get("config");
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
   const client = clientOf(c.req.raw.headers);
   const fail = (reason: string, error: HttpError): never => {
-    recordUsage("failed", reason, client);
-    maybeFlushUsage(db, config, waitUntilOf(c));
+    c.get("auth").usage.record("failed", reason, client);
+    c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
     throw error;
   };
 
   const body = await readJsonObject(c.req.raw);
   const presented = requireString(body, "refresh_token");
-  await enforceRateLimits(db, [{ name: "refresh:ip", rule: config.rateLimits.refreshPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) }]);
+  await enforceRateLimits(db, [{ name: "refresh:ip", rule: config.rateLimits.refreshPerIp, subject: clientIpKey(c) }]);
   if (config.mode !== "jwt") {
     return fail("refresh_without_jwt", unauthorized("invalid_refresh_token", "refresh tokens need JWT mode (JWT_SECRET)"));
   }
@@ -45,17 +49,25 @@ export async function refresh(c: AppContext): Promise<Response> {
   const oldHash = await sha256Hex(presented);
   const now = Math.floor(Date.now() / 1000);
   let record = await findRefreshToken(db, oldHash);
-  if (!record || record.expiresAt <= now || record.familyRevokedAt !== null) return fail("invalid_refresh_token", invalid());
+  if (!record || record.familyRevokedAt !== null) return fail("invalid_refresh_token", invalid());
+  // The family's absolute end: checked before the token's own expiry, which
+  // rotation caps at it, so the client learns why and logs in again.
+  const deadline = familyDeadline(record.familyCreatedAt, config.refreshFamilyMaxAge);
+  if (record.usedAt === null && now >= deadline) {
+    return fail("refresh_family_expired", unauthorized("refresh_family_expired", "this login is older than REFRESH_FAMILY_MAX_AGE; log in again"));
+  }
+  if (record.expiresAt <= now) return fail("invalid_refresh_token", invalid());
 
   const newToken = newRefreshToken();
-  const expiresAt = now + config.refreshTokenTtl;
+  const expiresAt = Math.min(now + config.refreshTokenTtl, deadline);
   if (record.usedAt === null) {
-    const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt });
+    const user = { id: record.userId, email: record.email, name: record.name };
+    const jwt = jwtIssuerFor(c).issue(user, config.accessTokenTtl, { sid: record.familyId, authTime: record.authenticatedAt });
+    const access = { expiresAt: jwt.expiresAt, iatMs: jwt.iatMs };
+    const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt, access });
     if (rotated) {
-      const user = { id: record.userId, email: record.email, name: record.name };
-      const jwt = jwtIssuerFor(config).issue(user, config.accessTokenTtl, { sid: record.familyId });
-      recordUsage("refresh", "", client);
-      maybeFlushUsage(db, config, waitUntilOf(c));
+      c.get("auth").usage.record("refresh", "", client);
+      c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
       const response: LoginResponse = {
         token: jwt.token,
         token_type: "jwt",
@@ -77,7 +89,7 @@ export async function refresh(c: AppContext): Promise<Response> {
       new HttpError(409, "refresh_token_rotated", "this refresh token was just rotated by another request; use the newest refresh token you hold"),
     );
   }
-  await revokeRefreshFamily(db, record.familyId, "reuse", now);
+  c.get("auth").revocations.note((await revokeFamily(db, { familyId: record.familyId, userId: record.userId, reason: "reuse" }, now)).rows);
   console.warn(`[hybrid-auth] refresh token reuse: family ${record.familyId} of user ${record.userId} revoked`);
   return fail("refresh_token_reused", unauthorized("refresh_token_reused", "this refresh token was already used; every token of its login is now revoked, log in again"));
 }

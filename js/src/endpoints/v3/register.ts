@@ -1,8 +1,9 @@
 import { createUser } from "../../db";
 import { HttpError } from "../../errors";
+import { notify } from "../../hooks";
 import { readJsonObject } from "../../http/body";
 import { requireString, validEmail, validName, validNewPassword } from "../../http/fields";
-import { emailKey, enforceRateLimits, ipKey } from "../../lifecycle/rateLimit";
+import { emailKey, enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
 import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
@@ -18,13 +19,13 @@ export async function register(c: AppContext): Promise<Response> {
   validNewPassword(password);
   const name = validName(rawName);
   const limits = c.get("config").rateLimits;
-  await enforceRateLimits(c.env.GENERAL_DB, [
+  await enforceRateLimits(c.get("db"), [
     { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(rawEmail) },
-    { name: "register:ip", rule: limits.registerPerIp, subject: ipKey(c.req.header("CF-Connecting-IP")) },
+    { name: "register:ip", rule: limits.registerPerIp, subject: clientIpKey(c) },
   ]);
 
   const now = Math.floor(Date.now() / 1000);
-  const created = await createUser(c.env.GENERAL_DB, {
+  const created = await createUser(c.get("db"), {
     id: crypto.randomUUID(),
     email,
     name,
@@ -36,5 +37,7 @@ export async function register(c: AppContext): Promise<Response> {
     throw new HttpError(409, "email_taken", "an account with this email already exists");
   }
   const { id } = created.user;
+  const onRegister = c.get("config").hooks.onRegister;
+  if (onRegister) await notify(c, "onRegister", () => onRegister({ id, email, name }, c));
   return c.json({ user: { id, email, name, created_at: now } }, 201);
 }

@@ -1,6 +1,6 @@
-import { findUserRole, readUsage } from "../../db";
+import { findUserRole, readUsageReport } from "../../db";
 import { HttpError, badRequest } from "../../errors";
-import { flushUsage, utcDay } from "../../lifecycle/usage";
+import { utcDay } from "../../lifecycle/usage";
 import type { AppContext } from "../../types";
 
 /**
@@ -12,9 +12,12 @@ import type { AppContext } from "../../types";
  * This isolate's unflushed counts are written first; other isolates' counts
  * arrive with their next flush (USAGE_FLUSH_REQUESTS / USAGE_FLUSH_SECONDS).
  */
+/** Detail rows in one report; successes are listed before failures of the same day. */
+const MAX_DETAIL_ROWS = 5000;
+
 export async function getUsage(c: AppContext): Promise<Response> {
   const principal = c.get("principal");
-  const db = c.env.GENERAL_DB;
+  const db = c.get("db");
   const role = await findUserRole(db, principal.user.id);
   if (role !== "admin") throw new HttpError(403, "forbidden", "the usage report is for admin users");
 
@@ -23,27 +26,23 @@ export async function getUsage(c: AppContext): Promise<Response> {
     throw badRequest("invalid_field", "days must be a whole number from 1 to 366");
   }
   const days = Number(daysParam);
-  await flushUsage(db);
+  await c.get("auth").usage.flush(db);
   const since = utcDay(Date.now() - (days - 1) * 86_400_000);
-  const rows = await readUsage(db, since);
+  const report = await readUsageReport(db, since, MAX_DETAIL_ROWS);
 
+  // Totals come from SQL over every row: the detail list below may be cut at
+  // MAX_DETAIL_ROWS, the totals never are (issue 11: "session: 0" must mean zero).
   const totals: Record<string, number> = {};
-  const sessionClients = new Map<string, { client: string; count: number; last_seen: number }>();
-  for (const row of rows) {
+  for (const row of report.totals) {
     const key = row.kind === "failed" ? `failed:${row.reason}` : row.kind;
     totals[key] = (totals[key] ?? 0) + row.count;
-    if (row.kind === "session") {
-      const entry = sessionClients.get(row.client) ?? { client: row.client, count: 0, last_seen: 0 };
-      entry.count += row.count;
-      entry.last_seen = Math.max(entry.last_seen, row.last_seen);
-      sessionClients.set(row.client, entry);
-    }
   }
   return c.json({
     since,
     days,
     totals,
-    session_clients: [...sessionClients.values()].sort((a, b) => b.count - a.count),
-    counts: rows,
+    session_clients: report.sessionClients,
+    counts: report.rows,
+    counts_truncated: report.truncated,
   });
 }

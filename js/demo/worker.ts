@@ -1,0 +1,34 @@
+/**
+ * The demo Worker: an adopter of hybrid-auth like any other. It imports only
+ * the package's public entry points, keeps the seed's binding name
+ * (GENERAL_DB) and configures everything from wrangler vars and secrets
+ * (JWT_SECRET, ACCESS_TOKEN_TTL, REVOCATION, RP_*, ... see js/README.md).
+ * The page at `/` is served by Workers static assets (public/).
+ */
+import { Hono } from "hono";
+import { createAuth, handleError, optionsFromEnv } from "hybrid-auth/hono";
+import type { AuthEnvVars } from "hybrid-auth/hono";
+
+export interface Env extends AuthEnvVars {
+  GENERAL_DB: D1Database;
+}
+
+export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }));
+
+export const app = new Hono<{ Bindings: Env }>();
+// Nothing this Worker answers may be cached (tokens, personal data, errors).
+app.use("*", async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+});
+/** Liveness for scripts and load balancers; touches neither config nor D1. */
+app.get("/health", (c) => c.json({ ok: true }));
+app.route("/auth", auth.app);
+app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
+app.onError(handleError);
+
+export default {
+  fetch: app.fetch,
+  scheduled: auth.scheduled,
+} satisfies ExportedHandler<Env>;

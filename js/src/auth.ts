@@ -1,0 +1,206 @@
+/**
+ * createAuth: the whole v3 auth as one instance an existing Hono Worker
+ * adopts by import (the shape of Hono's `jwt(options)` and openauth's
+ * `issuer(input)`): options checked once, a sub-app mountable at any prefix,
+ * authenticate()/requireAuth for the adopter's own routes, and the cron
+ * cleanup. All state (revocation snapshot, usage counts, key rings) lives in
+ * the instance, never in module globals.
+ */
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { resolveOptions } from "./config";
+import type { Config } from "./config";
+import { DatabaseError } from "./db";
+import { HttpError, errorBody, serviceUnavailable } from "./errors";
+import { runCleanup } from "./lifecycle/cleanup";
+import type { CleanupReport } from "./lifecycle/cleanup";
+import { authenticate as authenticateScope, authenticateOrThrow, requireAuth as requireAuthInApp, sessionDeprecationHeaders } from "./middleware/auth";
+import type { AuthOutcome, AuthScope } from "./middleware/auth";
+import { requireRecentAuth } from "./middleware/recentAuth";
+import { AuthConfigError } from "./options";
+import type { AuthOptions } from "./options";
+import { PasskeyConfigError } from "./passkeys/config";
+import { ROUTES } from "./routes";
+import type { RouteDeclaration } from "./routes";
+import { AuthState } from "./state";
+import type { AppEnv, Principal } from "./types";
+
+/** What requireAuth adds to the adopter's context. */
+export interface AuthVariables {
+  principal: Principal;
+}
+
+export interface Auth<E extends object> {
+  /** Every auth route; mount it anywhere: `app.route("/auth", auth.app)`. */
+  readonly app: Hono<{ Bindings: E }>;
+  /** Authenticates a request of the adopter's own routes (both token kinds); never throws for a bad token. */
+  authenticate(c: Context<{ Bindings: E }>): Promise<AuthOutcome>;
+  /** Guard for the adopter's routes: 401 unless authenticated, then `c.get("principal")`. */
+  readonly requireAuth: MiddlewareHandler<{ Bindings: E; Variables: AuthVariables }>;
+  /** The Cron Trigger handler: deletes expired rows (`export default { fetch, scheduled: auth.scheduled }`). */
+  readonly scheduled: (controller: ScheduledController, env: E, ctx: ExecutionContext) => Promise<void>;
+  /** Runs the cleanup once and returns its report (tooling, tests). */
+  cleanup(env: E, nowMs?: number): Promise<CleanupReport>;
+  /** Writes this instance's pending usage counts now (they are otherwise flushed in the background). */
+  flushUsage(env: E): Promise<void>;
+  /** The declared routes (method, path, guard, summary), e.g. for docs. */
+  readonly routes: readonly Pick<RouteDeclaration, "method" | "path" | "guard" | "summary">[];
+  /** This instance's state. Diagnostics and tests only: not a stable API. */
+  readonly state: AuthState;
+}
+
+/**
+ * Creates an auth instance.
+ *
+ * `options` is either the options object, checked here (a mistake throws
+ * AuthConfigError at once, before any request), or a function of the env
+ * for configuration that lives in bindings (`(env) => optionsFromEnv(env,
+ * {database: (e) => e.DB})`): that one is checked once per env object, and a
+ * mistake makes every auth route answer 503 `misconfigured` (the reason is
+ * logged once), so a bad secret never signs anything.
+ */
+export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>)): Auth<E> {
+  const state = new AuthState();
+  const configFor = configResolver(options, state);
+
+  /** The scope of a request: checked config, database, state; or the 503 of a bad configuration. */
+  const scopeFor = (env: E): AuthScope => {
+    const config = configFor(env);
+    if (config instanceof AuthConfigError) throw new HttpError(503, "misconfigured", "the authentication service is misconfigured");
+    return { config, db: config.database(env), auth: state };
+  };
+
+  const app = new Hono<AppEnv>();
+  // Auth answers carry tokens and personal data: never cache them anywhere.
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+    c.header("X-Content-Type-Options", "nosniff");
+  });
+  app.use("*", async (c, next) => {
+    const scope = scopeFor(c.env as E);
+    c.set("config", scope.config);
+    c.set("db", scope.db);
+    c.set("auth", scope.auth);
+    await next();
+  });
+  const GUARDS: Record<RouteDeclaration["guard"], MiddlewareHandler<AppEnv>> = {
+    none: async (_c, next) => next(),
+    auth: requireAuthInApp,
+    recent: async (c, next) => {
+      await requireAuthInApp(c, async () => {
+        await requireRecentAuth(c, next);
+      });
+    },
+  };
+  for (const route of ROUTES) app.on(route.method, route.path, GUARDS[route.guard], route.handler);
+  // A known path with the wrong method is a 405 with Allow, not a 404.
+  const allowed = new Map<string, string[]>();
+  for (const route of ROUTES) allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method]);
+  for (const [path, methods] of allowed) {
+    const allow = methods.join(", ");
+    app.all(path, (c) => c.json(errorBody("method_not_allowed", `use ${allow}`), 405, { Allow: allow }));
+  }
+  // Mounted, a sub-app's notFound is not consulted: answer unknown paths under the prefix here.
+  app.all("*", (c) => c.json(errorBody("not_found", "no such route"), 404));
+  app.onError(handleError);
+
+  const requireAuth = createMiddleware<{ Bindings: E; Variables: AuthVariables }>(async (c, next) => {
+    const scope = scopeFor(c.env);
+    const principal = await authenticateOrThrow(scope, c);
+    c.set("principal", principal);
+    await next();
+    if (principal.kind === "session") {
+      for (const [name, value] of Object.entries(sessionDeprecationHeaders(scope.config))) c.header(name, value);
+    }
+  });
+
+  const cleanup = async (env: E, nowMs: number = Date.now()): Promise<CleanupReport> => {
+    const config = configFor(env);
+    if (config instanceof AuthConfigError) throw config;
+    return runCleanup(config.database(env), config, nowMs);
+  };
+
+  return {
+    app: app as unknown as Hono<{ Bindings: E }>,
+    authenticate: (c) => authenticateScope(scopeFor(c.env), c.req.header("Authorization")),
+    requireAuth: async (c, next) => {
+      try {
+        return await requireAuth(c, next);
+      } catch (err) {
+        // The adopter's app has its own error handler; answer ours as JSON with a stable code.
+        if (err instanceof HttpError || err instanceof DatabaseError) return handleError(err, c);
+        throw err;
+      }
+    },
+    scheduled: async (controller, env, ctx) => {
+      const work = cleanup(env, controller.scheduledTime).then(
+        (report) => {
+          if (report.errors.length) console.error("[hybrid-auth] cleanup errors", report.errors.join("; "));
+          console.log(`[hybrid-auth] cleanup (${controller.cron}): ${JSON.stringify(report.deleted)} in ${report.statements} statements`);
+        },
+        (err: unknown) => console.error(`[hybrid-auth] cleanup skipped: ${err instanceof Error ? err.message : String(err)}`),
+      );
+      ctx.waitUntil(work);
+      await work;
+    },
+    cleanup,
+    flushUsage: async (env) => {
+      const config = configFor(env);
+      if (config instanceof AuthConfigError) throw config;
+      await state.usage.flush(config.database(env));
+    },
+    routes: ROUTES.map(({ method, path, guard, summary }) => ({ method, path, guard, summary })),
+    state,
+  };
+}
+
+/**
+ * The checked configuration for an env: the one Config of a static options
+ * object (checked now, throwing), or, for an options function, one per env
+ * object (Workers hand every request of an isolate the same one), with a
+ * mistake kept as the error and logged once.
+ */
+function configResolver<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>), state: AuthState): (env: E) => Config | AuthConfigError {
+  if (typeof options !== "function") {
+    const config = resolveOptions(options as AuthOptions<never>);
+    if (config.passkeys instanceof PasskeyConfigError) throw new AuthConfigError(config.passkeys.message);
+    return () => config;
+  }
+  const checked = new WeakMap<object, Config | AuthConfigError>();
+  return (env) => {
+    let result = checked.get(env);
+    if (result === undefined) {
+      try {
+        result = resolveOptions(options(env) as AuthOptions<never>);
+      } catch (err) {
+        if (!(err instanceof AuthConfigError)) throw err;
+        result = err;
+      }
+      checked.set(env, result);
+    }
+    if (result instanceof AuthConfigError) {
+      const message = result.message;
+      state.logOnce(`config:${message}`, () => console.error(`[hybrid-auth] misconfigured, refusing to serve auth requests: ${message}`));
+    }
+    return result;
+  };
+}
+
+/**
+ * The single exit for errors: every failure leaves as JSON with a stable
+ * code, and nothing internal (stack, SQL, secret) reaches the client.
+ */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof HttpError) {
+    return c.json(errorBody(err.code, err.message), err.status, err.headers);
+  }
+  if (err instanceof DatabaseError) {
+    console.error(`[hybrid-auth] ${err.message}`);
+    const unavailable = serviceUnavailable();
+    return c.json(errorBody(unavailable.code, unavailable.message), unavailable.status, unavailable.headers);
+  }
+  console.error("[hybrid-auth] unhandled error", err);
+  return c.json(errorBody("internal_error", "internal error"), 500);
+}

@@ -1,0 +1,130 @@
+/**
+ * optionsFromEnv: AuthOptions from the environment variables of the seed and
+ * of v3 (JWT_SECRET, ACCESS_TOKEN_TTL, REVOCATION, RATE_LIMIT_*, RP_*...), for
+ * deployments configured through wrangler vars and secrets. Only the text is
+ * parsed here; bounds come from the same table the options check uses
+ * (config.ts NUMERIC_SETTINGS), and errors name the variable.
+ */
+import { AuthConfigError } from "./options";
+import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
+import { MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger } from "./config";
+import type { RateLimitConfig } from "./config";
+import { passkeyOptionsFromEnv } from "./passkeys/config";
+import type { AuthEnvVars } from "./env";
+
+export type { AuthEnvVars };
+
+/** The variables as a record, for the table-driven reads below. */
+type EnvRecord = Record<string, unknown>;
+
+/** Everything optionsFromEnv cannot read from text: at least the database. */
+export type EnvBase<E> = Pick<AuthOptions<E>, "database"> & Partial<Pick<AuthOptions<E>, "hooks">>;
+
+/**
+ * Builds AuthOptions from `env`. `base` supplies what variables cannot hold
+ * (the database accessor, hooks). Throws AuthConfigError naming the variable.
+ * Passkey settings that are wrong only disable the passkey routes (503), as
+ * they always did; everything else fails the whole configuration.
+ */
+export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: EnvBase<E>): AuthOptions<E> {
+  const vars = env as EnvRecord;
+  const options: AuthOptions<E> = { ...base };
+  const secret = vars.JWT_SECRET;
+  if (secret !== undefined && secret !== null && secret !== "") {
+    if (typeof secret !== "string") throw new AuthConfigError("JWT_SECRET must be a string");
+    options.secret = secret;
+    const previous = vars.JWT_SECRET_PREVIOUS;
+    if (typeof previous === "string" && previous !== "") {
+      options.previousSecrets = previous
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== "");
+      // Name the variable in errors, not the option.
+      for (const [index, value] of options.previousSecrets.entries()) {
+        if (new TextEncoder().encode(value).byteLength < 32) {
+          throw new AuthConfigError(`JWT_SECRET_PREVIOUS[${index}] is ${new TextEncoder().encode(value).byteLength} bytes; at least 32 are required`);
+        }
+      }
+    }
+  }
+  if (typeof secret === "string" && secret !== "" && new TextEncoder().encode(secret).byteLength < 32) {
+    throw new AuthConfigError(`JWT_SECRET is ${new TextEncoder().encode(secret).byteLength} bytes; at least 32 are required. Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
+  }
+
+  for (const setting of NUMERIC_SETTINGS) {
+    const raw = vars[setting.env];
+    if (raw === undefined || raw === "") continue;
+    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
+    if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
+      throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
+    }
+    setPath(options, setting.path, checkInteger(setting.env, Number(raw), setting));
+  }
+
+  const revocationMode = enumVar(vars, "REVOCATION", ["cached", "strict"] as const);
+  if (revocationMode) setPath(options, "revocation.mode", revocationMode);
+  const sessionMode = enumVar(vars, "SESSION_AUTH", ["accept", "deprecated", "off"] as const);
+  if (sessionMode) setPath(options, "sessionAuth.mode", sessionMode);
+  const deprecatedAt = dateVar(vars, "SESSION_DEPRECATED_AT");
+  if (deprecatedAt !== null) setPath(options, "sessionAuth.deprecatedAt", deprecatedAt);
+  const sunset = dateVar(vars, "SESSION_SUNSET");
+  if (sunset !== null) setPath(options, "sessionAuth.sunset", sunset);
+  if (sessionMode && sessionMode !== "accept" && options.secret === undefined) {
+    throw new AuthConfigError(`SESSION_AUTH=${sessionMode} needs JWT_SECRET: without it logins can only issue session tokens`);
+  }
+
+  const rateLimits: RateLimitOptions = {};
+  for (const [name, rule] of Object.entries(RATE_RULES) as [keyof RateLimitConfig, { env: string }][]) {
+    const raw = vars[rule.env];
+    if (raw === undefined || raw === "") continue;
+    rateLimits[name] = ruleVar(rule.env, raw);
+  }
+  if (Object.keys(rateLimits).length) options.rateLimits = rateLimits;
+
+  // Wrong passkey settings surface when checked, and only disable the passkey routes.
+  options.passkeys = passkeyOptionsFromEnv(env);
+  return options;
+}
+
+function setPath(target: object, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function enumVar<T extends string>(vars: EnvRecord, name: string, allowed: readonly T[]): T | null {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return null;
+  if (typeof raw !== "string" || !(allowed as readonly string[]).includes(raw)) {
+    throw new AuthConfigError(`${name} must be one of ${allowed.join(" | ")}, got ${JSON.stringify(String(raw))}`);
+  }
+  return raw as T;
+}
+
+/** Unix seconds, or anything Date.parse understands (ISO 8601, an HTTP-date). */
+function dateVar(vars: EnvRecord, name: string): number | null {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return null;
+  if (typeof raw === "string" && /^[0-9]{1,12}$/.test(raw)) return Number(raw);
+  const ms = typeof raw === "string" ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new AuthConfigError(`${name} must be a date (ISO 8601 like 2027-01-31T00:00:00Z, an HTTP-date, or Unix seconds), got ${JSON.stringify(String(raw))}`);
+  }
+  return Math.floor(ms / 1000);
+}
+
+/** "<max>/<seconds>" (e.g. "10/600"), or "off". */
+function ruleVar(name: string, raw: unknown): RateRule | null {
+  if (raw === "off") return null;
+  const match = typeof raw === "string" ? /^([0-9]{1,7})\/([0-9]{1,7})$/.exec(raw) : null;
+  const max = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || max < 1 || windowSeconds < 1 || windowSeconds > MAX_RATE_WINDOW_SECONDS) {
+    throw new AuthConfigError(`${name} must be "<attempts>/<seconds>" (seconds 1..${MAX_RATE_WINDOW_SECONDS}) or "off", got ${JSON.stringify(String(raw))}`);
+  }
+  return { max, windowSeconds };
+}

@@ -1,0 +1,24 @@
+/**
+ * `hybrid-auth/hono`: the v3 auth for an existing Hono Worker.
+ *
+ *   import { createAuth } from "hybrid-auth/hono";
+ *   const auth = createAuth({ database: (env) => env.DB, secret: env.JWT_SECRET, ... });
+ *   app.route("/auth", auth.app);
+ *   app.get("/api/me", auth.requireAuth, (c) => c.json(c.get("principal").user));
+ *   export default { fetch: app.fetch, scheduled: auth.scheduled };
+ *
+ * The JWT core (generateJWT, verifyJWT, isJWT, KeyRing) is the package's
+ * main entry, `hybrid-auth`. The D1 migrations ship in the package's
+ * `migrations/` folder (point wrangler's `migrations_dir` at it).
+ */
+export { createAuth, handleError } from "./auth";
+export type { Auth, AuthVariables } from "./auth";
+export { optionsFromEnv } from "./envOptions";
+export type { AuthEnvVars, EnvBase } from "./envOptions";
+export { AuthConfigError } from "./options";
+export type { AuthHooks, AuthOptions, LoginMethod, PasskeyOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+export type { AuthFailure, AuthOutcome } from "./middleware/auth";
+export type { ErrorBody, ErrorCode } from "./errors";
+export type { Principal, PublicUser, TokenType } from "./types";
+export type { CleanupReport } from "./lifecycle/cleanup";
+export type { Guard, RouteDeclaration } from "./routes";

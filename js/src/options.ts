@@ -1,0 +1,115 @@
+/**
+ * The public configuration of an auth instance: one typed object, handed to
+ * createAuth and validated there once (config.ts). Every field but
+ * `database` is optional and has the default documented here and in
+ * js/README.md. `optionsFromEnv` (envOptions.ts) builds one from the seed's
+ * environment variables for those who configure through wrangler vars.
+ */
+import type { Context } from "hono";
+import type { PublicUser } from "./types";
+
+export type RevocationMode = "cached" | "strict";
+export type SessionAuthMode = "accept" | "deprecated" | "off";
+
+/** One fixed-window rule: at most `max` attempts per `windowSeconds`. `null` switches the rule off. */
+export interface RateRule {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The rate-limit rules. Login rules count failed attempts only. */
+export interface RateLimitOptions {
+  /** Failed password logins per email (loose: shared by every network). Default 50/600. */
+  loginPerEmail?: RateRule | null;
+  /** Failed password logins per (email, client IP) (tight: one network's guesses). Default 5/600. */
+  loginPerEmailIp?: RateRule | null;
+  /** Failed password logins and passkey-login ceremonies per client IP. Default 100/600. */
+  loginPerIp?: RateRule | null;
+  /** Registrations per email. Default 5/3600. */
+  registerPerEmail?: RateRule | null;
+  /** Registrations per client IP. Default 20/3600. */
+  registerPerIp?: RateRule | null;
+  /** Refreshes per client IP. Default 120/60. */
+  refreshPerIp?: RateRule | null;
+}
+
+/** The WebAuthn relying party. Without it, the passkey routes answer 503 `misconfigured`. */
+export interface PasskeyOptions {
+  /** A host name: "example.com", or "localhost" in development. */
+  rpId: string;
+  /** What authenticators show for this site, 1..64 characters. */
+  rpName: string;
+  /** Exact origins clientDataJSON may name (https, or http://localhost). */
+  origins: readonly string[];
+  /** Challenge lifetime in seconds, 1..3600. Default 300. */
+  challengeTtl?: number;
+  /** Default "required". */
+  userVerification?: "required" | "preferred";
+}
+
+/** How a user signed in, for `onLogin`. */
+export type LoginMethod = "password" | "passkey";
+
+/**
+ * Extension points. Each is called with the request's context, so a hook can
+ * read bindings or schedule work with `c.executionCtx.waitUntil`.
+ */
+export interface AuthHooks {
+  /**
+   * Claims added to every issued access JWT (login and refresh). They may not
+   * name a claim the issuer owns (sub, email, name, iat, iat_ms, exp, nbf, jti,
+   * sid, auth_time): issuing then fails with a 500 and a log line.
+   */
+  extraClaims?: (user: PublicUser) => Record<string, unknown>;
+  /** After an account is created (its row is committed). Errors are logged, never answered. */
+  onRegister?: (user: PublicUser, c: Context) => void | Promise<void>;
+  /** After a successful login, before the answer. Errors are logged, never answered. */
+  onLogin?: (event: { user: PublicUser; method: LoginMethod }, c: Context) => void | Promise<void>;
+  /**
+   * Verifies a password against a hash in a format hybrid-auth does not know
+   * (a seed-era deployment's). Return true for a match; the hash is then
+   * replaced by a PBKDF2 one. Without this hook such accounts cannot log in.
+   */
+  legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
+}
+
+/** The options of createAuth. `E` is the Worker's env (its bindings). */
+export interface AuthOptions<E = unknown> {
+  /** The D1 database of the auth tables, from the Worker's env: `(env) => env.DB`. Any binding name works. */
+  database: (env: E) => D1Database;
+  /**
+   * The HS256 signing secret, at least 32 bytes. Absent, null or "": session
+   * mode (logins issue session tokens, the seed's fallback).
+   */
+  secret?: string | null;
+  /** Old secrets that still verify (rotation), each at least 32 bytes. */
+  previousSecrets?: readonly string[];
+  /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days). */
+  accessTokenTtl?: number;
+  /** Session-token lifetime in seconds. Default 604800 (7 days). */
+  sessionTtl?: number;
+  /** Refresh-token lifetime in seconds. Default 2592000 (30 days). */
+  refreshTokenTtl?: number;
+  /** Seconds a just-rotated refresh token answers 409 instead of revoking its family, 0..300. Default 10. */
+  refreshReuseGrace?: number;
+  /** Seconds from login after which a login no longer refreshes. Default 7776000 (90 days). */
+  refreshFamilyMaxAge?: number;
+  /** "cached" (default): a per-instance snapshot refreshed every `cacheSeconds` (default 30); "strict": D1 on every JWT request. */
+  revocation?: { mode?: RevocationMode; cacheSeconds?: number };
+  /** Phase 3 of the migration: "accept" (default), "deprecated" (with Deprecation/Sunset headers) or "off". */
+  sessionAuth?: { mode?: SessionAuthMode; deprecatedAt?: number | Date | null; sunset?: number | Date | null };
+  /** Usage counters: flush after `flushRequests` events (100) or `flushSeconds` (60); keep `retentionDays` (90). */
+  usage?: { flushRequests?: number; flushSeconds?: number; retentionDays?: number };
+  rateLimits?: RateLimitOptions;
+  /** Sudo mode: credential changes need a password/passkey sign-in this recent, in seconds (1..86400). Default 600. */
+  reauthMaxAge?: number;
+  /** Rows per cleanup DELETE, 1..10000. Default 10000. */
+  cleanupBatchRows?: number;
+  passkeys?: PasskeyOptions | null;
+  hooks?: AuthHooks;
+}
+
+/** A configuration mistake, found when the options are checked. The message names the option. */
+export class AuthConfigError extends Error {
+  override readonly name = "AuthConfigError";
+}

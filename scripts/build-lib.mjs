@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Builds `hybrid-auth/hono` for the package: js/src/hono.ts bundled by esbuild
+// into dist/hono.js (ES module; Hono, the JWT core and the passkey library stay
+// imports, so an adopter's bundler dedupes them), plus its .d.ts files from
+// tsc into dist/types/. The passkey verifier stays a separate chunk, loaded
+// with import() on the first passkey ceremony (cold start, bench/notes.md).
+// Run by `npm test` and by `prepack`; the output is gitignored.
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+rmSync(dist, { recursive: true, force: true });
+
+await build({
+  entryPoints: { hono: join(root, "js", "src", "hono.ts") },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "neutral",
+  target: ["es2022"],
+  chunkNames: "chunks/[name]-[hash]",
+  external: ["hono", "hono/*", "hybrid-auth", "@oslojs/*"],
+  legalComments: "none",
+  logLevel: "warning",
+});
+
+const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "js", "tsconfig.lib.json")], { stdio: "inherit" });
+if (tsc.status !== 0) {
+  console.error("build-lib: tsc could not emit the declarations");
+  process.exit(1);
+}
+console.log(`build-lib: ${join("dist", "hono.js")} and dist/types/`);

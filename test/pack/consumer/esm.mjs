@@ -1,0 +1,9 @@
+// Node, ES modules: imports the installed package by name, as an adopter does.
+// argv[2] is the probe input (JSON); prints { resolved, report } as JSON.
+import * as api from "hybrid-auth";
+import { fileURLToPath } from "node:url";
+import probe from "./probe.cjs";
+
+const { generateJWT, verifyJWT, isJWT, KeyRing } = api;
+const report = probe.runProbe({ generateJWT, verifyJWT, isJWT, KeyRing }, JSON.parse(process.argv[2]));
+console.log(JSON.stringify({ resolved: fileURLToPath(import.meta.resolve("hybrid-auth")), report }));

@@ -1,0 +1,185 @@
+// End to end: a seed-era (v2) local D1 upgraded in place by `bin/hybrid-auth.mjs
+// upgrade-seed`, through the repository's own wrangler, in a throwaway --persist-to folder.
+// Loopback only (local D1 needs no network); every wrangler run has a time limit.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runWrangler, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
+
+const root = join(import.meta.dirname, "..", "..");
+const cli = join(root, "bin", "hybrid-auth.mjs");
+const work = mkdtempSync(join(tmpdir(), "seed-upgrade-"));
+const config = join(work, "wrangler.jsonc");
+writeFileSync(
+  config,
+  JSON.stringify({
+    name: "seed-upgrade-test",
+    compatibility_date: "2026-04-20",
+    // The adopter's binding name, and migrations_dir pointing at the shipped folder.
+    d1_databases: [{ binding: "APP_DB", database_name: "app", database_id: "00000000-0000-0000-0000-000000000000", migrations_dir: relative(work, join(root, "migrations")) }],
+  }),
+);
+
+const NOW = Date.now() / 1000;
+const LIVE = ["0b7f6d5e-1c2a-4b3c-8d4e-5f6a7b8c9d01", "1c8a7e6f-2d3b-4c4d-9e5f-6a7b8c9d0e12"];
+const EXPIRED = ["2d9b8f7a-3e4c-4d5e-8f6a-7b8c9d0e1f23"];
+// The seed's shape: a differently named password column holding an old hash format, extra
+// columns, no created_at/updated_at, a mixed-case email, a NULL name, its own index on
+// sessions under a name migration 0001 also uses, a table of its own with rows.
+const SEED_SQL = `
+CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT, pass TEXT NOT NULL, avatar_url TEXT, plan TEXT DEFAULT 'free');
+CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), expires_at REAL NOT NULL);
+CREATE INDEX sessions_user_id ON sessions(user_id);
+CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id TEXT REFERENCES users(id), body TEXT);
+INSERT INTO users VALUES ('u-1', 'Alice@Example.com', 'Alice', 'sha256$c2FsdA==$0f1e2d', 'https://a/1.png', 'pro');
+INSERT INTO users VALUES ('u-2', 'bob@example.com', NULL, 'bcrypt$2b$10$abcdefghijklmnopqrstuv', NULL, 'free');
+INSERT INTO sessions VALUES ('${LIVE[0]}', 'u-1', ${NOW + 86400.375});
+INSERT INTO sessions VALUES ('${LIVE[1]}', 'u-2', ${NOW + 3600.5});
+INSERT INTO sessions VALUES ('${EXPIRED[0]}', 'u-1', ${NOW - 10.25});
+INSERT INTO notes (user_id, body) VALUES ('u-1', 'hello'), ('u-2', 'world');
+`;
+const SEED_QUERY = (token) =>
+  `SELECT u.* FROM sessions s JOIN users u ON s.user_id = u.id WHERE s.id = '${token}' AND s.expires_at > ${Date.now() / 1000}`;
+
+let n = 0;
+/** A fresh seed-era database in its own folder; `extra` SQL is appended (fault injection). */
+async function seedDatabase(extra = "") {
+  const persist = join(work, `db-${n++}`);
+  const file = join(work, `seed-${n}.sql`);
+  writeFileSync(file, SEED_SQL + extra);
+  await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--file", file]);
+  return persist;
+}
+
+const wrangler = (args) => runWrangler([...args, "--config", config], { cwd: work, timeoutMs: 120_000 });
+
+async function sql(persist, command) {
+  const out = await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--json", "--command", command]);
+  return JSON.parse(out.slice(out.indexOf("["))).map((set) => set.results);
+}
+
+/** Every object's definition and every row of every table, for before/after comparisons. */
+async function dump(persist) {
+  const [objects] = await sql(persist, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name <> 'sqlite_sequence' ORDER BY type, name");
+  const tables = objects.filter((o) => o.type === "table" && o.name !== "d1_migrations" && o.name !== "legacy_d1_migrations").map((o) => o.name);
+  const sets = await sql(persist, tables.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`).join(";\n"));
+  return { objects, rows: Object.fromEntries(tables.map((t, i) => [t, sets[i]])) };
+}
+
+/** Runs the CLI; resolves {code, out} (never rejects on a non-zero exit). */
+function runCli(args) {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cli, ...args, "--config", config],
+      { cwd: work, timeout: 300_000, env: { ...wranglerEnv, HYBRID_AUTH_WRANGLER: `${process.execPath} ${wranglerBin}` } },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? err.signal) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe("hybrid-auth upgrade-seed on a seed-era local D1", { timeout: 600_000 }, () => {
+  let persist;
+  let seedDump;
+  let firstRun;
+
+  before(async () => {
+    persist = await seedDatabase();
+    seedDump = await dump(persist);
+    firstRun = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+  });
+
+  it("exits 0 and applies the remaining migrations", () => {
+    assert.equal(firstRun.code, 0, firstRun.out);
+    assert.match(firstRun.out, /seed-era database; upgrading in one step/);
+  });
+
+  it("loses nothing: every seed row is still there, with its old password hash in password_hash", async () => {
+    const now = await dump(persist);
+    assert.deepEqual(now.rows.notes, seedDump.rows.notes);
+    // All three sessions, expired one included, untouched, under the new name.
+    assert.deepEqual(now.rows.legacy_sessions, seedDump.rows.sessions);
+    assert.equal(now.rows.users.length, 2);
+    for (const [i, old] of seedDump.rows.users.entries()) {
+      const row = now.rows.users[i];
+      assert.equal(row.id, old.id);
+      assert.equal(row.password_hash, old.pass);
+      assert.equal(row.avatar_url, old.avatar_url);
+      assert.equal(row.plan, old.plan);
+      assert.equal(row.email, old.email.trim().toLowerCase());
+      assert.equal(row.name, old.name ?? "");
+      assert.equal(typeof row.created_at, "number");
+      assert.equal(row.role, "user"); // from 0002, applied by `migrations apply`
+    }
+  });
+
+  it("leaves the v3 schema, with the migrations recorded so wrangler has nothing left to apply", async () => {
+    const [sessionCols, applied] = await sql(persist, "SELECT name FROM pragma_table_info('sessions'); SELECT name FROM d1_migrations ORDER BY id");
+    assert.deepEqual(sessionCols.map((c) => c.name), ["token_hash", "user_id", "expires_at", "created_at"]);
+    assert.deepEqual(applied.map((r) => r.name)[0], "0001_init.sql");
+    assert.ok(applied.length >= 4, JSON.stringify(applied));
+    const out = await wrangler(["d1", "migrations", "apply", "APP_DB", "--local", "--persist-to", persist]);
+    assert.match(out, /No migrations to apply/);
+    // The seed's index kept, renamed; 0001's index of the same name on the new table.
+    const [indexes] = await sql(persist, "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE '%sessions_user_id'");
+    assert.deepEqual(indexes.sort((a, b) => a.name.localeCompare(b.name)), [
+      { name: "legacy_sessions_user_id", tbl_name: "legacy_sessions" },
+      { name: "sessions_user_id", tbl_name: "sessions" },
+    ]);
+  });
+
+  it("is harmless to run again: same tables, same rows", async () => {
+    const before = await dump(persist);
+    const again = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /already upgraded; only applying migrations/);
+    assert.deepEqual(await dump(persist), before);
+  });
+
+  it("hash-legacy-sessions stores every live token only as its SHA-256 and drops the expired one", async () => {
+    const run = await runCli(["hash-legacy-sessions", "APP_DB", "--local", "--persist-to", persist, "--chunk", "1"]);
+    assert.equal(run.code, 0, run.out);
+    const [sessions, legacy] = await sql(persist, "SELECT token_hash, user_id, expires_at, created_at FROM sessions ORDER BY user_id; SELECT * FROM legacy_sessions");
+    assert.deepEqual(legacy, []);
+    assert.deepEqual(sessions, [
+      { token_hash: sha256(LIVE[0]), user_id: "u-1", expires_at: Math.ceil(NOW + 86400.375), created_at: 0 },
+      { token_hash: sha256(LIVE[1]), user_id: "u-2", expires_at: Math.ceil(NOW + 3600.5), created_at: 0 },
+    ]);
+    const everything = JSON.stringify(await dump(persist));
+    for (const token of [...LIVE, ...EXPIRED]) assert.ok(!everything.includes(token), `raw token ${token} still stored`);
+  });
+});
+
+describe("a failure in the middle of the upgrade step", { timeout: 600_000 }, () => {
+  it("leaves the database exactly as the seed had it, still served by the seed's query, and a rerun then succeeds", async () => {
+    // The last statement of the step (recording 0001) hits a trigger the seed left on an
+    // empty d1_migrations: everything before it (renames, the new sessions table) must roll back.
+    const persist = await seedDatabase(`
+CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+CREATE TRIGGER injected_failure BEFORE INSERT ON d1_migrations BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    const before = await dump(persist);
+    const failed = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    assert.notEqual(failed.code, 0, failed.out);
+    assert.match(failed.out, /injected failure/);
+    assert.deepEqual(await dump(persist), before);
+    const [[user]] = await sql(persist, SEED_QUERY(LIVE[0]));
+    assert.equal(user.id, "u-1");
+    assert.equal(user.pass, "sha256$c2FsdA==$0f1e2d");
+    const [expired] = await sql(persist, SEED_QUERY(EXPIRED[0]));
+    assert.deepEqual(expired, []);
+
+    await sql(persist, "DROP TRIGGER injected_failure");
+    const retry = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    assert.equal(retry.code, 0, retry.out);
+    const [legacy] = await sql(persist, "SELECT id FROM legacy_sessions ORDER BY rowid");
+    assert.deepEqual(legacy.map((r) => r.id), [...LIVE, ...EXPIRED]);
+  });
+});
