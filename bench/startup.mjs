@@ -18,7 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { dryRunBundle, migrateLocalD1, startWranglerDev } from "../scripts/lib/wrangler-dev.mjs";
@@ -102,6 +102,15 @@ const APPS = {
   bare: { dir: join(root, "bench", "bare-hono"), label: "bench/bare-hono (bare Hono, one route)" },
 };
 
+/**
+ * The bundle's entry module: wrangler names it after the config's `main`
+ * (js/'s `demo/worker.ts` becomes `worker.js`, the bare app's `index.js` stays).
+ */
+function entryFile(name) {
+  const main = jsoncParse(join(APPS[name].dir, "wrangler.jsonc")).main;
+  return `${basename(main).replace(/\.[cm]?[jt]s$/, "")}.js`;
+}
+
 /** `wrangler deploy --dry-run --outdir <tmp>/<app>`; the module list with raw and gzip sizes. */
 function bundleApp(name, tmp) {
   const outdir = join(tmp, name);
@@ -138,7 +147,7 @@ function bundleApp(name, tmp) {
  * and the bundle's import specifier is pointed at it. `cloudflare:*` imports (none
  * today) would get an empty stand-in. Nothing else changes: same JS text, same bytes.
  */
-function nodeLoadable(outdir, dest) {
+function nodeLoadable(outdir, dest, entryFile) {
   mkdirSync(dest, { recursive: true });
   writeFileSync(join(dest, "package.json"), '{ "type": "module" }\n');
   const files = readdirSync(outdir).filter((f) => !f.endsWith(".map") && f !== "README.md");
@@ -161,7 +170,7 @@ function nodeLoadable(outdir, dest) {
   for (const mod of stubs) {
     writeFileSync(join(dest, `cloudflare-${mod}.stub.mjs`), "export class DurableObject {}\nexport class WorkerEntrypoint {}\nexport class RpcTarget {}\nexport const env = {};\nexport default {};\n");
   }
-  return { entry: join(dest, "index.js"), stubs: [...stubs] };
+  return { entry: join(dest, entryFile), stubs: [...stubs] };
 }
 
 function loadOnce(entry, what) {
@@ -213,7 +222,7 @@ function jsoncParse(path) {
 function snapshotConfig(name, outdir, dir) {
   const src = jsoncParse(join(APPS[name].dir, "wrangler.jsonc"));
   const { $schema, build, main, assets, ...rest } = src;
-  const config = { ...rest, main: join(outdir, "index.js"), no_bundle: true };
+  const config = { ...rest, main: join(outdir, entryFile(name)), no_bundle: true };
   if (assets?.directory) config.assets = { ...assets, directory: join(APPS[name].dir, assets.directory) };
   if (config.d1_databases) config.d1_databases = config.d1_databases.map((d) => ({ ...d, migrations_dir: join(APPS[name].dir, d.migrations_dir ?? "migrations") }));
   const path = join(dir, `${name}.wrangler.json`);
@@ -279,10 +288,17 @@ export async function runStartupBench({ quick = false, out } = {}) {
   try {
     log(`wasm: ${wasmRuns} fresh processes`);
     const wasm = wasmStartup(wasmRuns);
+    // Like for like: a minified Worker against an unminified bare app (or the reverse)
+    // would move the ratio by the minifier's effect on parse time alone.
+    const minify = Object.fromEntries(Object.keys(APPS).map((a) => [a, jsoncParse(join(APPS[a].dir, "wrangler.jsonc")).minify === true]));
+    if (minify.worker !== minify.bare) throw new Error(`js/ and bench/bare-hono must agree on "minify" in wrangler.jsonc (js/: ${minify.worker}, bare: ${minify.bare})`);
     log("bundling js/ and bench/bare-hono with wrangler deploy --dry-run");
     const worker = bundleApp("worker", tmp);
     const bare = bundleApp("bare", tmp);
-    const loadable = { worker: nodeLoadable(worker.outdir, join(tmp, "node-worker")), bare: nodeLoadable(bare.outdir, join(tmp, "node-bare")) };
+    const loadable = {
+      worker: nodeLoadable(worker.outdir, join(tmp, "node-worker"), entryFile("worker")),
+      bare: nodeLoadable(bare.outdir, join(tmp, "node-bare"), entryFile("bare")),
+    };
     log(`load: ${pairs} pairs of fresh Node processes`);
     const load = loadBench({ worker: loadable.worker.entry, bare: loadable.bare.entry }, pairs);
     load.cloudflare_stubs = { worker: loadable.worker.stubs, bare: loadable.bare.stubs };
@@ -296,7 +312,7 @@ export async function runStartupBench({ quick = false, out } = {}) {
       benchmark: "start-up: bundle size, bundle load in fresh Node processes against a bare Hono app, first request of a fresh wrangler dev",
       date: new Date().toISOString(),
       short_run: short,
-      settings: { quick, load_pairs: pairs, dev_runs: devRuns, wasm_runs: wasmRuns },
+      settings: { quick, load_pairs: pairs, dev_runs: devRuns, wasm_runs: wasmRuns, minify: minify.worker },
       node: process.version,
       loadavg_1min: { start: r3(loadStart), end: r3(loadavg()[0]) },
       wasm,
@@ -304,7 +320,7 @@ export async function runStartupBench({ quick = false, out } = {}) {
       load,
       dev,
       notes: [
-        "bundle: `wrangler deploy --dry-run --outdir` (offline); gzip = gzip -9 of each module, summed; wrangler_line is wrangler's own Total Upload figure.",
+        "bundle: `wrangler deploy --dry-run --outdir` (offline), minified when both wrangler.jsonc files say `minify: true` (they must agree); gzip = gzip -9 of each module, summed; wrangler_line is wrangler's own Total Upload figure.",
         "load: per process, performance.now() around one import() of the bundle: read + parse + top-level evaluation + wasm compile (new WebAssembly.Module of the file read) + instantiate. Node's own start-up is outside the timed window. ratio = worker ÷ bare per pair (pairs alternate which goes first), then median.",
         "dev: `wrangler dev --no-bundle` serving the same dry-run bundle; spawn_to_200 = from spawning wrangler to the first 200 (polled every 10 ms), so it includes wrangler's and workerd's own start-up; first_200_request = that one request's time.",
       ],

@@ -30,5 +30,7 @@ export default defineConfig({
     root: here("."),
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    // Node-side: a fake email provider on 127.0.0.1 for httpEmailSender (test/emailSender.test.ts).
+    globalSetup: ["./test/fakeEmailProvider.mjs"],
   },
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds `hybrid-auth/hono` for the package: js/src/hono.ts bundled by esbuild
+// Builds `hybrid-auth/hono` (and `hybrid-auth/client`, below) for the package: js/src/hono.ts bundled by esbuild
 // into dist/hono.js (ES module; Hono, the JWT core and the passkey library stay
 // imports, so an adopter's bundler dedupes them), plus its .d.ts files from
 // tsc into dist/types/. The passkey verifier stays a separate chunk, loaded
@@ -29,9 +29,30 @@ await build({
   logLevel: "warning",
 });
 
+// `hybrid-auth/client` (js/client/): for browsers, Workers and Node, so no
+// platform imports; @simplewebauthn/browser is an optional peer, loaded with
+// import() by the passkey methods only.
+await build({
+  entryPoints: { client: join(root, "js", "client", "index.ts") },
+  outdir: dist,
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: ["es2022"],
+  external: ["@simplewebauthn/browser"],
+  legalComments: "none",
+  logLevel: "warning",
+});
+
 const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "js", "tsconfig.lib.json")], { stdio: "inherit" });
 if (tsc.status !== 0) {
   console.error("build-lib: tsc could not emit the declarations");
   process.exit(1);
 }
-console.log(`build-lib: ${join("dist", "hono.js")} and dist/types/`);
+// The client's declarations import the route schemas' types from js/src/, so they have their own root (js/).
+const tscClient = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "js", "tsconfig.client.json")], { stdio: "inherit" });
+if (tscClient.status !== 0) {
+  console.error("build-lib: tsc could not emit the client's declarations");
+  process.exit(1);
+}
+console.log(`build-lib: ${join("dist", "hono.js")}, ${join("dist", "client.js")} and dist/types/`);

@@ -156,6 +156,9 @@ async function main() {
   const args = [wranglerBin, "dev", "--ip", HOST, "--port", String(PORT), "--show-interactive-dev-session=false"];
   // An empty --var beats .dev.vars; the Worker reads "" as "no secret".
   if (sessionMode) args.push("--var", "JWT_SECRET:");
+  // Local only: emails (password reset, verification) are logged and shown at
+  // /auth/dev/mailbox. A --var here never reaches `wrangler deploy`, unlike wrangler.jsonc's vars.
+  args.push("--var", "DEV_MAILBOX:on");
   step(`starting wrangler dev on ${HOST}:${PORT}`);
   const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["inherit", "inherit", "inherit"] });
 

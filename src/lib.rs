@@ -54,9 +54,13 @@ compile_error!(
     "without the `std` feature hybrid-auth builds only for wasm32 (the package's .wasm)"
 );
 
+/// `LockedAllocator` (a spin lock around the free list) rather than the crate's
+/// `AssumeSingleThreaded`, whose constructor is `unsafe`: the crate forbids `unsafe`, and
+/// an uncontended lock costs a compare-and-swap per allocation.
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 pub use claims::Claims;
 pub use error::ConfigError;

@@ -47,9 +47,62 @@ pub fn cat(pieces: &[Piece<'_>]) -> String {
     s
 }
 
+/// 16 random bytes as a version 4 UUID (RFC 9562 §5.4): version and variant bits set,
+/// lower-case hex in the 8-4-4-4-12 form. (The `jti` of signed tokens: only the wasm
+/// API draws random bytes, so native builds use it in tests alone.)
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if let Some(b) = bytes.get_mut(6) {
+        *b = (*b & 0x0f) | 0x40;
+    }
+    if let Some(b) = bytes.get_mut(8) {
+        *b = (*b & 0x3f) | 0x80;
+    }
+    let mut s = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        for nibble in [b >> 4, b & 15] {
+            s.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_v4_matches_the_uuid_crate() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..1000 {
+            let mut bytes = [0u8; 16];
+            for b in bytes.iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = seed as u8;
+            }
+            if round == 0 {
+                bytes = [0xff; 16];
+            }
+            let ours = uuid_v4(bytes);
+            let reference = uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .hyphenated()
+                .to_string();
+            assert_eq!(ours, reference);
+        }
+        assert_eq!(
+            uuid_v4(core::array::from_fn(|i| i as u8)),
+            "00010203-0405-4607-8809-0a0b0c0d0e0f"
+        );
+    }
 
     #[test]
     fn integers_match_the_standard_formatting() {

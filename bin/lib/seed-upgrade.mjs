@@ -188,7 +188,8 @@ export function classify(snapshot, migrations) {
   }
   const sessionCols = columnNames(snapshot, "sessions");
   const recorded = (snapshot.appliedMigrations ?? []).includes(migrations.firstName);
-  if (sessionCols.has("token_hash") && recorded && !sessionCols.has("id")) return "upgraded";
+  // Not "no id column": v3 sessions gains one later (0006, the public id of a session).
+  if (sessionCols.has("token_hash") && recorded) return "upgraded";
   if (sessionCols.has("token_hash") && !tables.has(LEGACY_SESSIONS)) {
     // A v3 database whose bookkeeping we cannot see (another migrations table name?):
     // "upgrading" it would rename its own later tables aside, so refuse.

@@ -21,7 +21,9 @@ import { requireRecentAuth } from "./middleware/recentAuth";
 import { AuthConfigError } from "./options";
 import type { AuthOptions } from "./options";
 import { PasskeyConfigError } from "./passkeys/config";
+import { routeInput } from "./http/input";
 import { ROUTES } from "./routes";
+import { corsMiddleware } from "./browser/cors";
 import type { RouteDeclaration } from "./routes";
 import { AuthState } from "./state";
 import type { AppEnv, Principal } from "./types";
@@ -85,6 +87,8 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
     c.set("auth", scope.auth);
     await next();
   });
+  // CORS (issue 15): preflights for any path under the mount point are answered here, from the config alone.
+  app.use("*", corsMiddleware(ROUTES.map((route) => route.method)));
   const GUARDS: Record<RouteDeclaration["guard"], MiddlewareHandler<AppEnv>> = {
     none: async (_c, next) => next(),
     auth: requireAuthInApp,
@@ -94,7 +98,7 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
       });
     },
   };
-  for (const route of ROUTES) app.on(route.method, route.path, GUARDS[route.guard], route.handler);
+  for (const route of ROUTES) app.on(route.method, route.path, GUARDS[route.guard], (c) => route.handler(c, routeInput(c, route)));
   // A known path with the wrong method is a 405 with Allow, not a 404.
   const allowed = new Map<string, string[]>();
   for (const route of ROUTES) allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method]);

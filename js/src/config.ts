@@ -8,6 +8,10 @@ import { AuthConfigError } from "./options";
 import type { AuthHooks, AuthOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 import { PasskeyConfigError, resolvePasskeyOptions } from "./passkeys/config";
 import type { PasskeyConfig } from "./passkeys/config";
+import { resolveCookieOptions, resolveCorsOptions } from "./browser/config";
+import type { CookieConfig, CorsConfig } from "./browser/config";
+import { resolveEmailOptions } from "./email/config";
+import type { EmailConfig } from "./email/config";
 
 export type { RateRule, RevocationMode, SessionAuthMode };
 
@@ -27,6 +31,15 @@ export interface RateLimitConfig {
   registerPerEmail: RateRule | null;
   registerPerIp: RateRule | null;
   refreshPerIp: RateRule | null;
+  /** Wrong current passwords at POST /change-password, per user (issue 14 §2). */
+  changePasswordPerUser: RateRule | null;
+  /** Password-reset requests per email and per client IP (issue 14 §3); every request counts. */
+  passwordResetPerEmail: RateRule | null;
+  passwordResetPerIp: RateRule | null;
+  /** Verification emails re-sent per user (issue 14 §4). */
+  verificationResendPerUser: RateRule | null;
+  /** Change-of-email requests per user (issue 14 §2). */
+  emailChangePerUser: RateRule | null;
 }
 
 /** Everything the token lifecycle needs; shared by both modes. */
@@ -45,6 +58,12 @@ export interface LifecycleConfig {
   cleanupBatchRows: number;
   /** Sudo mode: seconds after a password/passkey authentication during which credentials may be changed. */
   reauthMaxAge: number;
+  /** "Remember me" off (issue 14 §5): the refresh-token lifetime of such a login (used capped at refreshTokenTtl). */
+  shortRefreshTokenTtl: number;
+  /** "Remember me" off, session mode: the session lifetime (used capped at sessionTtl). */
+  shortSessionTtl: number;
+  /** Phase-3 readiness (issue 14 §6): the session share must stay below `sessionShareThreshold` for `readyDays` days in a row. */
+  phase3: { sessionShareThreshold: number; readyDays: number };
 }
 
 /**
@@ -61,7 +80,12 @@ export type Config = (
   database: (env: object) => D1Database;
   /** The relying party; null when not configured; the error when configured wrongly (passkey routes answer 503). */
   passkeys: PasskeyConfig | PasskeyConfigError | null;
+  /** Browser apps (issue 15): the CORS allowlist (empty: none) and the refresh-cookie mode. */
+  cors: CorsConfig;
+  cookies: CookieConfig;
   hooks: AuthHooks;
+  /** Email sending, links and verification (issue 14 §3-4). */
+  email: EmailConfig;
 };
 
 /** Kept under its old name for the code that catches it. */
@@ -83,9 +107,16 @@ export const RATE_RULES: Record<keyof RateLimitConfig, { env: string; fallback: 
   registerPerEmail: { env: "RATE_LIMIT_REGISTER_EMAIL", fallback: { max: 5, windowSeconds: 3600 } },
   registerPerIp: { env: "RATE_LIMIT_REGISTER_IP", fallback: { max: 20, windowSeconds: 3600 } },
   refreshPerIp: { env: "RATE_LIMIT_REFRESH_IP", fallback: { max: 120, windowSeconds: 60 } },
+  changePasswordPerUser: { env: "RATE_LIMIT_CHANGE_PASSWORD", fallback: { max: 5, windowSeconds: 900 } },
+  passwordResetPerEmail: { env: "RATE_LIMIT_RESET_EMAIL", fallback: { max: 5, windowSeconds: 3600 } },
+  passwordResetPerIp: { env: "RATE_LIMIT_RESET_IP", fallback: { max: 30, windowSeconds: 3600 } },
+  verificationResendPerUser: { env: "RATE_LIMIT_VERIFY_RESEND", fallback: { max: 5, windowSeconds: 3600 } },
+  emailChangePerUser: { env: "RATE_LIMIT_EMAIL_CHANGE", fallback: { max: 5, windowSeconds: 3600 } },
 };
 /** The longest rate-limit window. */
 export const MAX_RATE_WINDOW_SECONDS = 86_400;
+/** "Remember me" off: one day, for both token kinds (issue 14 §5). */
+export const DEFAULT_SHORT_TTL_SECONDS = 86_400;
 /** Sudo mode window: 10 minutes, like GitHub's. */
 export const DEFAULT_REAUTH_MAX_AGE_SECONDS = 600;
 /** The most rows one cleanup statement may delete. */
@@ -117,7 +148,26 @@ export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
   { path: "usage.retentionDays", env: "USAGE_RETENTION_DAYS", min: 1, max: 3650, fallback: 90 },
   { path: "reauthMaxAge", env: "REAUTH_MAX_AGE_SECONDS", min: 1, max: 86_400, fallback: DEFAULT_REAUTH_MAX_AGE_SECONDS },
   { path: "cleanupBatchRows", env: "CLEANUP_BATCH_ROWS", min: 1, max: MAX_CLEANUP_BATCH_ROWS, fallback: MAX_CLEANUP_BATCH_ROWS },
+  // A day is the longest any browser honours (Chromium caps at 2 hours).
+  { path: "cors.maxAge", env: "CORS_MAX_AGE", min: 0, max: 86_400, fallback: 600 },
+  { path: "passwordResetTtl", env: "PASSWORD_RESET_TTL", min: 60, max: 86_400, fallback: 1800 },
+  { path: "emailVerificationTtl", env: "EMAIL_VERIFICATION_TTL", min: 60, max: 604_800, fallback: 86_400 },
+  { path: "shortRefreshTokenTtl", env: "SHORT_REFRESH_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
+  { path: "shortSessionTtl", env: "SHORT_SESSION_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
+  { path: "phase3.readyDays", env: "PHASE3_READY_DAYS", min: 1, max: 366, fallback: 7 },
 ];
+
+/** Phase 3 (switching session tokens off) is ready once fewer than 1% of authentications use them, by default. */
+export const DEFAULT_PHASE3_SESSION_SHARE_THRESHOLD = 0.01;
+
+/** A share in (0, 1], or a ConfigError naming `label`. */
+export function checkShare(label: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new AuthConfigError(`${label} must be a number greater than 0 and at most 1, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
 
 /** Reads `a.b` out of a nested options object. */
 export function readPath(options: object, path: string): unknown {
@@ -195,10 +245,16 @@ const KNOWN_OPTIONS = new Set([
   "usage",
   "rateLimits",
   "passkeys",
+  "cors",
+  "cookies",
   "hooks",
+  "requireEmailVerification",
+  "devMailbox",
+  "appUrl",
+  "phase3",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
-const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
+const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier", "sendEmail"] as const;
 
 /**
  * Checks AuthOptions and turns them into the Config every request uses.
@@ -251,6 +307,16 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     rateLimits,
     cleanupBatchRows: num("cleanupBatchRows"),
     reauthMaxAge: num("reauthMaxAge"),
+    shortRefreshTokenTtl: num("shortRefreshTokenTtl"),
+    shortSessionTtl: num("shortSessionTtl"),
+    phase3: {
+      sessionShareThreshold: checkShare(
+        "phase3.sessionShareThreshold",
+        options.phase3?.sessionShareThreshold,
+        DEFAULT_PHASE3_SESSION_SHARE_THRESHOLD,
+      ),
+      readyDays: num("phase3.readyDays"),
+    },
   };
 
   let passkeys: Config["passkeys"] = null;
@@ -262,7 +328,10 @@ export function resolveOptions(options: AuthOptions<never>): Config {
       passkeys = err;
     }
   }
-  const common = { database: options.database as (env: object) => D1Database, passkeys, hooks };
+  const cors = resolveCorsOptions(options.cors, num("cors.maxAge"));
+  const cookies = resolveCookieOptions(options.cookies);
+  const email = resolveEmailOptions(options, hooks, { passwordResetTtl: num("passwordResetTtl"), verificationTtl: num("emailVerificationTtl") });
+  const common = { database: options.database as (env: object) => D1Database, passkeys, cors, cookies, hooks, email };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.
@@ -271,6 +340,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
       throw new AuthConfigError(`sessionAuth.mode "${lifecycle.sessionAuth.mode}" needs a secret: without one, logins can only issue session tokens`);
     }
     if (options.previousSecrets?.length) throw new AuthConfigError("previousSecrets without a secret: set the current secret too");
+    if (cookies.mode === "on") throw new AuthConfigError("cookies.mode \"on\" needs a secret: only JWT logins have refresh tokens");
     return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle, ...common };
   }
   checkSecret("secret", secret);

@@ -47,6 +47,45 @@ export interface AuthEnvVars {
   REAUTH_MAX_AGE_SECONDS?: string;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */
   CLEANUP_BATCH_ROWS?: string;
+  /** "Remember me" off: refresh-token lifetime in seconds. Default 86400 (1 day), capped at REFRESH_TOKEN_TTL. */
+  SHORT_REFRESH_TOKEN_TTL?: string;
+  /** "Remember me" off, session mode: session lifetime in seconds. Default 86400, capped at SESSION_TTL. */
+  SHORT_SESSION_TTL?: string;
+  /** Wrong current passwords at POST /auth/change-password per user, "<attempts>/<seconds>" or "off". Default 5/900. */
+  RATE_LIMIT_CHANGE_PASSWORD?: string;
+  /** Phase-3 readiness: the session share must stay below this (a decimal in (0, 1]). Default 0.01. */
+  PHASE3_SESSION_SHARE_THRESHOLD?: string;
+  /** Phase-3 readiness: for this many consecutive days with traffic (1..366). Default 7. */
+  PHASE3_READY_DAYS?: string;
+  /** Browser apps: comma-separated exact origins allowed to call the auth routes with credentials (CORS). Default: none. */
+  CORS_ORIGINS?: string;
+  /** Browser apps: seconds a preflight answer may be cached (Access-Control-Max-Age), 0..86400. Default 600. */
+  CORS_MAX_AGE?: string;
+  /** Browser apps: "off" (default), "strict" or "lax": logins may ask for the refresh token in an HttpOnly cookie with that SameSite. */
+  REFRESH_COOKIE?: string;
+  /** "on": register sends a verification link and answers a taken email like a new one. Default "off". Needs a sender. */
+  REQUIRE_EMAIL_VERIFICATION?: string;
+  /** "on" (development only): emails are logged and shown at /auth/dev/mailbox to loopback requests. Default "off". */
+  DEV_MAILBOX?: string;
+  /** The page the links in emails point at (absolute http(s) URL, no #fragment). Required with a real sender. */
+  APP_URL?: string;
+  /** Resend API key (a secret): emails are sent with Resend's HTTP API. */
+  RESEND_API_KEY?: string;
+  /** The sender address for RESEND_API_KEY, e.g. "Acme <no-reply@acme.com>". */
+  EMAIL_FROM?: string;
+  /** Another endpoint with Resend's request shape (tests point it at a fake). Default https://api.resend.com/emails. */
+  RESEND_API_URL?: string;
+  /** Password-reset link lifetime in seconds, 60..86400. Default 1800. */
+  PASSWORD_RESET_TTL?: string;
+  /** Verification and change-of-email link lifetime in seconds, 60..604800. Default 86400. */
+  EMAIL_VERIFICATION_TTL?: string;
+  /** Password-reset requests per email / per IP, "<attempts>/<seconds>" or "off". Default 5/3600, 30/3600. */
+  RATE_LIMIT_RESET_EMAIL?: string;
+  RATE_LIMIT_RESET_IP?: string;
+  /** Verification emails re-sent per user. Default 5/3600. */
+  RATE_LIMIT_VERIFY_RESEND?: string;
+  /** Change-of-email requests per user. Default 5/3600. */
+  RATE_LIMIT_EMAIL_CHANGE?: string;
   /** Passkeys: the WebAuthn RP ID, a host name ("localhost" in dev). */
   RP_ID?: string;
   /** Passkeys: the name authenticators show for this site. */

@@ -10,6 +10,8 @@ import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
 import { MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger } from "./config";
 import type { RateLimitConfig } from "./config";
 import { passkeyOptionsFromEnv } from "./passkeys/config";
+import { applyEmailEnv } from "./email/envOptions";
+import { browserOptionsFromEnv } from "./browser/config";
 import type { AuthEnvVars } from "./env";
 
 export type { AuthEnvVars };
@@ -73,6 +75,15 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
     throw new AuthConfigError(`SESSION_AUTH=${sessionMode} needs JWT_SECRET: without it logins can only issue session tokens`);
   }
 
+  const threshold = vars.PHASE3_SESSION_SHARE_THRESHOLD;
+  if (threshold !== undefined && threshold !== "") {
+    // A plain decimal ("0.01", "0.5", "1"): no exponent, no percent sign, no spaces.
+    if (typeof threshold !== "string" || !/^(0|1)?(\.[0-9]{1,9})?$/.test(threshold) || !(Number(threshold) > 0) || Number(threshold) > 1) {
+      throw new AuthConfigError(`PHASE3_SESSION_SHARE_THRESHOLD must be a decimal greater than 0 and at most 1 (e.g. 0.01), got ${JSON.stringify(String(threshold))}`);
+    }
+    setPath(options, "phase3.sessionShareThreshold", Number(threshold));
+  }
+
   const rateLimits: RateLimitOptions = {};
   for (const [name, rule] of Object.entries(RATE_RULES) as [keyof RateLimitConfig, { env: string }][]) {
     const raw = vars[rule.env];
@@ -80,6 +91,14 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
     rateLimits[name] = ruleVar(rule.env, raw);
   }
   if (Object.keys(rateLimits).length) options.rateLimits = rateLimits;
+
+  // CORS_ORIGINS and REFRESH_COOKIE (CORS_MAX_AGE is a NUMERIC_SETTINGS row, set above).
+  const browser = browserOptionsFromEnv(vars);
+  if (browser.cors) options.cors = { ...options.cors, ...browser.cors };
+  if (browser.cookies) options.cookies = browser.cookies;
+
+  // Email: verification, the dev mailbox, links, the Resend sender (issue 14 §3-4).
+  applyEmailEnv(vars, options);
 
   // Wrong passkey settings surface when checked, and only disable the passkey routes.
   options.passkeys = passkeyOptionsFromEnv(env);

@@ -24,12 +24,22 @@ export type ErrorCode =
   | "session_auth_disabled" // 401: SESSION_AUTH=off; log in again to get a JWT
   | "forbidden" // 403: authenticated, but not allowed (e.g. /auth/usage needs role admin)
   | "reauthentication_required" // 403: sudo mode: this change needs a password or passkey authentication within REAUTH_MAX_AGE_SECONDS
+  | "invalid_current_password" // 403: change password: the current password given is wrong (counted by RATE_LIMIT_CHANGE_PASSWORD)
   | "rate_limited" // 429: too many attempts; see Retry-After
+  | "origin_not_allowed" // 403: a CORS preflight, or a request using the refresh cookie, from an Origin that is neither the Worker's own nor in CORS_ORIGINS (or Sec-Fetch-Site cross-site without one)
+  | "csrf_header_missing" // 403: a request using the refresh cookie (or asking for one) without `X-Requested-With: hybrid-auth`
+  | "refresh_token_ambiguous" // 400: POST /refresh with both the refresh cookie and a refresh_token in the body
+  | "invalid_cookie" // 400: the refresh cookie is malformed, oversized or sent twice; the answer clears it
+  | "refresh_cookie_disabled" // 400: a login asked for "refresh": "cookie" but cookie mode is off (REFRESH_COOKIE), or the request is plain http off loopback
   | "invalid_challenge" // 400: passkey challenge never issued, already used (replay), or for another ceremony/user
   | "challenge_expired" // 400: passkey challenge older than PASSKEY_CHALLENGE_TTL
   | "passkey_verification_failed" // 400: a passkey registration response did not verify
   | "passkey_counter_regressed" // 401: the passkey's signature counter did not advance (clone or replay)
   | "passkey_exists" // 409: this credential is already registered
+  | "invalid_email_token" // 400: an email link's token that was never issued, is malformed, is for another purpose, or was sent to an address the account no longer has
+  | "email_token_used" // 400: an email link already used (replay), or replaced by a newer link
+  | "email_token_expired" // 400: an email link older than PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL
+  | "email_not_configured" // 503: a route that sends email, on a server with no sender (hooks.sendEmail, RESEND_API_KEY, or DEV_MAILBOX in development)
   | "misconfigured" // 503: bad JWT_SECRET / TTL; see the Worker's log
   | "service_unavailable" // 503: the database failed; retry later
   | "internal_error"; // 500: a bug; details only in the log

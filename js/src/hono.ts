@@ -17,6 +17,13 @@ export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";
 export { AuthConfigError } from "./options";
 export type { AuthHooks, AuthOptions, LoginMethod, PasskeyOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+export type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "./options";
+export type { EmailMessage } from "./options";
+export { EmailSendError, RESEND_ENDPOINT, httpEmailSender } from "./email/httpSender";
+export type { HttpEmailSenderOptions } from "./email/httpSender";
+// Browser apps (issue 15): the header cookie-mode requests must carry, and the refresh cookie's names.
+export { CSRF_HEADER, CSRF_HEADER_VALUE } from "./browser/csrf";
+export { REFRESH_COOKIE_NAME, SECURE_REFRESH_COOKIE_NAME } from "./browser/cookies";
 export type { AuthFailure, AuthOutcome } from "./middleware/auth";
 export type { ErrorBody, ErrorCode } from "./errors";
 export type { Principal, PublicUser, TokenType } from "./types";

@@ -31,6 +31,16 @@ export interface RateLimitOptions {
   registerPerIp?: RateRule | null;
   /** Refreshes per client IP. Default 120/60. */
   refreshPerIp?: RateRule | null;
+  /** Wrong current passwords at POST /change-password, per user. Default 5/900. */
+  changePasswordPerUser?: RateRule | null;
+  /** Password-reset requests per email (every request counts). Default 5/3600. */
+  passwordResetPerEmail?: RateRule | null;
+  /** Password-reset requests per client IP. Default 30/3600. */
+  passwordResetPerIp?: RateRule | null;
+  /** Verification emails re-sent per user. Default 5/3600. */
+  verificationResendPerUser?: RateRule | null;
+  /** Change-of-email requests per user. Default 5/3600. */
+  emailChangePerUser?: RateRule | null;
 }
 
 /** The WebAuthn relying party. Without it, the passkey routes answer 503 `misconfigured`. */
@@ -45,6 +55,37 @@ export interface PasskeyOptions {
   challengeTtl?: number;
   /** Default "required". */
   userVerification?: "required" | "preferred";
+}
+
+/** CORS for browser apps served from other origins (issue 15). Default: no origin is allowed. */
+export interface CorsOptions {
+  /** Exact origins that may call the auth routes with credentials, e.g. ["https://app.example.com"]. https, or http on localhost/127.0.0.1. */
+  origins?: readonly string[];
+  /** Seconds a browser may cache a preflight answer (Access-Control-Max-Age), 0..86400. Default 600. */
+  maxAge?: number;
+}
+
+export type RefreshCookieSameSite = "Strict" | "Lax";
+
+/**
+ * Cookie mode (issue 15): a login that sends `"refresh": "cookie"` gets its
+ * refresh token in an HttpOnly cookie instead of the JSON body. Needs a JWT secret.
+ */
+export interface CookieOptions {
+  /** Default "off": logins can only return the refresh token in the body (bearer mode). */
+  mode?: "off" | "on";
+  /** Default "Strict". */
+  sameSite?: RefreshCookieSameSite;
+}
+
+/** One email, as `hooks.sendEmail` receives it (issue 14 §3-4). */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  /** Plain text (every link is also here, on its own line). */
+  text: string;
+  /** The same message as HTML (every dynamic part escaped). */
+  html: string;
 }
 
 /** How a user signed in, for `onLogin`. */
@@ -71,6 +112,14 @@ export interface AuthHooks {
    * replaced by a PBKDF2 one. Without this hook such accounts cannot log in.
    */
   legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
+  /**
+   * Delivers an email (password reset, address verification, change of
+   * address). Called after the answer (ctx.waitUntil), so its time never shows
+   * in a response; a throw is logged, never answered. `httpEmailSender` (this
+   * package) is one over Resend's HTTP API. Without it (and without
+   * `devMailbox`), the routes that send email answer 503 `email_not_configured`.
+   */
+  sendEmail?: (message: EmailMessage, c: Context) => void | Promise<void>;
 }
 
 /** The options of createAuth. `E` is the Worker's env (its bindings). */
@@ -105,7 +154,47 @@ export interface AuthOptions<E = unknown> {
   reauthMaxAge?: number;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */
   cleanupBatchRows?: number;
+  /**
+   * "Remember me" off at login (`remember: false`): the refresh-token lifetime of that login,
+   * in seconds. Default 86400 (1 day). Used capped at `refreshTokenTtl` (the "remember me" one)
+   * and, like it, at `refreshFamilyMaxAge`; such a login's access JWTs never outlive it either.
+   */
+  shortRefreshTokenTtl?: number;
+  /** Session mode: the session lifetime of a `remember: false` login. Default 86400, capped at `sessionTtl`. */
+  shortSessionTtl?: number;
+  /**
+   * The phase-3 readiness signal of GET /usage: ready once the share of session-token
+   * authentications (session / (jwt + session)) stayed below `sessionShareThreshold`
+   * (0 < t <= 1, default 0.01) on `readyDays` consecutive days with traffic (1..366, default 7).
+   */
+  phase3?: { sessionShareThreshold?: number; readyDays?: number };
+  /**
+   * Email verification (issue 14 §4). When true: register sends a verification link, and answers
+   * a taken email exactly like a new one (its owner gets an email instead). Unverified users can
+   * still sign in; `email_verified` (in /me and the JWT) tells apps. Needs an email sender. Default false.
+   */
+  requireEmailVerification?: boolean;
+  /**
+   * Development only: with no `hooks.sendEmail`, emails are logged and kept in memory (the last 50),
+   * shown at GET <mount>/dev/mailbox to loopback requests. Never set it in production. Default false.
+   */
+  devMailbox?: boolean;
+  /**
+   * The page that handles the links in emails, an absolute http(s) URL without a fragment; links
+   * are `<appUrl>#reset=<token>` (and `#verify-email=`, `#confirm-email=`). Required with
+   * `hooks.sendEmail`, so a link never takes its host from a request header. With only `devMailbox`,
+   * the request's origin + "/" is used when unset.
+   */
+  appUrl?: string;
+  /** Password-reset link lifetime in seconds, 60..86400. Default 1800 (30 minutes). */
+  passwordResetTtl?: number;
+  /** Verification and change-of-email link lifetime in seconds, 60..604800. Default 86400 (1 day). */
+  emailVerificationTtl?: number;
   passkeys?: PasskeyOptions | null;
+  /** Browser apps on other origins. Default: none allowed. */
+  cors?: CorsOptions;
+  /** The refresh-token cookie. Default: off. */
+  cookies?: CookieOptions;
   hooks?: AuthHooks;
 }
 

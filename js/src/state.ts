@@ -7,11 +7,14 @@
 import { RevocationCache } from "./lifecycle/revocation";
 import { UsageCounter } from "./lifecycle/usage";
 import { IssuerCache } from "./utils/jwt";
+import { DevMailbox } from "./email/devMailbox";
 
 export class AuthState {
   readonly revocations = new RevocationCache();
   readonly usage = new UsageCounter();
   readonly issuers = new IssuerCache();
+  /** The development sender's messages (devMailbox, issue 14 §3); empty unless it is on. */
+  readonly mailbox = new DevMailbox();
   /** Whether the database has a seed-era legacy_sessions table; asked once, on the first unknown session. */
   legacySessions: boolean | undefined = undefined;
   private readonly logged = new Set<string>();

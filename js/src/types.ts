@@ -16,8 +16,8 @@ export type TokenType = "jwt" | "session";
  * (and, later, revocation and usage tracking) know what they are dealing with.
  */
 export type Principal =
-  | { kind: "jwt"; user: PublicUser; expiresAt: number; issuedAt: number; issuedAtMs: number; kid: string; jti?: string; sid?: string; authTime?: number }
-  | { kind: "session"; user: PublicUser; expiresAt: number; sessionTokenHash: string; authTime: number };
+  | { kind: "jwt"; user: PublicUser; expiresAt: number; issuedAt: number; issuedAtMs: number; kid: string; jti?: string; sid?: string; authTime?: number; emailVerified?: boolean }
+  | { kind: "session"; user: PublicUser; expiresAt: number; sessionTokenHash: string; authTime: number; lastUsedAt?: number; emailVerified?: boolean };
 
 /**
  * What the auth sub-app puts on the context before any route runs: the

@@ -196,7 +196,8 @@ test("log out, then log in with the passkey only; /auth/me shows the user", asyn
   await page.getByText("Signed in with a passkey.").waitFor();
 
   // The token the page holds is a working bearer token for /auth/me.
-  const token = await page.evaluate(() => sessionStorage.getItem("hybrid-auth.token"));
+  // The page's hybrid-auth/client keeps its tokens as JSON under this key (webStorage(sessionStorage)).
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem("hybrid-auth.tokens") ?? "null")?.token);
   assert.equal(token, login.token);
   const me = await (await fetch(`${base}/auth/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
   assert.deepEqual(me.user, login.user);

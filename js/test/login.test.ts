@@ -33,7 +33,7 @@ describe("JWT mode (JWT_SECRET set)", () => {
 
     const me = await call("GET", "/auth/me", { token: login.token });
     expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ user, token_type: "jwt", expires_at: login.expires_at });
+    expect(await me.json()).toEqual({ user, token_type: "jwt", expires_at: login.expires_at, email_verified: false });
 
     const logout = await call("POST", "/auth/logout", { token: login.token });
     expect(logout.status).toBe(200);
@@ -80,7 +80,7 @@ describe("session mode (no JWT_SECRET)", () => {
 
     const me = await call("GET", "/auth/me", { env: sessionEnv(), token: login.token });
     expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ user, token_type: "session", expires_at: login.expires_at });
+    expect(await me.json()).toEqual({ user, token_type: "session", expires_at: login.expires_at, email_verified: false });
 
     const logout = await call("POST", "/auth/logout", { env: sessionEnv(), token: login.token });
     expect(logout.status).toBe(200);

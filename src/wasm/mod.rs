@@ -199,13 +199,7 @@ fn new_jti() -> Result<String, ConfigError> {
     getrandom::fill(&mut bytes).map_err(|_| {
         ConfigError::new("no secure random source (crypto.getRandomValues) is available")
     })?;
-    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    Ok(String::from(
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .hyphenated()
-            .encode_lower(&mut text),
-    ))
+    Ok(text::uuid_v4(bytes))
 }
 
 mod drop_in;

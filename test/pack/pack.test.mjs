@@ -1,29 +1,34 @@
-// The package as npm ships it: `npm pack` (whose prepack builds pkg/), the tarball's file
-// list, then `npm install <tarball>` into a fresh project outside the repository and the
-// package used from there by name: Node ES modules, Node CommonJS, and a Worker served
-// by the repository's wrangler (workerd). Each runtime runs consumer/probe.cjs, and this
-// file checks what it reports against inputs chosen here, with an HMAC of its own.
+// The package as npm ships it: `npm pack` (whose prepack builds pkg/ and dist/), the
+// tarball's file list, then `npm install <tarball> hono` into a fresh project outside the
+// repository and the package used from there by name:
+//  - the core ("hybrid-auth"): Node ES modules, Node CommonJS, and a Worker served by the
+//    repository's wrangler (workerd). Each runtime runs consumer/probe.cjs, and this file
+//    checks what it reports against inputs chosen here, with an HMAC of its own;
+//  - the library ("hybrid-auth/hono"): consumer/app.ts, an adopter's own Hono Worker with
+//    its own D1 binding name and route prefix, its database migrated from the package's
+//    migrations/ by wrangler, driven over HTTP; and typechecked with the shipped types.
 //
-// To cover another subpath export (e.g. "hybrid-auth/hono"): add its files to ALLOWED
-// and REQUIRED, and a consumer file plus a test that imports it. Every file that the
-// "exports" and "bin" maps name is checked to be in the tarball without further changes.
+// To cover another subpath export: add its files to ALLOWED and REQUIRED, and a consumer
+// file plus a test that imports it. Every file that the "exports" and "bin" maps name is
+// checked to be in the tarball without further changes.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { runWrangler, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const consumerFiles = join(here, "consumer");
 
-// Time limits per step. Packing includes prepack's build, which is a no-op when pkg/ is
-// fresh (as under `npm test`, which builds first) and minutes when it is not.
-const LIMIT = { pack: 10 * 60_000, install: 120_000, node: 30_000, worker: 60_000 };
+// Time limits per step. Packing includes prepack's build, which is a no-op for pkg/ when it
+// is fresh (as under `npm test`, which builds first) and minutes when it is not; dist/ is
+// rebuilt every time (seconds).
+const LIMIT = { pack: 10 * 60_000, install: 120_000, node: 30_000, worker: 60_000, migrate: 60_000, tsc: 120_000 };
 
 // Paths inside the tarball (under package/) that may ship, and those that must.
 const ALLOWED = [
@@ -33,11 +38,18 @@ const ALLOWED = [
   /^bin\/(lib\/)?[^/]+\.mjs$/,
   /^entry\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
   /^pkg\/web\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
+  // scripts/build-lib.mjs's output: one bundle per subpath export, lazily loaded chunks,
+  // declarations (dist/ is compared with the tarball below, file by file).
+  /^dist\/[a-z]+\.js$/,
+  /^dist\/chunks\/[^/]+\.js$/,
+  /^dist\/types\/([a-zA-Z0-9_-]+\/)*[a-zA-Z0-9_-]+\.d\.ts$/,
+  /^migrations\/\d{4}_[a-z0-9_]+\.sql$/,
 ];
 const REQUIRED = [
   "package.json",
   "README.md",
   "bin/hybrid-auth.mjs",
+  "bin/lib/seed-upgrade.mjs",
   "entry/index.d.ts",
   "entry/node.js",
   "entry/node.cjs",
@@ -48,7 +60,17 @@ const REQUIRED = [
   "pkg/web/hybrid_auth.js",
   "pkg/web/hybrid_auth.d.ts",
   "pkg/web/package.json",
+  "dist/hono.js",
+  "dist/types/hono.d.ts",
+  "migrations/0001_init.sql",
 ];
+
+/** Every file under `dir`, as paths relative to `base` with "/" separators. */
+function filesUnder(dir, base = dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name), base) : [relative(base, join(dir, e.name)).split(sep).join("/")],
+  );
+}
 
 /** Runs a command to completion within `timeoutMs`; rejects with its output otherwise. */
 function run(cmd, args, { cwd, timeoutMs, env = cleanEnv() }) {
@@ -124,26 +146,30 @@ function freshInput() {
 describe("the packed package, installed into a fresh project", () => {
   let work; // temporary folder: the tarball and the consumer project
   let project;
+  let tarball;
   let tarballFiles;
+  let distAfterPack; // what prepack's build-lib left in the repository's dist/
 
   before(async () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), "hybrid-auth-pack-")));
     await run("npm", ["pack", "--pack-destination", work], { cwd: root, timeoutMs: LIMIT.pack });
+    distAfterPack = filesUnder(join(root, "dist")).map((f) => `dist/${f}`);
     const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
     assert.equal(tarballs.length, 1, `one tarball from npm pack, found ${tarballs}`);
-    const tarball = join(work, tarballs[0]);
+    tarball = join(work, tarballs[0]);
     tarballFiles = (await run("tar", ["-tzf", tarball], { cwd: work, timeoutMs: 30_000 }))
       .split("\n")
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ""));
 
     // The consumer lives in its own folder outside the repository, so "hybrid-auth" can
-    // only resolve to the installed tarball.
+    // only resolve to the installed tarball. It installs Hono itself, as an adopter
+    // does (hono is a peer dependency); the package's own dependencies come with it.
     project = join(work, "consumer");
     mkdirSync(project);
     readdirSync(consumerFiles).forEach((f) => copyFileSync(join(consumerFiles, f), join(project, f)));
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "pack-consumer", version: "0.0.0", private: true }, null, 2));
-    await run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error", tarball], {
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "pack-consumer", version: "0.0.0", private: true, type: "module" }, null, 2));
+    await run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error", tarball, "hono"], {
       cwd: project,
       timeoutMs: LIMIT.install,
     });
@@ -153,10 +179,32 @@ describe("the packed package, installed into a fresh project", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test("the tarball holds bin/, entry/, the built .wasm with its JS glue and types, README, and nothing else", () => {
+  test("the tarball holds bin/, entry/, the built .wasm with its JS glue and types, dist/, migrations/, README, and nothing else", (t) => {
     for (const f of REQUIRED) assert.ok(tarballFiles.includes(f), `${f} is in the tarball`);
     const stray = tarballFiles.filter((f) => !ALLOWED.some((re) => re.test(f)));
     assert.deepEqual(stray, [], "files outside the allowed list (tests, sources, target/, ...)");
+    t.diagnostic(`${tarballFiles.length} files, ${statSync(tarball).size} bytes packed`);
+  });
+
+  test("dist/ as prepack built it and every migration of the repository ship, nothing more", () => {
+    assert.ok(distAfterPack.includes("dist/hono.js"), "prepack built dist/hono.js");
+    assert.deepEqual(tarballFiles.filter((f) => f.startsWith("dist/")).sort(), distAfterPack.sort());
+    const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).map((f) => `migrations/${f}`);
+    assert.deepEqual(tarballFiles.filter((f) => f.startsWith("migrations/")).sort(), migrations.sort());
+  });
+
+  test("npm install brings the package's runtime dependencies, and one Hono shared with the adopter", () => {
+    const nm = join(project, "node_modules");
+    const shipped = JSON.parse(readFileSync(join(nm, "hybrid-auth", "package.json"), "utf8"));
+    assert.ok(Object.keys(shipped.dependencies ?? {}).length > 0, "the shipped package.json declares dependencies");
+    // Optional peers (peerDependenciesMeta) are the adopter's choice: npm leaves them out.
+    const requiredPeers = Object.keys(shipped.peerDependencies ?? {}).filter((p) => !shipped.peerDependenciesMeta?.[p]?.optional);
+    for (const dep of [...Object.keys(shipped.dependencies), ...requiredPeers]) {
+      assert.equal(JSON.parse(readFileSync(join(nm, dep, "package.json"), "utf8")).name, dep, `${dep} is installed`);
+    }
+    assert.ok("hono" in (shipped.peerDependencies ?? {}), "hono is a peer dependency");
+    const nested = join(nm, "hybrid-auth", "node_modules");
+    assert.throws(() => statSync(join(nested, "hono")), /ENOENT/, "no second copy of hono under hybrid-auth");
   });
 
   test("every file that the shipped package.json's exports and bin maps name is in the tarball", () => {
@@ -197,12 +245,9 @@ describe("the packed package, installed into a fresh project", () => {
   }
 
   test("Worker under wrangler (workerd): signs and verifies inside a request", { timeout: LIMIT.worker + 15_000 }, async () => {
-    // The compatibility date the repository's Worker uses: known to suit the pinned wrangler.
-    const date = readFileSync(join(root, "js", "wrangler.jsonc"), "utf8").match(/"compatibility_date":\s*"([\d-]+)"/)?.[1];
-    assert.ok(date, "js/wrangler.jsonc names a compatibility_date");
-    writeFileSync(join(project, "wrangler.jsonc"), JSON.stringify({ name: "pack-consumer", main: "worker.js", compatibility_date: date }, null, 2));
+    writeFileSync(join(project, "probe.wrangler.jsonc"), JSON.stringify({ name: "pack-consumer", main: "worker.js", compatibility_date: compatibilityDate() }, null, 2));
     const input = freshInput();
-    const server = await startWranglerDev({ cwd: project, args: ["--var", `SECRET:${input.secret}`], timeoutMs: LIMIT.worker });
+    const server = await startWranglerDev({ cwd: project, args: ["--config", "probe.wrangler.jsonc", "--var", `SECRET:${input.secret}`], timeoutMs: LIMIT.worker });
     try {
       const { secret: _secret, ...query } = input;
       const response = await fetch(`${server.base}/probe?input=${encodeURIComponent(JSON.stringify(query))}`, {
@@ -215,4 +260,182 @@ describe("the packed package, installed into a fresh project", () => {
       await server.stop();
     }
   });
+
+  test("the adopter's Worker typechecks against the shipped types (tsc --noEmit, strict, skipLibCheck off)", { timeout: LIMIT.tsc + 5_000 }, async () => {
+    // No network for this: the Workers types come from the repository's node_modules, linked
+    // where the consumer's tsconfig looks for them; hono and hybrid-auth are the installed ones.
+    mkdirSync(join(project, "node_modules", "@cloudflare"), { recursive: true });
+    symlinkSync(join(root, "node_modules", "@cloudflare", "workers-types"), join(project, "node_modules", "@cloudflare", "workers-types"), "dir");
+    writeSecret(project, randomBytes(32).toString("hex"));
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    // typecheck.ts holds @ts-expect-error lines: loose (any) shipped types fail this too.
+    await run(process.execPath, [tsc, "-p", "tsconfig.json", "--listFilesOnly"], { cwd: project, timeoutMs: LIMIT.tsc }).then((out) => {
+      const files = out.split("\n").map((f) => f.trim());
+      assert.ok(files.some((f) => f.endsWith("node_modules/hybrid-auth/dist/types/hono.d.ts")), "tsc reads the installed package's dist/types");
+    });
+    await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project, timeoutMs: LIMIT.tsc });
+  });
+
+  describe("an adopter's own Hono Worker: binding APP_DB, auth mounted at /api/auth, typed options", () => {
+    let server;
+    let secret;
+    let persist;
+    let migrateOutput;
+    const password = `pw-${randomBytes(9).toString("base64url")}`;
+    const email = `ada-${randomBytes(4).toString("hex")}@example.com`;
+    const flow = {}; // what one step hands the next: user id, tokens
+
+    /** One JSON request to the adopter's Worker; `token` goes in Authorization: Bearer. */
+    async function call(method, path, { token, body } = {}) {
+      const headers = {};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const response = await fetch(`${server.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await response.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    }
+
+    const refusedAsInvalidToken = (r, what) => {
+      assert.equal(r.status, 401, `${what}: ${r.text}`);
+      assert.equal(r.json?.error?.code, "invalid_token", `${what}: ${r.text}`);
+    };
+
+    before(async () => {
+      persist = join(work, "app-d1");
+      secret = randomBytes(32).toString("base64url");
+      writeSecret(project, secret);
+      // The adopter's wrangler.jsonc: its own binding and database names, migrations_dir
+      // pointing into the installed package.
+      writeFileSync(
+        join(project, "wrangler.jsonc"),
+        JSON.stringify(
+          {
+            name: "adopter-app",
+            main: "app.ts",
+            compatibility_date: compatibilityDate(),
+            d1_databases: [{ binding: "APP_DB", database_name: "adopter", database_id: "00000000-0000-0000-0000-000000000000", migrations_dir: "node_modules/hybrid-auth/migrations" }],
+          },
+          null,
+          2,
+        ),
+      );
+      migrateOutput = await runWrangler(["d1", "migrations", "apply", "APP_DB", "--local", "--persist-to", persist], { cwd: project, timeoutMs: LIMIT.migrate });
+      server = await startWranglerDev({ cwd: project, args: ["--persist-to", persist], timeoutMs: LIMIT.worker });
+    }, { timeout: LIMIT.migrate + LIMIT.worker + 15_000 });
+
+    after(async () => {
+      await server?.stop();
+    });
+
+    test("`wrangler d1 migrations apply APP_DB` applied every migration the package ships", async () => {
+      const shipped = tarballFiles.filter((f) => /^migrations\/.+\.sql$/.test(f)).map((f) => f.slice("migrations/".length)).sort();
+      const out = await runWrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--json", "--command", "SELECT name FROM d1_migrations ORDER BY id"], {
+        cwd: project,
+        timeoutMs: LIMIT.migrate,
+      });
+      const [{ results }] = JSON.parse(out.slice(out.indexOf("[")));
+      assert.deepEqual(results.map((r) => r.name), shipped, migrateOutput);
+    });
+
+    test("register, then login: a JWT signed with the options' secret, their TTLs and their extra claim", async () => {
+      const registered = await call("POST", "/api/auth/register", { body: { email, password, name: "Ada" } });
+      assert.equal(registered.status, 201, registered.text);
+      assert.equal(registered.json.user.email, email);
+      flow.userId = registered.json.user.id;
+
+      const now = Math.floor(Date.now() / 1000);
+      const login = await call("POST", "/api/auth/login", { body: { email, password } });
+      assert.equal(login.status, 200, login.text);
+      assert.equal(login.json.token_type, "jwt");
+      assert.ok(Math.abs(login.json.expires_at - now - 900) <= 60, `accessTokenTtl 900: ${login.text}`);
+      assert.ok(Math.abs(login.json.refresh_expires_at - now - 86_400) <= 60, `refreshTokenTtl 86400: ${login.text}`);
+      const [h, p, sig] = login.json.token.split(".");
+      assert.equal(sig, hs256(`${h}.${p}`, secret), "HMAC-SHA256 with the secret of the options object");
+      const claims = b64uJson(p);
+      assert.equal(claims.sub, flow.userId);
+      assert.equal(claims.tenant, "acme", "hooks.extraClaims ran");
+      assert.equal(typeof login.json.refresh_token, "string");
+      flow.firstJwt = login.json.token;
+      flow.refreshToken = login.json.refresh_token;
+    });
+
+    test("GET /api/auth/me and the adopter's own route behind auth.requireAuth see the user", async () => {
+      const me = await call("GET", "/api/auth/me", { token: flow.firstJwt });
+      assert.equal(me.status, 200, me.text);
+      assert.deepEqual(me.json.user, { id: flow.userId, email, name: "Ada" });
+      assert.equal(me.json.token_type, "jwt");
+
+      const orders = await call("GET", "/api/orders", { token: flow.firstJwt });
+      assert.equal(orders.status, 200, orders.text);
+      assert.equal(orders.json.principal.kind, "jwt");
+      assert.deepEqual(orders.json.principal.user, { id: flow.userId, email, name: "Ada" });
+      assert.equal(orders.json.principal.jti, b64uJson(flow.firstJwt.split(".")[1]).jti);
+      assert.deepEqual(orders.json.orders, []);
+
+      const anonymous = await call("GET", "/api/orders");
+      assert.equal(anonymous.status, 401, anonymous.text);
+      assert.equal(anonymous.json?.error?.code, "missing_token", "requireAuth answers the adopter's route as JSON");
+    });
+
+    test("refresh rotates: a new JWT that works on the adopter's route, and a new refresh token", async () => {
+      const refreshed = await call("POST", "/api/auth/refresh", { body: { refresh_token: flow.refreshToken } });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      assert.notEqual(refreshed.json.token, flow.firstJwt);
+      assert.notEqual(refreshed.json.refresh_token, flow.refreshToken);
+      const orders = await call("GET", "/api/orders", { token: refreshed.json.token });
+      assert.equal(orders.status, 200, orders.text);
+      assert.equal(orders.json.principal.user.id, flow.userId);
+      flow.jwt = refreshed.json.token;
+      flow.refreshToken = refreshed.json.refresh_token;
+    });
+
+    test("logout ends the login: its JWTs get 401 invalid_token on /me and the adopter's route, its refresh token is refused", async () => {
+      const logout = await call("POST", "/api/auth/logout", { token: flow.jwt });
+      assert.equal(logout.status, 200, logout.text);
+      assert.equal(logout.json.revoked, true, logout.text);
+      refusedAsInvalidToken(await call("GET", "/api/auth/me", { token: flow.jwt }), "the logged-out JWT on /api/auth/me");
+      refusedAsInvalidToken(await call("GET", "/api/orders", { token: flow.jwt }), "the logged-out JWT on /api/orders");
+      refusedAsInvalidToken(await call("GET", "/api/orders", { token: flow.firstJwt }), "the first JWT of the same login");
+      const refresh = await call("POST", "/api/auth/refresh", { body: { refresh_token: flow.refreshToken } });
+      assert.equal(refresh.status, 401, refresh.text);
+      assert.equal(refresh.json?.error?.code, "invalid_refresh_token", refresh.text);
+    });
+
+    test("only the prefix is the auth's: an unknown path under it is a JSON 404, the rest is the adopter's", async () => {
+      const unknown = await call("GET", "/api/auth/no-such-route");
+      assert.equal(unknown.status, 404, unknown.text);
+      assert.equal(unknown.headers.get("content-type")?.split(";")[0], "application/json");
+      assert.equal(unknown.json?.error?.code, "not_found");
+      const wrongMethod = await call("GET", "/api/auth/login");
+      assert.equal(wrongMethod.status, 405, wrongMethod.text);
+      assert.equal(wrongMethod.headers.get("allow"), "POST");
+      // The default mount point of the demo is nothing here: the adopter's own notFound answers.
+      const elsewhere = await call("GET", "/auth/me");
+      assert.equal(elsewhere.status, 404);
+      assert.equal(elsewhere.text, "adopter 404");
+    });
+  });
 });
+
+/** The compatibility date the repository's Worker uses: known to suit the pinned wrangler. */
+function compatibilityDate() {
+  const date = readFileSync(join(root, "js", "wrangler.jsonc"), "utf8").match(/"compatibility_date":\s*"([\d-]+)"/)?.[1];
+  assert.ok(date, "js/wrangler.jsonc names a compatibility_date");
+  return date;
+}
+
+/** consumer/app.ts imports its signing secret from secret.ts, written here. */
+function writeSecret(project, secret) {
+  writeFileSync(join(project, "secret.ts"), `// Written by the pack test.\nexport const SIGNING_SECRET = ${JSON.stringify(secret)};\n`);
+}

@@ -96,6 +96,10 @@ describe("classify", () => {
       appliedMigrations: ["0001_init.sql"],
     });
     assert.equal(classify(upgraded, migrations), "upgraded");
+    // Later migrations add columns to v3 sessions, `id` among them (0006): still upgraded, so a
+    // rerun does not "upgrade" a v3 database again (renaming its role column and tables aside).
+    const withSessionId = { ...upgraded, columns: { ...upgraded.columns, sessions: cols("token_hash", "user_id", "id", "last_used_at") } };
+    assert.equal(classify(withSessionId, migrations), "upgraded");
     // Half done (a remote executor stopping part-way): still "seed", so a rerun finishes it.
     assert.equal(classify({ ...upgraded, appliedMigrations: [] }, migrations), "seed");
   });

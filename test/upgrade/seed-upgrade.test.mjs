@@ -2,27 +2,12 @@
 // upgrade-seed`, through the repository's own wrangler, in a throwaway --persist-to folder.
 // Loopback only (local D1 needs no network); every wrangler run has a time limit.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runWrangler, wranglerBin, wranglerEnv } from "../../scripts/lib/wrangler-dev.mjs";
+import { sha256, upgradeWorkspace } from "./support.mjs";
 
-const root = join(import.meta.dirname, "..", "..");
-const cli = join(root, "bin", "hybrid-auth.mjs");
-const work = mkdtempSync(join(tmpdir(), "seed-upgrade-"));
-const config = join(work, "wrangler.jsonc");
-writeFileSync(
-  config,
-  JSON.stringify({
-    name: "seed-upgrade-test",
-    compatibility_date: "2026-04-20",
-    // The adopter's binding name, and migrations_dir pointing at the shipped folder.
-    d1_databases: [{ binding: "APP_DB", database_name: "app", database_id: "00000000-0000-0000-0000-000000000000", migrations_dir: relative(work, join(root, "migrations")) }],
-  }),
-);
+const { work, wrangler, sql, dump, runCli } = upgradeWorkspace("seed-upgrade-");
 
 const NOW = Date.now() / 1000;
 const LIVE = ["0b7f6d5e-1c2a-4b3c-8d4e-5f6a7b8c9d01", "1c8a7e6f-2d3b-4c4d-9e5f-6a7b8c9d0e12"];
@@ -54,35 +39,6 @@ async function seedDatabase(extra = "") {
   await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--file", file]);
   return persist;
 }
-
-const wrangler = (args) => runWrangler([...args, "--config", config], { cwd: work, timeoutMs: 120_000 });
-
-async function sql(persist, command) {
-  const out = await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--json", "--command", command]);
-  return JSON.parse(out.slice(out.indexOf("["))).map((set) => set.results);
-}
-
-/** Every object's definition and every row of every table, for before/after comparisons. */
-async function dump(persist) {
-  const [objects] = await sql(persist, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name <> 'sqlite_sequence' ORDER BY type, name");
-  const tables = objects.filter((o) => o.type === "table" && o.name !== "d1_migrations" && o.name !== "legacy_d1_migrations").map((o) => o.name);
-  const sets = await sql(persist, tables.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`).join(";\n"));
-  return { objects, rows: Object.fromEntries(tables.map((t, i) => [t, sets[i]])) };
-}
-
-/** Runs the CLI; resolves {code, out} (never rejects on a non-zero exit). */
-function runCli(args) {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args, "--config", config],
-      { cwd: work, timeout: 300_000, env: { ...wranglerEnv, HYBRID_AUTH_WRANGLER: `${process.execPath} ${wranglerBin}` } },
-      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? err.signal) : 0, out: `${stdout}${stderr}` }),
-    );
-  });
-}
-
-const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -122,10 +78,21 @@ describe("hybrid-auth upgrade-seed on a seed-era local D1", { timeout: 600_000 }
   });
 
   it("leaves the v3 schema, with the migrations recorded so wrangler has nothing left to apply", async () => {
-    const [sessionCols, applied] = await sql(persist, "SELECT name FROM pragma_table_info('sessions'); SELECT name FROM d1_migrations ORDER BY id");
-    assert.deepEqual(sessionCols.map((c) => c.name), ["token_hash", "user_id", "expires_at", "created_at"]);
-    assert.deepEqual(applied.map((r) => r.name)[0], "0001_init.sql");
-    assert.ok(applied.length >= 4, JSON.stringify(applied));
+    // The reference: a database that `wrangler d1 migrations apply` built from nothing.
+    const fresh = join(work, "fresh");
+    await wrangler(["d1", "migrations", "apply", "APP_DB", "--local", "--persist-to", fresh]);
+    const COLUMNS = "SELECT m.name AS tbl, p.name AS col FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE '_cf_%' AND m.name <> 'sqlite_sequence' ORDER BY m.name, p.cid";
+    const [[freshCols, freshApplied], [upgradedCols, applied]] = await Promise.all(
+      [fresh, persist].map((db) => sql(db, `${COLUMNS}; SELECT name FROM d1_migrations ORDER BY id`)),
+    );
+    const columnsOf = (rows, table) => rows.filter((r) => r.tbl === table).map((r) => r.col);
+    // sessions is v3's own table, as the migrations build it; every other v3 table and column is there too.
+    assert.deepEqual(columnsOf(upgradedCols, "sessions"), columnsOf(freshCols, "sessions"));
+    assert.deepEqual(columnsOf(freshCols, "sessions").slice(0, 4), ["token_hash", "user_id", "expires_at", "created_at"]);
+    const upgradedSet = new Set(upgradedCols.map((r) => `${r.tbl}.${r.col}`));
+    assert.deepEqual(freshCols.map((r) => `${r.tbl}.${r.col}`).filter((c) => !upgradedSet.has(c)), []);
+    assert.deepEqual(applied.map((r) => r.name), freshApplied.map((r) => r.name));
+    assert.equal(applied[0]?.name, "0001_init.sql");
     const out = await wrangler(["d1", "migrations", "apply", "APP_DB", "--local", "--persist-to", persist]);
     assert.match(out, /No migrations to apply/);
     // The seed's index kept, renamed; 0001's index of the same name on the new table.

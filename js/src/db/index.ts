@@ -8,3 +8,6 @@ export * from "./revocations";
 export * from "./usage";
 export * from "./rateLimits";
 export * from "./cleanup";
+export * from "./logins";
+export * from "./emailTokens";
+export * from "./usageSeries";

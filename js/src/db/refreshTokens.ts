@@ -1,4 +1,5 @@
 import { guard } from "./errors";
+import type { Sighting } from "./logins";
 
 /** A refresh token as the rotation logic sees it: the row, its family and its user. */
 export interface RefreshTokenRecord {
@@ -14,6 +15,10 @@ export interface RefreshTokenRecord {
   authenticatedAt: number;
   /** When the family (the login) began: REFRESH_FAMILY_MAX_AGE counts from here. */
   familyCreatedAt: number;
+  /** The user's address is verified now (the `email_verified` claim of the JWT a refresh mints). */
+  emailVerified: boolean;
+  /** The login's "remember me" choice: every rotation keeps its lifetime (issue 14 §5). */
+  remember: boolean;
 }
 
 interface RefreshTokenRow {
@@ -27,6 +32,8 @@ interface RefreshTokenRow {
   family_revoked_at: number | null;
   authenticated_at: number;
   family_created_at: number;
+  email_verified_at: number | null;
+  remember: number;
 }
 
 /**
@@ -45,16 +52,41 @@ export interface MintedAccess {
  */
 export function createRefreshFamily(
   db: D1Database,
-  family: { familyId: string; userId: string; tokenHash: string; createdAt: number; expiresAt: number; authenticatedAt: number; access: MintedAccess },
+  family: {
+    familyId: string;
+    userId: string;
+    tokenHash: string;
+    createdAt: number;
+    expiresAt: number;
+    authenticatedAt: number;
+    access: MintedAccess;
+    /** The device that signed in (issue 14 §1) and its "remember me" choice; absent for tooling. */
+    seen?: Sighting;
+    remember?: boolean;
+  },
 ): Promise<void> {
   return guard("createRefreshFamily", async () => {
     await db.batch([
       db
         .prepare(
-          `INSERT INTO refresh_families (id, user_id, created_at, expires_at, authenticated_at, access_expires_at, access_iat_ms)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+          `INSERT INTO refresh_families (id, user_id, created_at, expires_at, authenticated_at, access_expires_at, access_iat_ms,
+                                         last_used_at, user_agent, country, region, city, remember)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9, ?10, ?11, ?12)`,
         )
-        .bind(family.familyId, family.userId, family.createdAt, family.expiresAt, family.authenticatedAt, family.access.expiresAt, family.access.iatMs),
+        .bind(
+          family.familyId,
+          family.userId,
+          family.createdAt,
+          family.expiresAt,
+          family.authenticatedAt,
+          family.access.expiresAt,
+          family.access.iatMs,
+          family.seen?.userAgent ?? null,
+          family.seen?.country ?? null,
+          family.seen?.region ?? null,
+          family.seen?.city ?? null,
+          family.remember === false ? 0 : 1,
+        ),
       db
         .prepare(`INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`)
         .bind(family.tokenHash, family.familyId, family.userId, family.createdAt, family.expiresAt),
@@ -67,7 +99,7 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
     const row = await db
       .prepare(
         `SELECT t.token_hash, t.family_id, t.user_id, u.email, u.name, t.expires_at, t.used_at, f.revoked_at AS family_revoked_at,
-                f.authenticated_at, f.created_at AS family_created_at
+                f.authenticated_at, f.created_at AS family_created_at, f.remember, u.email_verified_at
            FROM refresh_tokens t
            JOIN refresh_families f ON f.id = t.family_id
            JOIN users u ON u.id = t.user_id
@@ -87,6 +119,8 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
       familyRevokedAt: row.family_revoked_at,
       authenticatedAt: row.authenticated_at,
       familyCreatedAt: row.family_created_at,
+      emailVerified: row.email_verified_at !== null,
+      remember: row.remember !== 0,
     };
   });
 }
@@ -107,7 +141,7 @@ export function findRefreshToken(db: D1Database, tokenHash: string): Promise<Ref
  */
 export function rotateRefreshToken(
   db: D1Database,
-  rotation: { oldHash: string; newHash: string; now: number; expiresAt: number; access: MintedAccess },
+  rotation: { oldHash: string; newHash: string; now: number; expiresAt: number; access: MintedAccess; seen?: Sighting },
 ): Promise<{ rotated: boolean }> {
   return guard("rotateRefreshToken", async () => {
     const { oldHash, newHash, now, expiresAt, access } = rotation;
@@ -130,10 +164,27 @@ export function rotateRefreshToken(
           `UPDATE refresh_families
               SET expires_at = MAX(expires_at, ?3),
                   access_expires_at = MAX(access_expires_at, ?4),
-                  access_iat_ms = MAX(access_iat_ms, ?5)
+                  access_iat_ms = MAX(access_iat_ms, ?5),
+                  -- the sign-ins list (issue 14 §1): where and when this login was last seen
+                  last_used_at = COALESCE(?6, last_used_at),
+                  user_agent = COALESCE(?7, user_agent),
+                  country = CASE WHEN ?6 IS NULL THEN country ELSE ?8 END,
+                  region = CASE WHEN ?6 IS NULL THEN region ELSE ?9 END,
+                  city = CASE WHEN ?6 IS NULL THEN city ELSE ?10 END
             WHERE id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1 AND replaced_by = ?2)`,
         )
-        .bind(oldHash, newHash, expiresAt, access.expiresAt, access.iatMs),
+        .bind(
+          oldHash,
+          newHash,
+          expiresAt,
+          access.expiresAt,
+          access.iatMs,
+          rotation.seen?.at ?? null,
+          rotation.seen?.userAgent ?? null,
+          rotation.seen?.country ?? null,
+          rotation.seen?.region ?? null,
+          rotation.seen?.city ?? null,
+        ),
     ]);
     const rotated = (update?.meta.changes ?? 0) === 1;
     if (rotated !== ((insert?.meta.changes ?? 0) === 1)) throw new Error("refresh rotation wrote an inconsistent pair");

@@ -43,8 +43,11 @@ function rowsOf(result: D1Result | undefined): RevocationRow[] {
  */
 export const MAX_SID_ROWS_PER_USER = 32;
 
-/** Which refresh families a revocation ends: one (of its user), or all of a user's. */
-type FamilySelector = { userId: string; familyId: string } | { userId: string; familyId: null };
+/**
+ * Which refresh families a revocation ends: one (of its user), all of a
+ * user's, or all but one (`keep`, null = none kept: "sign out my other devices").
+ */
+type FamilySelector = { userId: string; familyId: string } | { userId: string; familyId: null } | { userId: string; keep: string | null };
 
 /**
  * The statements that revoke families, in the order a batch must run them:
@@ -61,6 +64,18 @@ function familyStatements(db: D1Database, selector: FamilySelector, reason: stri
   const insert = `INSERT INTO revocations (kind, subject, user_id, not_before_ms, expires_at, created_at)
     SELECT 'sid', id, user_id, access_iat_ms, access_expires_at, ?2 FROM refresh_families
      WHERE user_id = ?1 AND revoked_at IS NULL AND access_expires_at > ?2`;
+  if ("keep" in selector) {
+    // The UPDATE names the families it revoked (RETURNING id), so the caller can say which logins ended.
+    return [
+      db.prepare(`${insert} AND (?3 IS NULL OR id <> ?3) ${RETURNING}`).bind(selector.userId, now, selector.keep),
+      db
+        .prepare(
+          `UPDATE refresh_families SET revoked_at = ?2, revoked_reason = ?4
+            WHERE user_id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3) RETURNING id`,
+        )
+        .bind(selector.userId, now, selector.keep, reason),
+    ];
+  }
   if (selector.familyId === null) {
     return [
       db.prepare(`${insert} ${RETURNING}`).bind(selector.userId, now),
@@ -187,8 +202,26 @@ export function revokeAllForUser(
   now: number,
 ): Promise<RevocationWrite & { sessions: number; families: number }> {
   return guard("revokeAllForUser", async () => {
-    const results = await db.batch([
-      ...familyStatements(db, { userId: user.userId, familyId: null }, "logout_all", now),
+    const revokeAll = revokeAllForUserStatements(db, user, now, "logout_all");
+    return revokeAll.read(await db.batch(revokeAll.statements));
+  });
+}
+
+/**
+ * The statements of revokeAllForUser, for a caller that must run them in its
+ * own batch together with other writes (a password reset: the new hash, the
+ * spent token and the revocation commit together or not at all). `read`
+ * takes the results of exactly these statements, in order.
+ */
+export function revokeAllForUserStatements(
+  db: D1Database,
+  user: { userId: string; notBeforeMs: number; stampExpiresAt: number },
+  now: number,
+  reason: string,
+): { statements: D1PreparedStatement[]; read: (results: D1Result[]) => RevocationWrite & { sessions: number; families: number } } {
+  return {
+    statements: [
+      ...familyStatements(db, { userId: user.userId, familyId: null }, reason, now),
       db
         .prepare(
           `INSERT INTO revocations (kind, subject, not_before_ms, expires_at, created_at)
@@ -199,11 +232,46 @@ export function revokeAllForUser(
         .bind(user.userId, user.notBeforeMs, user.stampExpiresAt, now),
       db.prepare(`DELETE FROM sessions WHERE user_id = ?1`).bind(user.userId),
       ...boundStatements(db, user.userId, now),
-    ]);
-    return {
+    ],
+    read: (results) => ({
       sessions: results[3]?.meta.changes ?? 0,
       families: results[1]?.meta.changes ?? 0,
       rows: [...rowsOf(results[0]), ...rowsOf(results[2]), ...rowsOf(results[4])],
+    }),
+  };
+}
+
+/**
+ * "Sign out my other devices" and a password change (issue 14), in one
+ * transaction: `before` (e.g. the new password hash) first, then every live
+ * family of the user but `keepFamilyId` revoked with its `sid` row (exactly
+ * as revokeFamily does one), every session but `keepSessionHash` deleted,
+ * then the per-user bound. No "not before" stamp: it would refuse the kept
+ * login's JWTs too, and every JWT this code mints carries a `sid`. A login
+ * whose family insert commits after this batch is a new sign-in and is kept.
+ * Returns the ids of the families revoked and of the sessions ended.
+ */
+export function revokeOtherLogins(
+  db: D1Database,
+  login: { userId: string; keepFamilyId: string | null; keepSessionHash: string | null; reason: string; before?: D1PreparedStatement[] },
+  now: number,
+): Promise<RevocationWrite & { families: string[]; sessions: string[] }> {
+  return guard("revokeOtherLogins", async () => {
+    const before = login.before ?? [];
+    const results = await db.batch([
+      ...before,
+      ...familyStatements(db, { userId: login.userId, keep: login.keepFamilyId }, login.reason, now),
+      db
+        .prepare(`DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2) RETURNING id`)
+        .bind(login.userId, login.keepSessionHash),
+      ...boundStatements(db, login.userId, now),
+    ]);
+    const at = (i: number) => results[before.length + i];
+    const ids = (result: D1Result | undefined) => ((result?.results ?? []) as { id: string | null }[]).flatMap((r) => (r.id === null ? [] : [r.id]));
+    return {
+      families: ids(at(1)),
+      sessions: ids(at(2)),
+      rows: [...rowsOf(at(0)), ...rowsOf(at(3))],
     };
   });
 }

@@ -1,4 +1,5 @@
 import { guard } from "./errors";
+import type { Sighting } from "./logins";
 
 /** What a valid session token resolves to: one row of sessions joined with users. */
 export interface SessionUser {
@@ -8,6 +9,10 @@ export interface SessionUser {
   expiresAt: number;
   /** Unix seconds: a session is created by a login, so this is its authentication time. */
   createdAt: number;
+  /** When a request last touched it (see touchSession); its creation until then. Unknown for a just-claimed seed-era session. */
+  lastUsedAt?: number;
+  /** Whether the user's address is verified (issue 14 §4); unknown for a just-claimed seed-era session. */
+  emailVerified?: boolean;
 }
 
 interface SessionUserRow {
@@ -16,6 +21,8 @@ interface SessionUserRow {
   name: string;
   expires_at: number;
   created_at: number;
+  last_used_at: number | null;
+  email_verified_at: number | null;
 }
 
 export interface NewSession {
@@ -23,6 +30,9 @@ export interface NewSession {
   userId: string;
   expiresAt: number;
   createdAt: number;
+  /** The device that signed in (issue 14 §1) and its "remember me" choice; absent for tooling. */
+  seen?: Sighting;
+  remember?: boolean;
 }
 
 /**
@@ -37,8 +47,22 @@ export function createSession(db: D1Database, session: NewSession): Promise<void
         .prepare(`DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2`)
         .bind(session.userId, session.createdAt),
       db
-        .prepare(`INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)`)
-        .bind(session.tokenHash, session.userId, session.expiresAt, session.createdAt),
+        .prepare(
+          `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, id, last_used_at, user_agent, country, region, city, remember)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10)`,
+        )
+        .bind(
+          session.tokenHash,
+          session.userId,
+          session.expiresAt,
+          session.createdAt,
+          crypto.randomUUID(),
+          session.seen?.userAgent ?? null,
+          session.seen?.country ?? null,
+          session.seen?.region ?? null,
+          session.seen?.city ?? null,
+          session.remember === false ? 0 : 1,
+        ),
     ]);
   });
 }
@@ -51,13 +75,29 @@ export function findSessionUser(db: D1Database, tokenHash: string, now: number):
   return guard("findSessionUser", async () => {
     const row = await db
       .prepare(
-        `SELECT s.user_id, u.email, u.name, s.expires_at, s.created_at
+        `SELECT s.user_id, u.email, u.name, s.expires_at, s.created_at, s.last_used_at, u.email_verified_at
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = ?1 AND s.expires_at > ?2`,
       )
       .bind(tokenHash, now)
       .first<SessionUserRow>();
-    return row ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at } : null;
+    return row
+      ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at, lastUsedAt: row.last_used_at ?? row.created_at, emailVerified: row.email_verified_at !== null }
+      : null;
+  });
+}
+
+/**
+ * Records that a session was used at `at` ("last used" in the sign-ins list).
+ * Called at most once per SESSION_TOUCH_SECONDS per session, after the
+ * response (middleware/auth.ts), so session requests stay one read.
+ */
+export function touchSession(db: D1Database, tokenHash: string, at: number): Promise<void> {
+  return guard("touchSession", async () => {
+    await db
+      .prepare(`UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1 AND COALESCE(last_used_at, 0) < ?2`)
+      .bind(tokenHash, at)
+      .run();
   });
 }
 

@@ -8,6 +8,8 @@ export interface UserRecord {
   passwordHash: string;
   createdAt: number;
   updatedAt: number;
+  /** Unix seconds the address was last proven (issue 14 §4); null: unverified. Absent on insert. */
+  emailVerifiedAt?: number | null;
 }
 
 interface UserRow {
@@ -17,6 +19,7 @@ interface UserRow {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  email_verified_at?: number | null;
 }
 
 function toRecord(row: UserRow): UserRecord {
@@ -27,6 +30,7 @@ function toRecord(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    emailVerifiedAt: row.email_verified_at ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
-import { claimLegacySession, findSessionUser, hasLegacySessions } from "../db";
+import { claimLegacySession, findSessionUser, hasLegacySessions, touchSession } from "../db";
 import { unauthorized } from "../errors";
 import { clientOf } from "../lifecycle/usage";
 import { sha256Hex } from "../utils/encoding";
@@ -69,12 +69,13 @@ export async function authenticate(scope: AuthScope, authorization: string | und
     if (config.mode !== "jwt") return { ok: false, reason: "jwt_not_accepted" };
     const checked = issuerOf(scope).verify(token);
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
-    const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime } = checked.identity;
+    const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified } = checked.identity;
     if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
     const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid };
     if (jti !== undefined) principal.jti = jti;
     if (sid !== undefined) principal.sid = sid;
     if (authTime !== undefined) principal.authTime = authTime;
+    if (emailVerified !== undefined) principal.emailVerified = emailVerified;
     return { ok: true, principal };
   }
 
@@ -92,9 +93,19 @@ export async function authenticate(scope: AuthScope, authorization: string | und
       expiresAt: session.expiresAt,
       sessionTokenHash,
       authTime: session.createdAt,
+      lastUsedAt: session.lastUsedAt ?? session.createdAt,
+      ...(session.emailVerified === undefined ? {} : { emailVerified: session.emailVerified }),
     },
   };
 }
+
+/**
+ * How stale a session's "last used" may get (issue 14 §1): a session request
+ * older than this since the last touch records its use, after the response.
+ * So "last used" is exact to within 5 minutes and costs one write per
+ * session per 5 minutes at most, never one per request.
+ */
+export const SESSION_TOUCH_SECONDS = 300;
 
 /**
  * A seed-era session (bin/hybrid-auth.mjs upgrade-seed moved the raw-UUID
@@ -158,6 +169,18 @@ export async function authenticateOrThrow(scope: AuthScope, c: Context): Promise
   const outcome = await authenticate(scope, c.req.header("Authorization"));
   scope.auth.usage.record(outcome.ok ? outcome.principal.kind : "failed", outcome.ok ? "" : usageReason(outcome), clientOf(c.req.raw.headers));
   scope.auth.usage.maybeFlush(scope.db, scope.config, waitUntilOf(c));
+  if (outcome.ok && outcome.principal.kind === "session") {
+    const { sessionTokenHash, lastUsedAt } = outcome.principal;
+    const now = Math.floor(Date.now() / 1000);
+    if (lastUsedAt === undefined || now - lastUsedAt >= SESSION_TOUCH_SECONDS) {
+      // Best effort: a failed touch only leaves "last used" older.
+      const touch = touchSession(scope.db, sessionTokenHash, now).catch((err: unknown) =>
+        console.error("[hybrid-auth] recording a session's last use failed", err instanceof Error ? err.message : err),
+      );
+      const waitUntil = waitUntilOf(c);
+      if (waitUntil) waitUntil(touch);
+    }
+  }
   if (!outcome.ok) {
     if (outcome.reason === "session_auth_disabled") throw unauthorized("session_auth_disabled", MESSAGES.session_auth_disabled);
     throw unauthorized(outcome.reason === "missing" ? "missing_token" : "invalid_token", MESSAGES[outcome.reason]);

@@ -1,51 +1,25 @@
 // The passkey demo page's script (bundled by build.mjs into public/app.js).
-// Plain DOM code around @simplewebauthn/browser; the API is the Worker's
-// /auth/* routes. The token lives in sessionStorage: it survives a reload of
-// this tab and is gone when the tab closes.
+// Plain DOM code around hybrid-auth/client (js/client/), which makes every
+// call to the Worker's /auth/* routes, refreshes the access token (once, for
+// all concurrent calls) and keeps tabs in step. The tokens live in
+// sessionStorage: they survive a reload of this tab and are gone when the tab closes.
 import { WebAuthnError, browserSupportsWebAuthn, startAuthentication, startRegistration } from "@simplewebauthn/browser";
+import { HybridAuthError, createClient, memoryStorage, webStorage } from "../../client/index";
+import { renderAccount, wireAccount } from "./account.js";
+import { handleEmailLink, renderEmail, wireEmail } from "./email.js";
 
-const TOKEN_KEY = "hybrid-auth.token";
+const webauthn = { startAuthentication, startRegistration };
+const client = createClient({ baseUrl: "/auth", storage: webStorage(sessionStorage), webauthn });
+/** A client that is no tab's: signs in for a confirmation without switching this tab's login yet. */
+const sideClient = () => createClient({ baseUrl: "/auth", storage: memoryStorage(), channel: false, webauthn });
 /** The signed-in user, from /auth/me: a re-authentication must be for the same account. */
 let currentUser = null;
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** An API failure, carrying the Worker's stable error code. */
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "network_error", "The server could not be reached.");
-  }
-  let json = null;
-  try {
-    json = await response.json();
-  } catch {
-    // not JSON: handled below
-  }
-  if (!response.ok) {
-    const error = json && json.error;
-    throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`);
-  }
-  return json;
-}
-
 function showError(err) {
   const box = $("error");
   let text;
-  if (err instanceof ApiError) {
+  if (err instanceof HybridAuthError) {
     text = `${err.message} (${err.code})`;
   } else if (err instanceof WebAuthnError || (err && err.name === "NotAllowedError")) {
     text = `Passkey: ${err.message}`;
@@ -87,8 +61,7 @@ function formatTime(seconds) {
   return seconds ? new Date(seconds * 1000).toLocaleString() : "never";
 }
 
-async function signedIn(login) {
-  sessionStorage.setItem(TOKEN_KEY, login.token);
+async function signedIn() {
   await render();
 }
 
@@ -101,7 +74,7 @@ async function withRecentAuth(change) {
   try {
     return await change();
   } catch (err) {
-    if (!(err instanceof ApiError && err.code === "reauthentication_required")) throw err;
+    if (!(err instanceof HybridAuthError && err.code === "reauthentication_required")) throw err;
     await reauthenticate();
     return await change();
   }
@@ -126,25 +99,23 @@ function reauthenticate() {
     };
     const confirmWith = (button, signIn) =>
       action(button, async () => {
-        const login = await signIn();
+        const side = sideClient();
+        const login = await signIn(side);
         if (!currentUser || login.user.id !== currentUser.id) {
+          await side.logout().catch(() => {});
           throw new Error("That sign-in is for a different account; confirm with this account's password or passkey.");
         }
-        await replaceLogin(login);
+        await replaceLogin(side.tokens());
         finish(resolve);
       });
     form.addEventListener(
       "submit",
-      confirmWith(form.querySelector("button"), () => api("POST", "/auth/login", { email: currentUser?.email ?? "", password: value("reauth-password") })),
+      confirmWith(form.querySelector("button"), (side) => side.login({ email: currentUser?.email ?? "", password: value("reauth-password") })),
       { signal: listeners.signal },
     );
     passkeyButton.addEventListener(
       "click",
-      confirmWith(passkeyButton, async () => {
-        const { options } = await api("POST", "/auth/passkey/login/options", {});
-        const response = await startAuthentication({ optionsJSON: options });
-        return api("POST", "/auth/passkey/login/verify", { response });
-      }),
+      confirmWith(passkeyButton, (side) => side.loginWithPasskey()),
       { signal: listeners.signal },
     );
     $("reauth-cancel").addEventListener("click", () => finish(() => reject(new Error("Cancelled: nothing was changed."))), {
@@ -154,26 +125,28 @@ function reauthenticate() {
 }
 
 /** Switches this tab to a fresh login and ends the one it replaces (best effort). */
-async function replaceLogin(login) {
-  const old = sessionStorage.getItem(TOKEN_KEY);
-  sessionStorage.setItem(TOKEN_KEY, login.token);
-  if (old && old !== login.token) {
-    fetch("/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${old}` } }).catch(() => {});
+async function replaceLogin(tokens) {
+  const old = client.tokens();
+  client.adopt(tokens);
+  if (old && old.token !== tokens.token) {
+    const previous = sideClient();
+    previous.adopt(old);
+    previous.logout().catch(() => {});
   }
 }
 
 async function render() {
-  if (!sessionStorage.getItem(TOKEN_KEY)) {
+  if (!client.tokens()) {
     $("signed-in").hidden = true;
     $("signed-out").hidden = false;
     return;
   }
   let me;
   try {
-    me = await api("GET", "/auth/me");
+    me = await client.me();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
+    if (err instanceof HybridAuthError && err.status === 401) {
+      client.forget();
       $("signed-in").hidden = true;
       $("signed-out").hidden = false;
       say("Your session has ended. Please sign in again.");
@@ -187,13 +160,25 @@ async function render() {
   $("me-id").textContent = me.user.id;
   $("me-token-type").textContent = me.token_type;
   $("me-expires").textContent = formatTime(me.expires_at);
+  renderEmail(me);
   $("signed-out").hidden = true;
   $("signed-in").hidden = false;
   await renderPasskeys();
+  // Your sign-ins, change password, and the admin dashboard (issue 14; ./account.js).
+  await renderAccount(accountContext());
+}
+
+function accountContext() {
+  return { client, action, say, withRecentAuth, formatTime };
+}
+
+/** "Keep me signed in" (issue 14 §5): unticked, the login gets the short lifetime. */
+function remember() {
+  return /** @type {HTMLInputElement} */ ($("login-remember")).checked;
 }
 
 async function renderPasskeys() {
-  const { passkeys } = await api("GET", "/auth/passkeys");
+  const { passkeys } = await client.passkeys();
   const list = $("passkey-list");
   list.replaceChildren();
   $("no-passkeys").hidden = passkeys.length > 0;
@@ -215,7 +200,7 @@ async function renderPasskeys() {
     remove.addEventListener(
       "click",
       action(remove, async () => {
-        await withRecentAuth(() => api("DELETE", `/auth/passkeys/${encodeURIComponent(passkey.id)}`));
+        await withRecentAuth(() => client.deletePasskey(passkey.id));
         await renderPasskeys();
         say(`Passkey "${passkey.label}" removed.`);
       }),
@@ -229,14 +214,21 @@ function value(id) {
   return /** @type {HTMLInputElement} */ ($(id)).value;
 }
 
+function emailContext() {
+  return { client, action, say, withRecentAuth, showError };
+}
+
 function wire() {
+  wireAccount(accountContext());
+  // Password reset, email verification, change of email (issue 14 §2-4; ./email.js).
+  wireEmail(emailContext());
   const loginForm = $("login-form");
   loginForm.addEventListener(
     "submit",
     action(loginForm.querySelector("button"), async () => {
-      const login = await api("POST", "/auth/login", { email: value("login-email"), password: value("login-password") });
+      await client.login({ email: value("login-email"), password: value("login-password"), remember: remember() });
       /** @type {HTMLInputElement} */ ($("login-password")).value = "";
-      await signedIn(login);
+      await signedIn();
       say("Signed in with your password.");
     }),
   );
@@ -247,10 +239,10 @@ function wire() {
     action(registerForm.querySelector("button"), async () => {
       const email = value("register-email");
       const password = value("register-password");
-      await api("POST", "/auth/register", { name: value("register-name"), email, password });
-      const login = await api("POST", "/auth/login", { email, password });
+      await client.register({ name: value("register-name"), email, password });
+      await client.login({ email, password });
       /** @type {HTMLFormElement} */ (registerForm).reset();
-      await signedIn(login);
+      await signedIn();
       say("Account created. You are signed in. Add a passkey to sign in without your password next time.");
     }),
   );
@@ -263,10 +255,8 @@ function wire() {
   passkeyLogin.addEventListener(
     "click",
     action(passkeyLogin, async () => {
-      const { options } = await api("POST", "/auth/passkey/login/options", {});
-      const response = await startAuthentication({ optionsJSON: options });
-      const login = await api("POST", "/auth/passkey/login/verify", { response });
-      await signedIn(login);
+      await client.loginWithPasskey({ remember: remember() });
+      await signedIn();
       say("Signed in with a passkey.");
     }),
   );
@@ -275,11 +265,7 @@ function wire() {
   addForm.addEventListener(
     "submit",
     action(addForm.querySelector("button"), async () => {
-      const { passkey } = await withRecentAuth(async () => {
-        const { options } = await api("POST", "/auth/passkey/register/options", {});
-        const response = await startRegistration({ optionsJSON: options });
-        return api("POST", "/auth/passkey/register/verify", { response, label: value("passkey-label") });
-      });
+      const { passkey } = await withRecentAuth(() => client.addPasskey(value("passkey-label")));
       await renderPasskeys();
       say(`Passkey "${passkey.label}" added.`);
     }),
@@ -290,10 +276,9 @@ function wire() {
     "click",
     action(logout, async () => {
       try {
-        await api("POST", "/auth/logout");
+        // Whatever the server says, the client forgets the tokens (here and in this page's other tabs).
+        await client.logout();
       } finally {
-        // Whatever the server said, this tab forgets the token.
-        sessionStorage.removeItem(TOKEN_KEY);
         await render();
       }
       say("You are logged out.");
@@ -304,8 +289,7 @@ function wire() {
   logoutAll.addEventListener(
     "click",
     action(logoutAll, async () => {
-      const { passkeys } = await api("POST", "/auth/logout-all");
-      sessionStorage.removeItem(TOKEN_KEY);
+      const { passkeys } = await client.logoutAll();
       await render();
       // Passkeys are credentials, not sessions: logging out everywhere keeps them.
       say(
@@ -318,4 +302,6 @@ function wire() {
 }
 
 wire();
-render().catch(showError);
+handleEmailLink(emailContext())
+  .then(render)
+  .catch(showError);

@@ -1,5 +1,6 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { badRequest } from "../errors";
+import type { JsonSchema } from "../http/schema";
 
 /**
  * Shape checks for the credential JSON that @simplewebauthn/browser posts.
@@ -30,8 +31,54 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
 /** Credential IDs are at most 1023 bytes (WebAuthn L3), so 1364 base64url characters. */
 const MAX_CREDENTIAL_ID = 1364;
 const TRANSPORTS = new Set(["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"]);
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** The user's name for a passkey (api/requests.ts): 1..64 characters after trimming, no controls. */
 export const MAX_LABEL_LENGTH = 64;
+/** Largest base64url field of a credential (the 16 KiB body limit comes first anyway). */
+const MAX_FIELD = 16 * 1024;
+/** A user handle is at most 64 bytes: 86 base64url characters. */
+const MAX_USER_HANDLE = 86;
+
+/** base64url, as the parser below checks it (`b64url`). */
+function b64urlSchema(maxLength: number, description: string): JsonSchema {
+  return { type: "string", pattern: B64URL.source, minLength: 1, maxLength, description };
+}
+
+function credentialSchema(kind: string, inner: Record<string, JsonSchema>, required: string[]): JsonSchema {
+  return {
+    type: "object",
+    description: `what @simplewebauthn/browser's ${kind}() resolved to (rawId must equal id)`,
+    required: ["id", "rawId", "type", "response"],
+    properties: {
+      id: b64urlSchema(MAX_CREDENTIAL_ID, "credential ID"),
+      rawId: b64urlSchema(MAX_CREDENTIAL_ID, "the same credential ID"),
+      type: { const: "public-key" },
+      response: { type: "object", required, properties: inner },
+    },
+  };
+}
+
+/** JSON Schema of what parseRegistrationResponse accepts (for the OpenAPI document), from the same constants. */
+export const REGISTRATION_RESPONSE_SCHEMA: JsonSchema = credentialSchema(
+  "startRegistration",
+  {
+    clientDataJSON: b64urlSchema(MAX_FIELD, "client data JSON"),
+    attestationObject: b64urlSchema(MAX_FIELD, "attestation object"),
+    transports: { type: "array", items: { type: "string" }, description: `unknown values are dropped; known: ${[...TRANSPORTS].join(", ")}` },
+  },
+  ["clientDataJSON", "attestationObject"],
+);
+
+/** JSON Schema of what parseAuthenticationResponse accepts. */
+export const AUTHENTICATION_RESPONSE_SCHEMA: JsonSchema = credentialSchema(
+  "startAuthentication",
+  {
+    clientDataJSON: b64urlSchema(MAX_FIELD, "client data JSON"),
+    authenticatorData: b64urlSchema(MAX_FIELD, "authenticator data"),
+    signature: b64urlSchema(MAX_FIELD, "signature"),
+    userHandle: { anyOf: [b64urlSchema(MAX_USER_HANDLE, "user handle"), { type: "null" }] },
+  },
+  ["clientDataJSON", "authenticatorData", "signature"],
+);
 
 function object(value: unknown, field: string): Record<string, unknown> {
   if (value === undefined || value === null) throw badRequest("missing_field", `${field} is required`);
@@ -39,7 +86,7 @@ function object(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function b64url(value: unknown, field: string, max = 16 * 1024): string {
+function b64url(value: unknown, field: string, max = MAX_FIELD): string {
   if (value === undefined || value === null) throw badRequest("missing_field", `${field} is required`);
   if (typeof value !== "string" || value.length === 0 || value.length > max || !B64URL.test(value)) {
     throw badRequest("invalid_field", `${field} must be a non-empty base64url string`);
@@ -79,7 +126,7 @@ export function parseAuthenticationResponse(raw: unknown): AuthenticationInput {
     signature: b64url(inner.signature, "response.response.signature"),
   };
   if (inner.userHandle !== undefined && inner.userHandle !== null) {
-    parsed.userHandle = b64url(inner.userHandle, "response.response.userHandle", 86);
+    parsed.userHandle = b64url(inner.userHandle, "response.response.userHandle", MAX_USER_HANDLE);
   }
   return parsed;
 }
@@ -101,17 +148,4 @@ export function challengeOf(response: { clientDataJSON: string }): string {
     throw badRequest("invalid_field", "clientDataJSON has no valid challenge");
   }
   return challenge;
-}
-
-/** The user's name for a passkey: 1..64 characters after trimming, no controls. Absent: "Passkey". */
-export function parseLabel(value: unknown): string {
-  if (value === undefined || value === null) return "Passkey";
-  if (typeof value !== "string") throw badRequest("invalid_field", "label must be a string");
-  const label = value.trim();
-  const length = [...label].length;
-  if (length < 1 || length > MAX_LABEL_LENGTH) {
-    throw badRequest("invalid_field", `label must be 1 to ${MAX_LABEL_LENGTH} characters`);
-  }
-  if (CONTROL.test(label)) throw badRequest("invalid_field", "label must not contain control characters");
-  return label;
 }

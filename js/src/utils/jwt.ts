@@ -29,6 +29,8 @@ export interface JwtIdentity {
   sid?: string;
   /** Unix seconds of the password/passkey authentication behind it (OIDC `auth_time`); a refresh keeps its login's. */
   authTime?: number;
+  /** The `email_verified` claim (issue 14 §4), when the token carries one. */
+  emailVerified?: boolean;
   /** The key that verified it. */
   kid: string;
 }
@@ -47,7 +49,7 @@ export interface IssuedJwt {
 
 export interface JwtIssuer {
   readonly signingKid: string;
-  issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string; authTime?: number }): IssuedJwt;
+  issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string; authTime?: number; emailVerified?: boolean }): IssuedJwt;
   verify(token: string): JwtCheck;
 }
 
@@ -75,7 +77,7 @@ export class IssuerCache {
 export type ExtraClaims = (user: { id: string; email: string; name: string }) => Record<string, unknown>;
 
 /** Claims the issuer owns: a hook may not set them (they carry the security decisions). */
-const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp", "nbf", "jti", "sid", "auth_time"]);
+const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp", "nbf", "jti", "sid", "auth_time", "email_verified"]);
 
 function createIssuer(secret: string, previous: readonly string[], extraClaims?: ExtraClaims): JwtIssuer {
   const signingKid = deriveKid(secret);
@@ -105,6 +107,8 @@ function createIssuer(secret: string, previous: readonly string[], extraClaims?:
       };
       if (extra.sid !== undefined) claims.sid = extra.sid;
       if (extra.authTime !== undefined) claims.auth_time = extra.authTime;
+      // OIDC's claim name: whether the address in `email` was verified when this token was issued.
+      if (extra.emailVerified !== undefined) claims.email_verified = extra.emailVerified;
       const token = ring.sign(claims, ttlSeconds);
       // Read exp/jti back through verification rather than recomputing them.
       const checked = ring.verify(token);
@@ -131,5 +135,6 @@ function toIdentity(claims: JwtClaims, kid: string): JwtIdentity | null {
   if (typeof sid === "string") identity.sid = sid;
   // Absent (tokens issued before sudo mode) means unknown: never "recent".
   if (typeof claims.auth_time === "number" && Number.isSafeInteger(claims.auth_time)) identity.authTime = claims.auth_time;
+  if (typeof claims.email_verified === "boolean") identity.emailVerified = claims.email_verified;
   return identity;
 }

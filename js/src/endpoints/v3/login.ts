@@ -1,20 +1,21 @@
 import { findUserByEmail, replacePasswordHash } from "../../db";
 import { unauthorized } from "../../errors";
-import { readJsonObject } from "../../http/body";
-import { boundedLoginInput, normalizeEmail, requireString } from "../../http/fields";
+import type { RouteInput } from "../../http/schema";
+import type { LoginBody } from "../../api/requests";
 import { emailKey, clientIpKey, limitFailures } from "../../lifecycle/rateLimit";
 import { issueLoginToken } from "../../lifecycle/loginTokens";
+import { checkRefreshDelivery, loginAnswer } from "../../browser/cookies";
 import { burnOneVerification, hashPassword, verifyPassword } from "../../passwords";
 import { notify } from "../../hooks";
 import type { AppContext } from "../../types";
 
 /** POST /auth/login {email, password} → {token, token_type, expires_at, user, refresh_token?, refresh_expires_at?}. */
-export async function login(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const rawEmail = requireString(body, "email");
-  const email = normalizeEmail(rawEmail);
-  const password = requireString(body, "password");
-  boundedLoginInput(email, password);
+export async function login(c: AppContext, input: RouteInput<LoginBody, never>): Promise<Response> {
+  // LOGIN_BODY (api/requests.ts): the email comes trimmed and lower-cased, both bounded in length.
+  // "Remember me" (issue 14 §5): absent = the long lifetime, as before (REMEMBER in api/requests.ts).
+  const { email, password, remember, refresh } = await input.body();
+  // Cookie mode (issue 15): refused (400/403) before any credential work.
+  const delivery = checkRefreshDelivery(c, refresh);
 
   const db = c.get("db");
   const limits = c.get("config").rateLimits;
@@ -22,7 +23,7 @@ export async function login(c: AppContext): Promise<Response> {
   // check comes before any password work, so a refused attempt costs no
   // PBKDF2. Tight per (email, IP), loose per email: one network's guesses
   // do not lock the owner out elsewhere until the per-email cap.
-  const emailSubject = emailKey(rawEmail);
+  const emailSubject = emailKey(email);
   const ip = clientIpKey(c);
   const attempt = await limitFailures(db, [
     { name: "login:email-ip", rule: limits.loginPerEmailIp, subject: `${emailSubject}|${ip}` },
@@ -52,10 +53,10 @@ export async function login(c: AppContext): Promise<Response> {
     }
   }
 
-  const response = await issueLoginToken(c, publicUser);
+  const response = await issueLoginToken(c, publicUser, { remember, emailVerified: user.emailVerifiedAt != null });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: publicUser, method: "password" }, c));
-  return c.json(response);
+  return loginAnswer(c, response, delivery);
 }
 
 function badCredentials() {

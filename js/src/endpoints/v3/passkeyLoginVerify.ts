@@ -1,13 +1,16 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { advancePasskeyCounter, findPasskeyByCredentialId } from "../../db/passkeys";
-import { readJsonObject } from "../../http/body";
+import type { RouteInput } from "../../http/schema";
 import { spendChallenge } from "../../passkeys/challenge";
 import { passkeyConfigOf } from "../../passkeys/context";
 import { counterRegressed, passkeyLoginFailed } from "../../passkeys/errors";
-import { challengeOf, parseAuthenticationResponse } from "../../passkeys/input";
+import { challengeOf } from "../../passkeys/input";
+import type { AuthenticationInput } from "../../passkeys/input";
 import type { AppContext } from "../../types";
 import { notify } from "../../hooks";
 import { issueLoginToken } from "../../lifecycle/loginTokens";
+import { checkRefreshDelivery, loginAnswer } from "../../browser/cookies";
+import type { RefreshDelivery } from "../../browser/delivery";
 
 /**
  * POST /auth/passkey/login/verify {response} → the body of POST /auth/login
@@ -18,10 +21,12 @@ import { issueLoginToken } from "../../lifecycle/loginTokens";
  * client data, RP ID, user presence and verification, signature (../../passkeys/verify.ts, 401)
  * → counter strictly advancing, as a compare-and-set (401 passkey_counter_regressed).
  */
-export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
+export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ response: AuthenticationInput; remember: boolean; refresh: RefreshDelivery }, never>): Promise<Response> {
   const rp = passkeyConfigOf(c);
-  const body = await readJsonObject(c.req.raw);
-  const response = parseAuthenticationResponse(body.response);
+  // "Remember me" (issue 14 §5): absent = the long lifetime, as before (REMEMBER in api/requests.ts).
+  const { response, remember, refresh } = await input.body();
+  // Cookie mode (issue 15): refused (400/403) before the challenge is spent.
+  const delivery = checkRefreshDelivery(c, refresh);
   const challenge = challengeOf(response);
   const db = c.get("db");
 
@@ -63,10 +68,10 @@ export async function passkeyLoginVerify(c: AppContext): Promise<Response> {
     throw counterRegressed();
   }
 
-  const answer = await issueLoginToken(c, passkey.user);
+  const answer = await issueLoginToken(c, passkey.user, { remember });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: passkey.user, method: "passkey" }, c));
-  return c.json(answer);
+  return loginAnswer(c, answer, delivery);
 }
 
 function decodeHandle(handle: string): string | null {

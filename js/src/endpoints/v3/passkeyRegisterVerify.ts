@@ -1,10 +1,11 @@
 import { createPasskey } from "../../db/passkeys";
 import type { PasskeyRecord } from "../../db/passkeys";
-import { readJsonObject } from "../../http/body";
+import type { RouteInput } from "../../http/schema";
 import { spendChallenge } from "../../passkeys/challenge";
 import { passkeyConfigOf } from "../../passkeys/context";
 import { passkeyError } from "../../passkeys/errors";
-import { challengeOf, parseLabel, parseRegistrationResponse } from "../../passkeys/input";
+import { challengeOf } from "../../passkeys/input";
+import type { RegistrationInput } from "../../passkeys/input";
 import { publicPasskey } from "../../passkeys/view";
 import type { AppContext } from "../../types";
 
@@ -13,12 +14,10 @@ import type { AppContext } from "../../types";
  * `response` is what startRegistration() resolved to. The challenge it signed
  * must be one this user got from /register/options, unused and unexpired.
  */
-export async function passkeyRegisterVerify(c: AppContext): Promise<Response> {
+export async function passkeyRegisterVerify(c: AppContext, input: RouteInput<{ response: RegistrationInput; label: string }, never>): Promise<Response> {
   const rp = passkeyConfigOf(c);
   const { user } = c.get("principal");
-  const body = await readJsonObject(c.req.raw);
-  const response = parseRegistrationResponse(body.response);
-  const label = parseLabel(body.label);
+  const { response, label } = await input.body();
   const challenge = challengeOf(response);
   const db = c.get("db");
 

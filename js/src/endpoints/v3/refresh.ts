@@ -1,10 +1,13 @@
 import { findRefreshToken, revokeFamily, rotateRefreshToken } from "../../db";
-import { HttpError, unauthorized } from "../../errors";
-import { readJsonObject } from "../../http/body";
-import { requireString } from "../../http/fields";
+import { HttpError, badRequest, unauthorized } from "../../errors";
+import { loginAnswer, refreshCookieOf, withClearedCookie } from "../../browser/cookies";
+import { requireCsrfChecks } from "../../browser/csrf";
+import type { RouteInput } from "../../http/schema";
+import type { RefreshBody } from "../../api/requests";
 import { enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
 import { familyDeadline, isRefreshTokenShape, newRefreshToken } from "../../lifecycle/refreshTokens";
 import { clientOf } from "../../lifecycle/usage";
+import { jwtLifetimes, sightingOf } from "../../lifecycle/logins";
 import { jwtIssuerFor, waitUntilOf } from "../../scope";
 import { sha256Hex } from "../../utils/encoding";
 import type { AppContext } from "../../types";
@@ -27,18 +30,30 @@ import type { LoginResponse } from "../../lifecycle/loginTokens";
  * only handed out if the batch rotated: so a family that is revoked later
  * (its `sid` row) covers this JWT too, whatever request races with which.
  */
-export async function refresh(c: AppContext): Promise<Response> {
+export async function refresh(c: AppContext, input: RouteInput<RefreshBody, never>): Promise<Response> {
   const config = c.get("config");
   const db = c.get("db");
   const client = clientOf(c.req.raw.headers);
+  /** Cookie mode: the token came from the refresh cookie, which a 401 then clears (a 409 must not: another tab just set the new one). */
+  let fromCookie = false;
   const fail = (reason: string, error: HttpError): never => {
     c.get("auth").usage.record("failed", reason, client);
     c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
-    throw error;
+    throw fromCookie && error.status === 401 ? withClearedCookie(c, error) : error;
   };
 
-  const body = await readJsonObject(c.req.raw);
-  const presented = requireString(body, "refresh_token");
+  // Cookie mode (issue 15). The CSRF checks come first, so a page of another
+  // origin learns nothing about the cookie and cannot make us clear it.
+  const cookie = refreshCookieOf(c);
+  if (cookie.kind !== "absent") requireCsrfChecks(c);
+  if (cookie.kind === "invalid") throw withClearedCookie(c, new HttpError(400, "invalid_cookie", cookie.message));
+  const { refresh_token: bodyToken } = await input.body();
+  if (cookie.kind === "present" && bodyToken !== undefined) {
+    throw new HttpError(400, "refresh_token_ambiguous", "send the refresh token in the cookie or in the body, not both");
+  }
+  fromCookie = cookie.kind === "present";
+  const presented = cookie.kind === "present" ? cookie.token : bodyToken;
+  if (presented === undefined) throw badRequest("missing_field", "refresh_token is required");
   await enforceRateLimits(db, [{ name: "refresh:ip", rule: config.rateLimits.refreshPerIp, subject: clientIpKey(c) }]);
   if (config.mode !== "jwt") {
     return fail("refresh_without_jwt", unauthorized("invalid_refresh_token", "refresh tokens need JWT mode (JWT_SECRET)"));
@@ -59,12 +74,14 @@ export async function refresh(c: AppContext): Promise<Response> {
   if (record.expiresAt <= now) return fail("invalid_refresh_token", invalid());
 
   const newToken = newRefreshToken();
-  const expiresAt = Math.min(now + config.refreshTokenTtl, deadline);
+  // The login's "remember me" lifetime, capped at its deadline (issue 14 §5).
+  const { accessTtl, refreshExpiresAt: expiresAt } = jwtLifetimes(config, record.remember, now, record.familyCreatedAt);
   if (record.usedAt === null) {
     const user = { id: record.userId, email: record.email, name: record.name };
-    const jwt = jwtIssuerFor(c).issue(user, config.accessTokenTtl, { sid: record.familyId, authTime: record.authenticatedAt });
+    const jwt = jwtIssuerFor(c).issue(user, accessTtl, { sid: record.familyId, authTime: record.authenticatedAt, emailVerified: record.emailVerified });
     const access = { expiresAt: jwt.expiresAt, iatMs: jwt.iatMs };
-    const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt, access });
+    const seen = sightingOf(c, now);
+    const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt, access, seen });
     if (rotated) {
       c.get("auth").usage.record("refresh", "", client);
       c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
@@ -76,7 +93,7 @@ export async function refresh(c: AppContext): Promise<Response> {
         refresh_token: newToken,
         refresh_expires_at: expiresAt,
       };
-      return c.json(response);
+      return loginAnswer(c, response, fromCookie ? "cookie" : "body");
     }
     // Lost the race (or the family was revoked meanwhile): look again.
     record = await findRefreshToken(db, oldHash);

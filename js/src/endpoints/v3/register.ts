@@ -1,26 +1,21 @@
 import { createUser } from "../../db";
 import { HttpError } from "../../errors";
 import { notify } from "../../hooks";
-import { readJsonObject } from "../../http/body";
-import { requireString, validEmail, validName, validNewPassword } from "../../http/fields";
+import type { RouteInput } from "../../http/schema";
+import type { RegisterBody } from "../../api/requests";
+import type { RegisterResponseBody } from "../../api/responses";
 import { emailKey, enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
+import { answerRegistrationWithoutRevealing } from "../../lifecycle/verification";
 import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
 /** POST /auth/register {email, password, name} → 201 {user}. */
-export async function register(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  // Check every field's presence and type before any content rule, so the
-  // first error a client sees is about the shape of what it sent.
-  const rawEmail = requireString(body, "email");
-  const password = requireString(body, "password");
-  const rawName = requireString(body, "name");
-  const email = validEmail(rawEmail);
-  validNewPassword(password);
-  const name = validName(rawName);
+export async function register(c: AppContext, input: RouteInput<RegisterBody, never>): Promise<Response> {
+  // Checked by the route's REGISTER_BODY (api/requests.ts): email trimmed and lower-cased, name trimmed.
+  const { email, password, name } = await input.body();
   const limits = c.get("config").rateLimits;
   await enforceRateLimits(c.get("db"), [
-    { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(rawEmail) },
+    { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(email) },
     { name: "register:ip", rule: limits.registerPerIp, subject: clientIpKey(c) },
   ]);
 
@@ -33,11 +28,14 @@ export async function register(c: AppContext): Promise<Response> {
     createdAt: now,
     updatedAt: now,
   });
+  // Verification on (issue 14 §4): the same 202 for a new and a taken address; emails go out after the answer.
+  if (c.get("config").email.requireVerification) return answerRegistrationWithoutRevealing(c, created, { email, name });
   if (!created.ok) {
     throw new HttpError(409, "email_taken", "an account with this email already exists");
   }
   const { id } = created.user;
   const onRegister = c.get("config").hooks.onRegister;
   if (onRegister) await notify(c, "onRegister", () => onRegister({ id, email, name }, c));
-  return c.json({ user: { id, email, name, created_at: now } }, 201);
+  const answer: RegisterResponseBody = { user: { id, email, name, created_at: now } };
+  return c.json(answer, 201);
 }

@@ -1,6 +1,9 @@
 import { findUserRole, readUsageReport } from "../../db";
-import { HttpError, badRequest } from "../../errors";
+import { HttpError } from "../../errors";
+import type { RouteInput } from "../../http/schema";
+import type { UsageQuery } from "../../api/requests";
 import { utcDay } from "../../lifecycle/usage";
+import { dashboardOf } from "../../lifecycle/phase3";
 import type { AppContext } from "../../types";
 
 /**
@@ -15,20 +18,19 @@ import type { AppContext } from "../../types";
 /** Detail rows in one report; successes are listed before failures of the same day. */
 const MAX_DETAIL_ROWS = 5000;
 
-export async function getUsage(c: AppContext): Promise<Response> {
+export async function getUsage(c: AppContext, input: RouteInput<never, UsageQuery>): Promise<Response> {
   const principal = c.get("principal");
   const db = c.get("db");
   const role = await findUserRole(db, principal.user.id);
   if (role !== "admin") throw new HttpError(403, "forbidden", "the usage report is for admin users");
 
-  const daysParam = c.req.query("days") ?? "30";
-  if (!/^[0-9]{1,3}$/.test(daysParam) || Number(daysParam) < 1 || Number(daysParam) > 366) {
-    throw badRequest("invalid_field", "days must be a whole number from 1 to 366");
-  }
-  const days = Number(daysParam);
+  // Checked after the role (USAGE_QUERY, api/requests.ts): a non-admin learns nothing from a bad query.
+  const { days } = input.query();
   await c.get("auth").usage.flush(db);
   const since = utcDay(Date.now() - (days - 1) * 86_400_000);
   const report = await readUsageReport(db, since, MAX_DETAIL_ROWS);
+  // The dashboard (issue 14 §6): per-day series and the phase-3 readiness signal.
+  const dashboard = await dashboardOf(db, c.get("config"), Date.now(), days);
 
   // Totals come from SQL over every row: the detail list below may be cut at
   // MAX_DETAIL_ROWS, the totals never are (issue 11: "session: 0" must mean zero).
@@ -44,5 +46,7 @@ export async function getUsage(c: AppContext): Promise<Response> {
     session_clients: report.sessionClients,
     counts: report.rows,
     counts_truncated: report.truncated,
+    series: dashboard.series,
+    phase3: dashboard.phase3,
   });
 }

@@ -1,0 +1,340 @@
+/**
+ * `hybrid-auth/client`: a typed fetch client for the hybrid-auth routes, for
+ * browsers, Workers and Node (it needs only fetch; BroadcastChannel where
+ * there are tabs to coordinate). No dependency: passkeys load
+ * @simplewebauthn/browser (an optional peer) with import() on first use, or
+ * take the two functions as an option.
+ *
+ *   const auth = createClient({ baseUrl: "https://api.example.com/auth" });
+ *   await auth.login({ email, password });
+ *   const { user } = await auth.me();     // refreshes first when the token is about to expire
+ *
+ * Refresh is single-flight: one POST /refresh at a time per client, shortly
+ * before the access token expires and once after a 401; concurrent calls
+ * wait for it. Tabs share tokens over a BroadcastChannel: the tab whose
+ * refresh rotated the token posts the new tokens, and a tab whose own refresh
+ * got 409 refresh_token_rotated (the same token, rotated by another tab a
+ * moment earlier) adopts them instead of failing.
+ *
+ * The request and answer types are the server's route declarations
+ * (js/src/api/requests.ts, responses.ts): the same source as the OpenAPI
+ * document at <baseUrl>/openapi.json.
+ */
+import type { LoginBody, RegisterBody } from "../src/api/requests";
+import type {
+  LoginResponseBody,
+  LogoutAllResponseBody,
+  LogoutResponseBody,
+  MeResponseBody,
+  PasskeyCreatedResponseBody,
+  PasskeyDeletedResponseBody,
+  PasskeyListResponseBody,
+  PasskeyOptionsResponseBody,
+  RegisterResponseBody,
+  UsageResponseBody,
+} from "../src/api/responses";
+import type { ErrorCode } from "../src/errors";
+import { HybridAuthError, errorFromResponse } from "./errors";
+import { memoryStorage } from "./storage";
+import type { TokenStorage, Tokens } from "./storage";
+import { openChannel } from "./channel";
+import type { ChannelLike, ChannelMessage } from "./channel";
+
+export { HybridAuthError, memoryStorage };
+export { webStorage } from "./storage";
+export type { ChannelLike, ChannelMessage, ErrorCode, TokenStorage, Tokens };
+export type {
+  LoginResponseBody,
+  LogoutAllResponseBody,
+  LogoutResponseBody,
+  MeResponseBody,
+  PasskeyCreatedResponseBody,
+  PasskeyDeletedResponseBody,
+  PasskeyListResponseBody,
+  PasskeyOptionsResponseBody,
+  RegisterBody,
+  RegisterResponseBody,
+  UsageResponseBody,
+};
+
+/** The custom header cookie-mode requests carry (the server's CSRF check, js/src/browser/csrf.ts). */
+export const CSRF_HEADER = "X-Requested-With";
+export const CSRF_HEADER_VALUE = "hybrid-auth";
+
+/** The two functions of @simplewebauthn/browser the client uses. */
+export interface WebAuthnFunctions {
+  startAuthentication(args: { optionsJSON: never }): Promise<unknown>;
+  startRegistration(args: { optionsJSON: never }): Promise<unknown>;
+}
+
+export interface ClientOptions {
+  /** Where the auth routes are mounted, e.g. "https://api.example.com/auth" or "/auth" in a page. */
+  baseUrl: string;
+  /** Defaults to globalThis.fetch. In a Worker: `(req) => env.AUTH.fetch(req)`, in tests `(req) => worker.fetch(req, env, ctx)`. */
+  fetch?: (request: Request) => Promise<Response>;
+  /**
+   * "bearer" (default): tokens in `storage`, the refresh token sent in the body.
+   * "cookie": the server keeps the refresh token in an HttpOnly cookie; the
+   * access token stays in this client's memory (storage is not used); every
+   * request is sent with credentials and the CSRF header.
+   */
+  mode?: "bearer" | "cookie";
+  /** Bearer mode: where the tokens live (default: memory). `webStorage(sessionStorage)` survives a reload. */
+  storage?: TokenStorage;
+  /** Cross-tab coordination: a BroadcastChannel name (default "hybrid-auth"), an object like one, or false. */
+  channel?: string | ChannelLike | false;
+  /** Refresh when the access token expires within this many seconds (default 30). */
+  refreshLeewaySeconds?: number;
+  /** How long a tab whose refresh got 409 waits for another tab's tokens (default 5000 ms). */
+  rotationWaitMs?: number;
+  /** The clock, in ms (tests). */
+  now?: () => number;
+  /** @simplewebauthn/browser's functions; default: imported on first passkey use. */
+  webauthn?: WebAuthnFunctions;
+  /** Called when the tokens change (login, refresh, another tab, logout: null). */
+  onTokens?: (tokens: Tokens | null) => void;
+}
+
+type Method = "GET" | "POST" | "DELETE";
+
+const SUPPORTS_CREDENTIALS = typeof Request !== "undefined" && "credentials" in Request.prototype;
+
+/** Every route the client calls, as [method, path] (a test checks it against the server's route table). */
+export const CLIENT_ROUTES = {
+  register: ["POST", "/register"],
+  login: ["POST", "/login"],
+  me: ["GET", "/me"],
+  logout: ["POST", "/logout"],
+  refresh: ["POST", "/refresh"],
+  logoutAll: ["POST", "/logout-all"],
+  usage: ["GET", "/usage"],
+  passkeyRegisterOptions: ["POST", "/passkey/register/options"],
+  passkeyRegisterVerify: ["POST", "/passkey/register/verify"],
+  passkeyLoginOptions: ["POST", "/passkey/login/options"],
+  passkeyLoginVerify: ["POST", "/passkey/login/verify"],
+  passkeys: ["GET", "/passkeys"],
+  deletePasskey: ["DELETE", "/passkeys/:id"],
+  openApi: ["GET", "/openapi.json"],
+} as const satisfies Record<string, readonly [Method, string]>;
+
+export interface CallOptions {
+  /** JSON body. */
+  body?: unknown;
+  /** Send the access token (and refresh around it). */
+  auth?: boolean;
+  query?: Record<string, string>;
+}
+
+export interface LoginOptions {
+  /** false: the short lifetime (a shared computer). */
+  remember?: boolean;
+}
+
+export type HybridAuthClient = ReturnType<typeof createClient>;
+
+export function createClient(options: ClientOptions) {
+  const mode = options.mode ?? "bearer";
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const send = options.fetch ?? ((request: Request) => fetch(request));
+  const now = options.now ?? (() => Date.now());
+  const leewayMs = (options.refreshLeewaySeconds ?? 30) * 1000;
+  const rotationWaitMs = options.rotationWaitMs ?? 5000;
+  // Cookie mode keeps the access token in memory only (issue 15).
+  const storage = mode === "cookie" ? memoryStorage() : (options.storage ?? memoryStorage());
+  const channel = openChannel(options.channel);
+  let inflight: Promise<Tokens> | null = null;
+  /** Resolvers of refreshes waiting for another tab's tokens (the 409 path). */
+  const waiting = new Set<(tokens: Tokens | null) => void>();
+
+  const current = (): Tokens | null => storage.get();
+  const setTokens = (tokens: Tokens | null, broadcast: boolean) => {
+    storage.set(tokens);
+    options.onTokens?.(tokens);
+    for (const resolve of waiting) resolve(tokens);
+    waiting.clear();
+    if (broadcast) channel?.postMessage(tokens ? { type: "tokens", tokens } : { type: "logout" });
+  };
+  channel?.addEventListener("message", (event) => {
+    const message = event.data as ChannelMessage | undefined;
+    if (message?.type === "tokens" && message.tokens) setTokens(message.tokens, false);
+    else if (message?.type === "logout") setTokens(null, false);
+  });
+
+  const tokensOf = (answer: LoginResponseBody): Tokens => ({
+    token: answer.token,
+    tokenType: answer.token_type,
+    expiresAt: answer.expires_at,
+    ...(answer.refresh_token !== undefined ? { refreshToken: answer.refresh_token } : {}),
+    ...(answer.refresh_expires_at !== undefined ? { refreshExpiresAt: answer.refresh_expires_at } : {}),
+  });
+
+  async function raw(method: Method, path: string, call: CallOptions, token: string | null): Promise<Response> {
+    const headers = new Headers({ Accept: "application/json" });
+    if (call.body !== undefined) headers.set("Content-Type", "application/json");
+    if (token) headers.set("Authorization", `Bearer ${token}`);
+    if (mode === "cookie") headers.set(CSRF_HEADER, CSRF_HEADER_VALUE);
+    const query = call.query && Object.keys(call.query).length ? `?${new URLSearchParams(call.query).toString()}` : "";
+    const init: RequestInit = { method, headers };
+    if (call.body !== undefined) init.body = JSON.stringify(call.body);
+    // Browsers send the refresh cookie cross-origin only with credentials; workerd has no such field (and refuses it).
+    if (mode === "cookie" && SUPPORTS_CREDENTIALS) (init as RequestInit & { credentials?: string }).credentials = "include";
+    let response: Response;
+    try {
+      response = await send(new Request(`${baseUrl}${path}${query}`, init));
+    } catch (err) {
+      throw new HybridAuthError(0, "network_error", err instanceof Error ? err.message : "the server could not be reached");
+    }
+    return response;
+  }
+
+  async function parse<T>(response: Response): Promise<T> {
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await response.json()) as T;
+  }
+
+  /** Can this client refresh at all? */
+  const canRefresh = (tokens: Tokens | null) => mode === "cookie" || Boolean(tokens?.refreshToken);
+
+  /** One refresh at a time: every caller during a refresh gets the same promise. */
+  function refresh(): Promise<Tokens> {
+    inflight ??= rotate().finally(() => {
+      inflight = null;
+    });
+    return inflight;
+  }
+
+  async function rotate(): Promise<Tokens> {
+    const before = current();
+    const presented = before?.refreshToken;
+    if (mode === "bearer" && !presented) throw new HybridAuthError(401, "invalid_refresh_token", "no refresh token: log in again");
+    const response = await raw("POST", CLIENT_ROUTES.refresh[1], { body: mode === "cookie" ? {} : { refresh_token: presented } }, null);
+    if (response.ok) {
+      const tokens = tokensOf((await response.json()) as LoginResponseBody);
+      setTokens(tokens, true);
+      return tokens;
+    }
+    const error = await errorFromResponse(response);
+    if (error.code === "refresh_token_rotated") {
+      // Another tab rotated this very token a moment ago: take its tokens.
+      const adopted = await adoptRotated(presented);
+      if (adopted) return adopted;
+    }
+    if (response.status === 401) setTokens(null, false);
+    throw error;
+  }
+
+  /** The 409 path: tokens another tab already broadcast (or wrote to shared storage), else the next ones it broadcasts. */
+  async function adoptRotated(presented: string | undefined): Promise<Tokens | null> {
+    const latest = current();
+    if (latest && mode === "bearer" && latest.refreshToken && latest.refreshToken !== presented) return latest;
+    if (!channel) return null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiting.delete(done);
+        resolve(null);
+      }, rotationWaitMs);
+      const done = (tokens: Tokens | null) => {
+        clearTimeout(timer);
+        resolve(tokens);
+      };
+      waiting.add(done);
+    });
+  }
+
+  /** A call with the access token: refresh first when it is about to expire, and once more after a 401. */
+  async function authed<T>(method: Method, path: string, call: CallOptions = {}): Promise<T> {
+    let tokens = current();
+    if (tokens && canRefresh(tokens) && tokens.expiresAt * 1000 - now() <= leewayMs) tokens = await refresh();
+    if (!tokens && mode === "cookie") tokens = await refresh();
+    if (!tokens) throw new HybridAuthError(401, "missing_token", "not signed in");
+    const response = await raw(method, path, call, tokens.token);
+    if (response.status !== 401 || !canRefresh(tokens)) return parse<T>(response);
+    const first = await errorFromResponse(response);
+    // A missing token is the client's bug, not an expiry: no refresh for it.
+    if (first.code !== "invalid_token") throw first;
+    // Another call may have refreshed meanwhile: then retry with its token, else refresh now.
+    const latest = current();
+    const fresh = latest && latest.token !== tokens.token ? latest : await refresh();
+    return parse<T>(await raw(method, path, call, fresh.token));
+  }
+
+  async function signIn(response: Response): Promise<LoginResponseBody> {
+    const answer = await parse<LoginResponseBody>(response);
+    setTokens(tokensOf(answer), true);
+    return answer;
+  }
+
+  let webauthn: Promise<WebAuthnFunctions> | null = null;
+  function webauthnFunctions(): Promise<WebAuthnFunctions> {
+    if (options.webauthn) return Promise.resolve(options.webauthn);
+    // Optional peer dependency, loaded only by the passkey methods.
+    webauthn ??= import("@simplewebauthn/browser") as Promise<WebAuthnFunctions>;
+    return webauthn;
+  }
+
+  const refreshDelivery = mode === "cookie" ? { refresh: "cookie" as const } : {};
+  const path = (route: keyof typeof CLIENT_ROUTES) => CLIENT_ROUTES[route][1];
+
+  return {
+    mode,
+    /** The tokens this client holds (null: signed out). */
+    tokens: current,
+    /** Use tokens obtained elsewhere (e.g. by a second client for a confirmation), here and in other tabs. */
+    adopt: (tokens: Tokens) => setTokens(tokens, true),
+    /** Forget the tokens here (and in other tabs) without asking the server. */
+    forget: () => setTokens(null, true),
+    /** Any route, e.g. one this version has no method for yet. */
+    call: <T>(method: Method, routePath: string, call: CallOptions = {}): Promise<T> =>
+      call.auth ? authed<T>(method, routePath, call) : raw(method, routePath, call, null).then((r) => parse<T>(r)),
+
+    register: async (body: RegisterBody): Promise<RegisterResponseBody> => parse(await raw("POST", path("register"), { body }, null)),
+    login: async (body: Pick<LoginBody, "email" | "password"> & LoginOptions): Promise<LoginResponseBody> =>
+      signIn(await raw("POST", path("login"), { body: { ...body, ...refreshDelivery } }, null)),
+    /** Rotates the refresh token now (single-flight). */
+    refresh,
+    me: () => authed<MeResponseBody>("GET", path("me")),
+    logout: async (): Promise<LogoutResponseBody> => {
+      try {
+        return await authed<LogoutResponseBody>("POST", path("logout"));
+      } finally {
+        // Whatever the server said, this client (and its tabs) forget the login.
+        setTokens(null, true);
+      }
+    },
+    logoutAll: async (): Promise<LogoutAllResponseBody> => {
+      const answer = await authed<LogoutAllResponseBody>("POST", path("logoutAll"));
+      setTokens(null, true);
+      return answer;
+    },
+    usage: (query: { days?: number } = {}) =>
+      authed<UsageResponseBody>("GET", path("usage"), query.days === undefined ? {} : { query: { days: String(query.days) } }),
+
+    passkeyLoginOptions: async (): Promise<PasskeyOptionsResponseBody> => parse(await raw("POST", path("passkeyLoginOptions"), {}, null)),
+    passkeyLoginVerify: async (response: unknown, login: LoginOptions = {}): Promise<LoginResponseBody> =>
+      signIn(await raw("POST", path("passkeyLoginVerify"), { body: { response, ...login, ...refreshDelivery } }, null)),
+    /** The whole passkey sign-in: options, the browser's ceremony, verify. */
+    loginWithPasskey: async (login: LoginOptions = {}): Promise<LoginResponseBody> => {
+      const { options: optionsJSON } = await parse<PasskeyOptionsResponseBody>(await raw("POST", path("passkeyLoginOptions"), {}, null));
+      const { startAuthentication } = await webauthnFunctions();
+      const response = await startAuthentication({ optionsJSON: optionsJSON as never });
+      return signIn(await raw("POST", path("passkeyLoginVerify"), { body: { response, ...login, ...refreshDelivery } }, null));
+    },
+    passkeyRegisterOptions: () => authed<PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions")),
+    passkeyRegisterVerify: (response: unknown, label?: string) =>
+      authed<PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } }),
+    /** The whole passkey registration (sudo mode: may throw reauthentication_required). */
+    addPasskey: async (label?: string): Promise<PasskeyCreatedResponseBody> => {
+      const { options: optionsJSON } = await authed<PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions"));
+      const { startRegistration } = await webauthnFunctions();
+      const response = await startRegistration({ optionsJSON: optionsJSON as never });
+      return authed<PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } });
+    },
+    passkeys: () => authed<PasskeyListResponseBody>("GET", path("passkeys")),
+    deletePasskey: (id: string) => authed<PasskeyDeletedResponseBody>("DELETE", path("deletePasskey").replace(":id", encodeURIComponent(id))),
+    /** The OpenAPI 3.1 document of the server's routes. */
+    openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),
+
+    /** Stops listening to other tabs. */
+    close: () => channel?.close(),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The request bodies and queries of the routes, declared once (see
+ * ../http/schema.ts): routes.ts attaches them to the route declarations,
+ * which validate requests with them, the OpenAPI document describes them,
+ * and `hybrid-auth/client` types its methods with them.
+ */
+import { LIMITS } from "../http/fields";
+import { custom, flag, object, optional, queryInteger, text } from "../http/schema";
+import type { Infer } from "../http/schema";
+import { REFRESH_DELIVERY_FIELD } from "../browser/delivery";
+import { AUTHENTICATION_RESPONSE_SCHEMA, MAX_LABEL_LENGTH, REGISTRATION_RESPONSE_SCHEMA, parseAuthenticationResponse, parseRegistrationResponse } from "../passkeys/input";
+
+/**
+ * Deliberately loose: one @, something before it, a dotted domain after it,
+ * no white space. Deliverability is for a confirmation mail.
+ */
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A new account's email: trimmed and lower-cased, then checked. */
+export const EMAIL = text({
+  description: "stored trimmed and lower-cased",
+  trim: true,
+  lowercase: true,
+  minLength: 1,
+  maxLength: LIMITS.emailMaxLength,
+  noControls: true,
+  pattern: EMAIL_PATTERN,
+  patternMessage: "email is not a valid address",
+  format: "email",
+  examples: ["ada@example.com"],
+});
+
+/** A new password: used exactly as given (no trimming, no normalisation). */
+export const NEW_PASSWORD = text({
+  description: "used exactly as given; lengths count code points",
+  minLength: LIMITS.passwordMinLength,
+  maxLength: LIMITS.passwordMaxLength,
+});
+
+export const NAME = text({ description: "display name, trimmed", trim: true, minLength: 1, maxLength: LIMITS.nameMaxLength, noControls: true });
+
+/**
+ * At login only the upper bounds are enforced (to bound the work); a short
+ * or malformed one simply matches no account.
+ */
+export const LOGIN_EMAIL = text({ description: "the account's email (compared trimmed and lower-cased)", trim: true, lowercase: true, maxLength: LIMITS.emailMaxLength });
+export const LOGIN_PASSWORD = text({ description: "the account's password", maxLength: LIMITS.passwordMaxLength });
+
+export const REGISTER_BODY = object({ email: EMAIL, password: NEW_PASSWORD, name: NAME });
+/** "Remember me" (issue 14 §5): absent = the long lifetime, as before it existed. */
+export const REMEMBER = optional(flag("false: the short lifetime (a shared computer); absent or true: the long one"), true);
+
+export const LOGIN_BODY = object({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD, remember: REMEMBER, refresh: REFRESH_DELIVERY_FIELD });
+export const REFRESH_BODY = object({
+  // Optional: in cookie mode the refresh cookie carries it (browser/cookies.ts); without the cookie the handler requires it.
+  refresh_token: optional<string | undefined>(text({ description: "the newest refresh token this client holds (its shape is checked after the rate limit); omitted in cookie mode, where the refresh cookie carries it" }), undefined),
+});
+export const PASSKEY_LOGIN_VERIFY_BODY = object({
+  response: custom(AUTHENTICATION_RESPONSE_SCHEMA, parseAuthenticationResponse),
+  remember: REMEMBER,
+  refresh: REFRESH_DELIVERY_FIELD,
+});
+export const PASSKEY_REGISTER_VERIFY_BODY = object({
+  response: custom(REGISTRATION_RESPONSE_SCHEMA, parseRegistrationResponse),
+  label: optional(text({ description: "the user's name for this passkey", trim: true, minLength: 1, maxLength: MAX_LABEL_LENGTH, noControls: true }), "Passkey"),
+});
+export const USAGE_QUERY = object({
+  days: optional(queryInteger({ description: "days of history, today included", minimum: 1, maximum: 366 }), 30),
+});
+
+export type RegisterBody = Infer<typeof REGISTER_BODY>;
+export type LoginBody = Infer<typeof LOGIN_BODY>;
+export type RefreshBody = Infer<typeof REFRESH_BODY>;
+export type UsageQuery = Infer<typeof USAGE_QUERY>;

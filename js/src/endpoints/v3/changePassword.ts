@@ -1,0 +1,65 @@
+import { findUserById, revokeOtherLogins, setPasswordHash, setPasswordStatement } from "../../db";
+import { HttpError, badRequest } from "../../errors";
+import { readJsonObject } from "../../http/body";
+import { LIMITS, requireString, validNewPassword } from "../../http/fields";
+import { limitFailures } from "../../lifecycle/rateLimit";
+import { currentLoginOf } from "../../lifecycle/sessions";
+import { hashPassword, verifyPassword } from "../../passwords";
+import type { AppContext } from "../../types";
+
+/**
+ * POST /auth/change-password {current_password, new_password, revoke_other_logins?}
+ * (sudo mode) → {password_changed: true, revoked_other_logins, ended: [login ids]}.
+ *
+ *  - the current password must be right: a wrong one is 403
+ *    invalid_current_password and counts against RATE_LIMIT_CHANGE_PASSWORD
+ *    (per user; successes do not count), so a stolen token with a fresh
+ *    sign-in cannot guess its way through;
+ *  - the new one follows the register rules (8..1024 characters);
+ *  - by default every other login of the user ends in the same transaction
+ *    as the new hash (families revoked with their `sid` rows, sessions
+ *    deleted): the current one is kept. `revoke_other_logins: false` keeps them.
+ */
+export async function changePassword(c: AppContext): Promise<Response> {
+  const principal = c.get("principal");
+  const body = await readJsonObject(c.req.raw);
+  const currentPassword = requireString(body, "current_password");
+  if ([...currentPassword].length > LIMITS.passwordMaxLength) throw badRequest("invalid_field", "current_password is too long");
+  const newPassword = validNewPassword(requireString(body, "new_password"));
+  const revokeOthers = body.revoke_other_logins ?? true;
+  if (typeof revokeOthers !== "boolean") throw badRequest("invalid_field", "revoke_other_logins must be true or false");
+
+  const db = c.get("db");
+  const config = c.get("config");
+  const userId = principal.user.id;
+  const attempt = await limitFailures(db, [{ name: "change-password:user", rule: config.rateLimits.changePasswordPerUser, subject: userId }]);
+  const user = await findUserById(db, userId);
+  if (!user) throw new HttpError(404, "not_found", "this account no longer exists");
+  const legacy = config.hooks.legacyPasswordVerifier;
+  const publicUser = { id: user.id, email: user.email, name: user.name };
+  const check = await verifyPassword(currentPassword, user.passwordHash, legacy && ((pw, stored) => legacy(pw, stored, publicUser)));
+  if (!check.ok) throw new HttpError(403, "invalid_current_password", "the current password is not right");
+  // Given back before the write: a failure after it must not leave a right password counted.
+  await attempt.succeeded();
+
+  const newHash = await hashPassword(newPassword);
+  const now = Math.floor(Date.now() / 1000);
+  if (!revokeOthers) {
+    await setPasswordHash(db, userId, newHash, now);
+    return c.json({ password_changed: true, revoked_other_logins: false, ended: [] });
+  }
+  const current = currentLoginOf(principal);
+  const ended = await revokeOtherLogins(
+    db,
+    {
+      userId,
+      keepFamilyId: current.familyId,
+      keepSessionHash: current.sessionHash,
+      reason: "password_change",
+      before: [setPasswordStatement(db, userId, newHash, now)],
+    },
+    now,
+  );
+  c.get("auth").revocations.note(ended.rows);
+  return c.json({ password_changed: true, revoked_other_logins: true, ended: [...ended.families, ...ended.sessions] });
+}

@@ -1,0 +1,61 @@
+import { confirmEmailChange as confirmInDb, findUserByEmail, findUserById } from "../../db";
+import { HttpError, badRequest, unauthorized } from "../../errors";
+import { alreadyRegisteredEmail, emailChangeConfirmation, emailChangeNotice } from "../../email/messages";
+import { readJsonObject } from "../../http/body";
+import { requireString, validEmail } from "../../http/fields";
+import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, pageUrl, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
+import { enforceRateLimits } from "../../lifecycle/rateLimit";
+import type { AppContext } from "../../types";
+
+/**
+ * POST /auth/email/change {email} (sudo mode) → 202 {pending: true, email}.
+ *
+ * Nothing changes yet: a link goes to the NEW address, and the account moves
+ * to it only when that link is opened (POST /email/change/confirm). The
+ * current address gets a notice at once, while its owner can still stop the
+ * change (a password reset retires the pending link). Whether the new
+ * address already has an account is not revealed to the requester: the
+ * answer is the same, and that address's owner gets an email instead of a
+ * link. Rate-limited per user (RATE_LIMIT_EMAIL_CHANGE).
+ */
+export async function requestEmailChange(c: AppContext): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const newEmail = validEmail(requireString(body, "email"));
+  requireEmailSender(c);
+  const config = c.get("config");
+  const db = c.get("db");
+  const userId = c.get("principal").user.id;
+  await enforceRateLimits(db, [{ name: "email:change", rule: config.rateLimits.emailChangePerUser, subject: userId }]);
+  const user = await findUserById(db, userId);
+  if (!user) throw unauthorized("invalid_token", "the token is invalid or expired");
+  if (user.email === newEmail) throw badRequest("invalid_field", "email is already this account's address");
+  await afterAnswer(c, "change-of-email request", async () => {
+    if (await findUserByEmail(db, newEmail)) {
+      await send(c, alreadyRegisteredEmail(newEmail, pageUrl(c)));
+      return;
+    }
+    const ttl = config.email.verificationTtl;
+    const token = await issueEmailToken(c, { purpose: "change_email", userId, email: newEmail, ttlSeconds: ttl });
+    await send(c, emailChangeConfirmation(newEmail, linkFor(c, "change_email", token), ttl));
+    await send(c, emailChangeNotice(user.email, newEmail, pageUrl(c)));
+  });
+  return c.json({ pending: true, email: newEmail, message: "Open the link we sent to the new address to finish the change." }, 202);
+}
+
+/**
+ * POST /auth/email/change/confirm {token} → 200 {email_changed: true, email}.
+ * No sign-in needed (the link may be opened on another device): the token
+ * was issued in sudo mode and reached the new mailbox. One batch spends it
+ * (only while no account holds that address: else 409 email_taken), records
+ * an `auth_events` row with both addresses, sets the address as verified and
+ * retires every other email link of the user.
+ */
+export async function confirmEmailChange(c: AppContext): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const token = requireString(body, "token");
+  const now = Math.floor(Date.now() / 1000);
+  const { hash, record } = await checkEmailToken(c, token, "change_email", now);
+  const { changed } = await confirmInDb(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
+  if (!changed) throw await whySpendFailed(c, hash, now, () => new HttpError(409, "email_taken", "another account has this address now"));
+  return c.json({ email_changed: true, email: record.email });
+}

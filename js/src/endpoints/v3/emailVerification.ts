@@ -1,0 +1,47 @@
+import { findEmailVerified, findUserById, verifyEmailWithToken } from "../../db";
+import { verificationEmail } from "../../email/messages";
+import { readJsonObject } from "../../http/body";
+import { requireString } from "../../http/fields";
+import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
+import { enforceRateLimits } from "../../lifecycle/rateLimit";
+import type { AppContext } from "../../types";
+
+/**
+ * POST /auth/email/verify {token} → 200 {email_verified: true, email}.
+ * The link proves the account's current address: one batch spends the token,
+ * marks the address verified, retires the other verification links and
+ * records an `auth_events` row. JWTs carry `email_verified` as issued: the
+ * next login or refresh carries `true`.
+ */
+export async function verifyEmail(c: AppContext): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const token = requireString(body, "token");
+  const now = Math.floor(Date.now() / 1000);
+  const { hash, record } = await checkEmailToken(c, token, "verify_email", now);
+  const { verified } = await verifyEmailWithToken(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
+  if (!verified) throw await whySpendFailed(c, hash, now);
+  return c.json({ email_verified: true, email: record.email });
+}
+
+/**
+ * POST /auth/email/verify/resend (signed in) → 202 {sent: true}, or 200
+ * {sent: false, email_verified: true} when there is nothing to verify.
+ * Rate-limited per user (RATE_LIMIT_VERIFY_RESEND). A new link retires the
+ * previous ones.
+ */
+export async function resendVerification(c: AppContext): Promise<Response> {
+  requireEmailSender(c);
+  const config = c.get("config");
+  const db = c.get("db");
+  const userId = c.get("principal").user.id;
+  if ((await findEmailVerified(db, userId)) === true) return c.json({ sent: false, email_verified: true });
+  await enforceRateLimits(db, [{ name: "verify:resend", rule: config.rateLimits.verificationResendPerUser, subject: userId }]);
+  await afterAnswer(c, "verification email", async () => {
+    const user = await findUserById(db, userId);
+    if (!user) return;
+    const ttl = config.email.verificationTtl;
+    const token = await issueEmailToken(c, { purpose: "verify_email", userId, email: user.email, ttlSeconds: ttl });
+    await send(c, verificationEmail(user.email, linkFor(c, "verify_email", token), ttl));
+  });
+  return c.json({ sent: true, email_verified: false }, 202);
+}

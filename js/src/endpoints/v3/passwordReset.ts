@@ -1,0 +1,68 @@
+import { MAX_TTL_SECONDS } from "../../config";
+import { completePasswordReset as completeResetInDb, findUserByEmail } from "../../db";
+import { passwordResetEmail } from "../../email/messages";
+import { readJsonObject } from "../../http/body";
+import { requireString, validEmail, validNewPassword } from "../../http/fields";
+import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
+import { clientIpKey, emailKey, enforceRateLimits } from "../../lifecycle/rateLimit";
+import { hashPassword } from "../../passwords";
+import type { AppContext } from "../../types";
+
+/**
+ * POST /auth/password/reset/request {email} → 202, always the same body.
+ *
+ * The answer never depends on whether an account has this address: after
+ * the input check, the sender check and the rate limits (the same for every
+ * address), the account lookup, the token and the email all happen after the
+ * answer (ctx.waitUntil), so neither the body, the status nor the time to
+ * answer can tell the two apart. Rate limits: per email and per client IP,
+ * every request counted.
+ */
+export async function requestPasswordReset(c: AppContext): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const rawEmail = requireString(body, "email");
+  const email = validEmail(rawEmail);
+  requireEmailSender(c);
+  const config = c.get("config");
+  const db = c.get("db");
+  await enforceRateLimits(db, [
+    { name: "reset:email", rule: config.rateLimits.passwordResetPerEmail, subject: emailKey(rawEmail) },
+    { name: "reset:ip", rule: config.rateLimits.passwordResetPerIp, subject: clientIpKey(c) },
+  ]);
+  await afterAnswer(c, "password reset request", async () => {
+    const user = await findUserByEmail(db, email);
+    if (!user) return;
+    const ttl = config.email.passwordResetTtl;
+    const token = await issueEmailToken(c, { purpose: "password_reset", userId: user.id, email: user.email, ttlSeconds: ttl });
+    await send(c, passwordResetEmail(user.email, linkFor(c, "password_reset", token), ttl));
+  });
+  return c.json({ accepted: true, message: "If an account uses this address, an email with a link to reset its password is on its way." }, 202);
+}
+
+/**
+ * POST /auth/password/reset/complete {token, password} → 200.
+ *
+ * The token is checked before any password work (a bad one costs no
+ * PBKDF2). Then ONE batch spends it, sets the new hash, retires the user's
+ * other email links, records an `auth_events` row and revokes every login of
+ * the user (families with their `sid` rows, a per-user stamp, sessions);
+ * this isolate refuses the revoked JWTs at once.
+ */
+export async function completePasswordReset(c: AppContext): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const token = requireString(body, "token");
+  const password = requireString(body, "password");
+  validNewPassword(password);
+  const nowMs = Date.now();
+  const now = Math.floor(nowMs / 1000);
+  const { hash, record } = await checkEmailToken(c, token, "password_reset", now);
+  const passwordHash = await hashPassword(password);
+  const result = await completeResetInDb(
+    c.get("db"),
+    { tokenHash: hash, nonce: crypto.randomUUID(), now },
+    { userId: record.userId, passwordHash, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS },
+  );
+  c.get("auth").revocations.note(result.rows);
+  if (!result.completed) throw await whySpendFailed(c, hash, now);
+  return c.json({ password_reset: true, email: record.email, sessions_ended: result.sessions, refresh_families_revoked: result.families });
+}

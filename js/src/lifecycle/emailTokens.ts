@@ -1,0 +1,143 @@
+/**
+ * Email links (issue 14 §3-4): the one-time tokens they carry, who sends
+ * them, and where they point. Shared by the password-reset, verification and
+ * change-of-email endpoints and by register.
+ *
+ * A token is 32 random bytes in base64url (43 characters), handed out only in
+ * the email; D1 keeps its SHA-256. It goes in the link's #fragment, so it is
+ * never sent to a server in a URL, a Referer or an access log: the page reads
+ * it and POSTs it.
+ */
+import { findEmailToken, storeEmailToken } from "../db";
+import type { EmailTokenPurpose, EmailTokenRecord } from "../db";
+import { HttpError } from "../errors";
+import type { EmailMessage } from "../options";
+import { waitUntilOf } from "../scope";
+import { sha256Hex } from "../utils/encoding";
+import type { AppContext } from "../types";
+
+const TOKEN_BYTES = 32;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Which #fragment key of the page each kind of link uses. */
+export const LINK_FRAGMENT: Record<EmailTokenPurpose, string> = {
+  password_reset: "reset",
+  verify_email: "verify-email",
+  change_email: "confirm-email",
+};
+
+export function newEmailToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Who delivers email for this request: the adopter's hook, else the dev mailbox when on, else nobody. */
+function senderOf(c: AppContext): ((message: EmailMessage) => void | Promise<void>) | null {
+  const hook = c.get("config").hooks.sendEmail;
+  if (hook) return (message) => hook(message, c);
+  if (c.get("config").email.devMailbox) return (message) => void c.get("auth").mailbox.deliver(message);
+  return null;
+}
+
+/** 503 email_not_configured unless some sender is configured (checked before any other work). */
+export function requireEmailSender(c: AppContext): void {
+  if (senderOf(c) === null) {
+    throw new HttpError(503, "email_not_configured", "this server cannot send email (no hooks.sendEmail / RESEND_API_KEY configured)");
+  }
+}
+
+/** Delivers one email now through the configured sender (throws what the sender throws). */
+async function deliver(c: AppContext, message: EmailMessage): Promise<void> {
+  const sender = senderOf(c);
+  if (sender !== null) await sender(message);
+}
+
+/**
+ * Runs `work` after the answer when the runtime allows (Workers:
+ * ctx.waitUntil), else now. For steps whose duration or outcome must not
+ * show in the answer (whether an account exists, the provider's latency).
+ * Failures are logged, never answered.
+ */
+export async function afterAnswer(c: AppContext, label: string, work: () => Promise<void>): Promise<void> {
+  const run = work().catch((err: unknown) => {
+    console.error(`[hybrid-auth] ${label} failed:`, err instanceof Error ? err.message : err);
+  });
+  const waitUntil = waitUntilOf(c);
+  if (waitUntil) waitUntil(run);
+  else await run;
+}
+
+/** Sends an email inside an afterAnswer step (its failure fails that step, which is logged). */
+export function send(c: AppContext, message: EmailMessage): Promise<void> {
+  return deliver(c, message);
+}
+
+/** The page links point at: appUrl, or (dev mailbox only, checked at config) the request's origin. */
+export function pageUrl(c: AppContext): string {
+  return c.get("config").email.appUrl ?? `${new URL(c.req.url).origin}/`;
+}
+
+export function linkFor(c: AppContext, purpose: EmailTokenPurpose, token: string): string {
+  return `${pageUrl(c)}#${LINK_FRAGMENT[purpose]}=${token}`;
+}
+
+/** Creates and stores a token (retiring the user's earlier ones of this purpose); returns the raw token for the link. */
+export async function issueEmailToken(
+  c: AppContext,
+  token: { purpose: EmailTokenPurpose; userId: string; email: string; ttlSeconds: number },
+): Promise<string> {
+  const raw = newEmailToken();
+  const now = Math.floor(Date.now() / 1000);
+  await storeEmailToken(c.get("db"), {
+    tokenHash: await sha256Hex(raw),
+    purpose: token.purpose,
+    userId: token.userId,
+    email: token.email,
+    createdAt: now,
+    expiresAt: now + token.ttlSeconds,
+  });
+  return raw;
+}
+
+export const invalidToken = () => new HttpError(400, "invalid_email_token", "this link is not valid: it was never issued, is for something else, or no longer matches the account");
+export const usedToken = () => new HttpError(400, "email_token_used", "this link was already used, or a newer one replaced it");
+export const expiredToken = () => new HttpError(400, "email_token_expired", "this link has expired; ask for a new one");
+
+/**
+ * Reads the `token` field and the row it names, and says precisely why it
+ * cannot be used: a malformed value costs no query. The spend itself is a
+ * compare-and-set in the caller's batch (a concurrent use can still lose
+ * there); this check gives the common cases their stable codes.
+ */
+export async function checkEmailToken(
+  c: AppContext,
+  raw: string,
+  purpose: EmailTokenPurpose,
+  now: number,
+): Promise<{ hash: string; record: EmailTokenRecord }> {
+  // A truncated or mangled link is "not valid", like an unknown one, and costs no query.
+  if (!TOKEN_SHAPE.test(raw)) throw invalidToken();
+  const hash = await sha256Hex(raw);
+  const record = await findEmailToken(c.get("db"), hash);
+  if (!record || record.purpose !== purpose) throw invalidToken();
+  if (record.usedAt !== null) throw usedToken();
+  if (record.expiresAt <= now) throw expiredToken();
+  // Reset and verification links were sent to the account's address: after a change of address they are dead.
+  if (purpose !== "change_email" && record.email !== record.userEmail) throw invalidToken();
+  return { hash, record };
+}
+
+/**
+ * Why a spend batch changed nothing, read again after it: a concurrent use,
+ * an expiry in between, or (`stillUsable`) a condition of the spend itself,
+ * such as the new address being taken meanwhile.
+ */
+export async function whySpendFailed(c: AppContext, hash: string, now: number, stillUsable: () => HttpError = invalidToken): Promise<HttpError> {
+  const record = await findEmailToken(c.get("db"), hash);
+  if (!record) return invalidToken();
+  if (record.usedAt !== null) return usedToken();
+  if (record.expiresAt <= now) return expiredToken();
+  return stillUsable();
+}

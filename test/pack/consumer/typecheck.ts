@@ -1,0 +1,32 @@
+// Compiled by the pack test's `tsc --noEmit`, never run: each @ts-expect-error below must
+// be an error under the shipped types, or tsc fails with "Unused '@ts-expect-error'". So
+// the shipped declarations are real types, not `any`.
+import { Hono } from "hono";
+import { createAuth } from "hybrid-auth/hono";
+import type { AuthVariables, ErrorCode } from "hybrid-auth/hono";
+import type { Env } from "./app";
+
+export function typeChecks(): void {
+  // @ts-expect-error the D1 option is `database`, a function of the env
+  createAuth<Env>({ db: (env: Env) => env.APP_DB });
+  // @ts-expect-error no binding of that name in this adopter's Env
+  createAuth<Env>({ database: (env) => env.GENERAL_DB });
+  // @ts-expect-error accessTokenTtl is a number of seconds
+  createAuth<Env>({ database: (env) => env.APP_DB, accessTokenTtl: "900" });
+
+  const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+  app.get("/x", (c) => {
+    const principal = c.get("principal");
+    // @ts-expect-error the principal's user has no such field
+    void principal.user.password;
+    // @ts-expect-error only JWT principals have a jti: narrow on `kind` first
+    void principal.jti;
+    if (principal.kind === "jwt") void principal.jti;
+    return c.text(principal.user.email);
+  });
+
+  const code: ErrorCode = "invalid_token";
+  // @ts-expect-error not one of the stable error codes
+  const wrong: ErrorCode = "no_such_code";
+  void [code, wrong];
+}

@@ -1,0 +1,149 @@
+// End to end, from the adopter's side (issue 12 §3): a seed-era local D1 upgraded by
+// `hybrid-auth upgrade-seed`, then served by an adopter's own Worker (adopter-worker.ts:
+// binding APP_DB, auth at /api/auth, hooks.legacyPasswordVerifier for the seed's hash
+// format) under the repository's wrangler, and checked over HTTP on 127.0.0.1: seed
+// session tokens, old passwords. The Worker imports "hybrid-auth/hono", aliased to the
+// repository's source as js/wrangler.jsonc does; test/pack covers the packed package.
+import assert from "node:assert/strict";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { root, sha256, upgradeWorkspace } from "./support.mjs";
+
+// The repository Worker's compatibility date: known to suit the pinned wrangler.
+const compatibilityDate = readFileSync(join(root, "js", "wrangler.jsonc"), "utf8").match(/"compatibility_date":\s*"([\d-]+)"/)?.[1];
+assert.ok(compatibilityDate, "js/wrangler.jsonc names a compatibility_date");
+const { work, sql, dump, wrangler, runCli } = upgradeWorkspace("seed-adopter-", (folder) => ({
+  name: "seed-adopter-test",
+  compatibility_date: compatibilityDate,
+  main: relative(folder, join(root, "test", "upgrade", "adopter-worker.ts")),
+  alias: { "hybrid-auth/hono": relative(folder, join(root, "js", "src", "hono.ts")) },
+}));
+
+/** The seed's password format that adopter-worker.ts verifies: sha256$<b64 salt>$<hex SHA-256(salt ‖ password)>. */
+function seedHash(password) {
+  const salt = randomBytes(12);
+  return `sha256$${salt.toString("base64")}$${createHash("sha256").update(Buffer.concat([salt, Buffer.from(password, "utf8")])).digest("hex")}`;
+}
+
+const NOW = Date.now() / 1000;
+const ALICE = { id: "u-1", email: "alice@example.com", password: `alice-${randomBytes(6).toString("hex")}` };
+const BOB = { id: "u-2", email: "bob@example.com", password: `bob-${randomBytes(6).toString("hex")}` };
+const HASHES = { alice: seedHash(ALICE.password), bob: seedHash(BOB.password) };
+// Live clients' tokens, as the seed issued them (crypto.randomUUID()), and one expired.
+const LIVE_ALICE = randomUUID();
+const LIVE_BOB = randomUUID();
+const EXPIRED = randomUUID();
+const SEED_SQL = `
+CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT, pass TEXT NOT NULL, plan TEXT DEFAULT 'free');
+CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), expires_at REAL NOT NULL);
+INSERT INTO users VALUES ('${ALICE.id}', 'Alice@Example.com', 'Alice', '${HASHES.alice}', 'pro');
+INSERT INTO users VALUES ('${BOB.id}', '${BOB.email}', NULL, '${HASHES.bob}', 'free');
+INSERT INTO sessions VALUES ('${LIVE_ALICE}', '${ALICE.id}', ${NOW + 86400.375});
+INSERT INTO sessions VALUES ('${LIVE_BOB}', '${BOB.id}', ${NOW + 3600.5});
+INSERT INTO sessions VALUES ('${EXPIRED}', '${ALICE.id}', ${NOW - 10.25});
+`;
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe("after upgrade-seed, an adopter's Worker serves the seed's users and sessions", { timeout: 600_000 }, () => {
+  const persist = join(work, "db");
+  let server;
+
+  /** One JSON request to the Worker; `token` goes in Authorization: Bearer. */
+  async function call(method, path, { token, body } = {}) {
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(`${server.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    const text = await response.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, text, json };
+  }
+
+  const passwordHashOf = async (id) => (await sql(persist, `SELECT password_hash FROM users WHERE id = '${id}'`))[0][0].password_hash;
+
+  before(async () => {
+    const file = join(work, "seed.sql");
+    writeFileSync(file, SEED_SQL);
+    await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--file", file]);
+    const upgrade = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    assert.equal(upgrade.code, 0, upgrade.out);
+    // The raw tokens are still there, under the legacy table: nothing is moved before use.
+    const [legacy] = await sql(persist, "SELECT id FROM legacy_sessions ORDER BY rowid");
+    assert.deepEqual(legacy.map((r) => r.id), [LIVE_ALICE, LIVE_BOB, EXPIRED]);
+    server = await startWranglerDev({ cwd: work, args: ["--persist-to", persist, "--var", `AUTH_SECRET:${randomBytes(32).toString("base64url")}`], timeoutMs: 90_000 });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("an unexpired seed session UUID authenticates on /api/auth/me, and from then on is stored only as its SHA-256", async () => {
+    const me = await call("GET", "/api/auth/me", { token: LIVE_ALICE });
+    assert.equal(me.status, 200, me.text);
+    assert.deepEqual(me.json.user, { id: ALICE.id, email: ALICE.email, name: "Alice" });
+    assert.equal(me.json.token_type, "session");
+
+    const [legacy, moved] = await sql(persist, `SELECT id FROM legacy_sessions WHERE id = '${LIVE_ALICE}'; SELECT user_id, expires_at, created_at FROM sessions WHERE token_hash = '${sha256(LIVE_ALICE)}'`);
+    assert.deepEqual(legacy, [], "the raw id is gone from legacy_sessions");
+    assert.deepEqual(moved, [{ user_id: ALICE.id, expires_at: Math.ceil(NOW + 86400.375), created_at: 0 }]);
+    assert.ok(!JSON.stringify(await dump(persist)).includes(LIVE_ALICE), "the raw token is stored nowhere");
+
+    const again = await call("GET", "/api/auth/me", { token: LIVE_ALICE });
+    assert.equal(again.status, 200, `the same token keeps working from sessions: ${again.text}`);
+  });
+
+  it("another seed session passes the adopter's own route behind auth.requireAuth, and is moved too", async () => {
+    const whoami = await call("GET", "/api/whoami", { token: LIVE_BOB });
+    assert.equal(whoami.status, 200, whoami.text);
+    assert.equal(whoami.json.principal.kind, "session");
+    assert.deepEqual(whoami.json.principal.user, { id: BOB.id, email: BOB.email, name: "" });
+    assert.equal(whoami.json.principal.sessionTokenHash, sha256(LIVE_BOB));
+    const [legacy] = await sql(persist, `SELECT id FROM legacy_sessions WHERE id = '${LIVE_BOB}'`);
+    assert.deepEqual(legacy, []);
+  });
+
+  it("an expired seed session is refused with 401 invalid_token", async () => {
+    const me = await call("GET", "/api/auth/me", { token: EXPIRED });
+    assert.equal(me.status, 401, me.text);
+    assert.equal(me.json?.error?.code, "invalid_token");
+    const [moved] = await sql(persist, `SELECT * FROM sessions WHERE token_hash = '${sha256(EXPIRED)}'`);
+    assert.deepEqual(moved, [], "an expired token is never moved into sessions");
+  });
+
+  it("an old user logs in with their old password, and the stored hash becomes pbkdf2-sha256", async () => {
+    assert.equal(await passwordHashOf(ALICE.id), HASHES.alice, "still the seed's hash before the login");
+    // The seed stored the email mixed-case; the user types it as they always did.
+    const login = await call("POST", "/api/auth/login", { body: { email: "Alice@Example.com", password: ALICE.password } });
+    assert.equal(login.status, 200, login.text);
+    assert.equal(login.json.token_type, "jwt");
+    assert.equal(login.json.user.id, ALICE.id);
+    const rehashed = await passwordHashOf(ALICE.id);
+    assert.match(rehashed, /^pbkdf2-sha256\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+
+    const me = await call("GET", "/api/auth/me", { token: login.json.token });
+    assert.equal(me.status, 200, me.text);
+    const second = await call("POST", "/api/auth/login", { body: { email: ALICE.email, password: ALICE.password } });
+    assert.equal(second.status, 200, `the same password against the new hash: ${second.text}`);
+    assert.equal(await passwordHashOf(ALICE.id), rehashed, "a PBKDF2 hash at today's cost is not rewritten");
+  });
+
+  it("a wrong password is refused with 401 invalid_credentials and leaves the old hash in place", async () => {
+    const wrong = await call("POST", "/api/auth/login", { body: { email: BOB.email, password: `${BOB.password}x` } });
+    assert.equal(wrong.status, 401, wrong.text);
+    assert.equal(wrong.json?.error?.code, "invalid_credentials");
+    assert.equal(await passwordHashOf(BOB.id), HASHES.bob);
+    // The verifier does work for this user: the right password gets in (and rehashes).
+    const right = await call("POST", "/api/auth/login", { body: { email: BOB.email, password: BOB.password } });
+    assert.equal(right.status, 200, right.text);
+    assert.match(await passwordHashOf(BOB.id), /^pbkdf2-sha256\$/);
+  });
+});
