@@ -20,9 +20,29 @@
  * (js/src/api/requests.ts, responses.ts): the same source as the OpenAPI
  * document at <baseUrl>/openapi.json.
  */
-import type { LoginBody, RegisterBody } from "../src/api/requests";
 import type {
+  ChangePasswordBody,
+  EmailChangeBody,
+  LoginBody,
+  PasswordResetCompleteBody,
+  PasswordResetRequestBody,
+  RegisterBody,
+} from "../src/api/requests";
+import type {
+  ChangePasswordResponseBody,
+  DevMailboxResponseBody,
+  EmailChangePendingResponseBody,
+  EmailChangedResponseBody,
+  EmailVerifiedResponseBody,
   LoginResponseBody,
+  LoginViewBody,
+  PasswordResetRequestedResponseBody,
+  PasswordResetResponseBody,
+  RegistrationPendingResponseBody,
+  RevokeOthersResponseBody,
+  SessionRevokedResponseBody,
+  SessionsResponseBody,
+  VerificationResendResponseBody,
   LogoutAllResponseBody,
   LogoutResponseBody,
   MeResponseBody,
@@ -44,6 +64,23 @@ export { HybridAuthError, memoryStorage };
 export { webStorage } from "./storage";
 export type { ChannelLike, ChannelMessage, ErrorCode, TokenStorage, Tokens };
 export type {
+  ChangePasswordBody,
+  ChangePasswordResponseBody,
+  DevMailboxResponseBody,
+  EmailChangeBody,
+  EmailChangePendingResponseBody,
+  EmailChangedResponseBody,
+  EmailVerifiedResponseBody,
+  LoginViewBody,
+  PasswordResetCompleteBody,
+  PasswordResetRequestBody,
+  PasswordResetRequestedResponseBody,
+  PasswordResetResponseBody,
+  RegistrationPendingResponseBody,
+  RevokeOthersResponseBody,
+  SessionRevokedResponseBody,
+  SessionsResponseBody,
+  VerificationResendResponseBody,
   LoginResponseBody,
   LogoutAllResponseBody,
   LogoutResponseBody,
@@ -114,6 +151,17 @@ export const CLIENT_ROUTES = {
   passkeyLoginVerify: ["POST", "/passkey/login/verify"],
   passkeys: ["GET", "/passkeys"],
   deletePasskey: ["DELETE", "/passkeys/:id"],
+  sessions: ["GET", "/sessions"],
+  revokeSession: ["DELETE", "/sessions/:id"],
+  revokeOtherSessions: ["POST", "/sessions/revoke-others"],
+  changePassword: ["POST", "/change-password"],
+  requestPasswordReset: ["POST", "/password/reset/request"],
+  completePasswordReset: ["POST", "/password/reset/complete"],
+  verifyEmail: ["POST", "/email/verify"],
+  resendVerification: ["POST", "/email/verify/resend"],
+  changeEmail: ["POST", "/email/change"],
+  confirmEmailChange: ["POST", "/email/change/confirm"],
+  devMailbox: ["GET", "/dev/mailbox"],
   openApi: ["GET", "/openapi.json"],
 } as const satisfies Record<string, readonly [Method, string]>;
 
@@ -287,7 +335,8 @@ export function createClient(options: ClientOptions) {
     call: <T>(method: Method, routePath: string, call: CallOptions = {}): Promise<T> =>
       call.auth ? authed<T>(method, routePath, call) : raw(method, routePath, call, null).then((r) => parse<T>(r)),
 
-    register: async (body: RegisterBody): Promise<RegisterResponseBody> => parse(await raw("POST", path("register"), { body }, null)),
+    /** 201 {user}; with email verification on, 202 {verification_sent} (the same for a taken address). */
+    register: async (body: RegisterBody): Promise<RegisterResponseBody | RegistrationPendingResponseBody> => parse(await raw("POST", path("register"), { body }, null)),
     login: async (body: Pick<LoginBody, "email" | "password"> & LoginOptions): Promise<LoginResponseBody> =>
       signIn(await raw("POST", path("login"), { body: { ...body, ...refreshDelivery } }, null)),
     /** Rotates the refresh token now (single-flight). */
@@ -331,6 +380,34 @@ export function createClient(options: ClientOptions) {
     },
     passkeys: () => authed<PasskeyListResponseBody>("GET", path("passkeys")),
     deletePasskey: (id: string) => authed<PasskeyDeletedResponseBody>("DELETE", path("deletePasskey").replace(":id", encodeURIComponent(id))),
+
+    // Issue 14: the account routes.
+    /** The user's live logins, the current one first. */
+    sessions: () => authed<SessionsResponseBody>("GET", path("sessions")),
+    /** Ends one login (an id from sessions()). */
+    revokeSession: (id: string) => authed<SessionRevokedResponseBody>("DELETE", path("revokeSession").replace(":id", encodeURIComponent(id))),
+    /** Ends every login of the user but this one. */
+    revokeOtherSessions: () => authed<RevokeOthersResponseBody>("POST", path("revokeOtherSessions")),
+    /** Sudo mode: may throw reauthentication_required. Ends the other logins unless `revoke_other_logins: false`. */
+    changePassword: (body: Pick<ChangePasswordBody, "current_password" | "new_password"> & Partial<Pick<ChangePasswordBody, "revoke_other_logins">>) =>
+      authed<ChangePasswordResponseBody>("POST", path("changePassword"), { body }),
+    /** The same answer whether or not an account has the address. */
+    requestPasswordReset: async (body: PasswordResetRequestBody): Promise<PasswordResetRequestedResponseBody> =>
+      parse(await raw("POST", path("requestPasswordReset"), { body }, null)),
+    /** `token` from the link's #reset= fragment. Every login of the account ends, this client's too. */
+    completePasswordReset: async (body: PasswordResetCompleteBody): Promise<PasswordResetResponseBody> =>
+      parse(await raw("POST", path("completePasswordReset"), { body }, null)),
+    /** `token` from the link's #verify-email= fragment (no sign-in needed). */
+    verifyEmail: async (token: string): Promise<EmailVerifiedResponseBody> => parse(await raw("POST", path("verifyEmail"), { body: { token } }, null)),
+    /** A new verification link to the signed-in user's address ({sent: false} when it is already verified). */
+    resendVerification: () => authed<VerificationResendResponseBody>("POST", path("resendVerification")),
+    /** Sudo mode. Nothing changes until the link sent to the new address is opened (confirmEmailChange). */
+    changeEmail: (body: EmailChangeBody) => authed<EmailChangePendingResponseBody>("POST", path("changeEmail"), { body }),
+    /** `token` from the link's #confirm-email= fragment (no sign-in needed). */
+    confirmEmailChange: async (token: string): Promise<EmailChangedResponseBody> => parse(await raw("POST", path("confirmEmailChange"), { body: { token } }, null)),
+    /** Development only (devMailbox on, loopback host): the emails the server would have sent; 404 otherwise. */
+    devMailbox: async (): Promise<DevMailboxResponseBody> => parse(await raw("GET", path("devMailbox"), { query: { format: "json" } }, null)),
+
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),
 

@@ -33,7 +33,7 @@ export interface AuthEnvVars {
   USAGE_FLUSH_REQUESTS?: string;
   /** ...or this many seconds (default 60), whichever comes first. */
   USAGE_FLUSH_SECONDS?: string;
-  /** Days of usage counters the cleanup keeps. Default 90. */
+  /** Days of usage counters and account events (auth_events) the cleanup keeps. Default 90. */
   USAGE_RETENTION_DAYS?: string;
   /** Rate limits, "<attempts>/<seconds>" or "off". */
   RATE_LIMIT_LOGIN_EMAIL?: string;

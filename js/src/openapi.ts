@@ -8,7 +8,7 @@
 import { MAX_BODY_BYTES } from "./http/body";
 import type { Field, JsonSchema } from "./http/schema";
 import { ERROR_RESPONSE } from "./api/responses";
-import type { RouteDeclaration } from "./routes";
+import type { ResponseDeclaration, RouteDeclaration } from "./routes";
 
 type DocumentedRoute = Pick<RouteDeclaration, "method" | "path" | "guard" | "summary" | "body" | "query" | "response">;
 
@@ -61,12 +61,19 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
       content: json(route.body?.schema ?? { type: "object", description: "not declared yet" }),
     };
   }
-  const success = route.response;
-  if (!success) undeclared.push("response");
-  op.responses = {
-    [String(success?.status ?? 200)]: { description: success?.description ?? "success (not declared yet)", content: json(success?.schema.schema ?? { type: "object" }) },
-    default: { description: "an error, with a stable code (js/README.md, Errors)", content: json(ERROR_RESPONSE.schema) },
-  };
+  const successes: readonly ResponseDeclaration[] = route.response === undefined ? [] : Array.isArray(route.response) ? route.response : [route.response as ResponseDeclaration];
+  const responses: Record<string, unknown> = {};
+  if (!successes.length) {
+    undeclared.push("response");
+    responses["200"] = { description: "success (not declared yet)", content: json({ type: "object" }) };
+  }
+  for (const success of successes) {
+    const content: Record<string, unknown> = json(success.schema.schema);
+    if (success.html) content["text/html"] = { schema: { type: "string", description: success.html } };
+    responses[String(success.status)] = { description: success.html ? `${success.description}; ${success.html}` : success.description, content };
+  }
+  responses.default = { description: "an error, with a stable code (js/README.md, Errors)", content: json(ERROR_RESPONSE.schema) };
+  op.responses = responses;
   if (undeclared.length) op[UNDECLARED] = undeclared;
   return op;
 }

@@ -147,7 +147,7 @@ export interface AuthOptions<E = unknown> {
   revocation?: { mode?: RevocationMode; cacheSeconds?: number };
   /** Phase 3 of the migration: "accept" (default), "deprecated" (with Deprecation/Sunset headers) or "off". */
   sessionAuth?: { mode?: SessionAuthMode; deprecatedAt?: number | Date | null; sunset?: number | Date | null };
-  /** Usage counters: flush after `flushRequests` events (100) or `flushSeconds` (60); keep `retentionDays` (90). */
+  /** Usage counters: flush after `flushRequests` events (100) or `flushSeconds` (60); keep `retentionDays` (90), account events (auth_events) too. */
   usage?: { flushRequests?: number; flushSeconds?: number; retentionDays?: number };
   rateLimits?: RateLimitOptions;
   /** Sudo mode: credential changes need a password/passkey sign-in this recent, in seconds (1..86400). Default 600. */

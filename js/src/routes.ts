@@ -4,7 +4,20 @@
  * routes and the 405 answers from this list, and docs/tests read it, so the
  * route table cannot drift from what is served.
  */
-import { LOGIN_BODY, PASSKEY_LOGIN_VERIFY_BODY, PASSKEY_REGISTER_VERIFY_BODY, REFRESH_BODY, REGISTER_BODY, USAGE_QUERY } from "./api/requests";
+import {
+  CHANGE_PASSWORD_BODY,
+  DEV_MAILBOX_QUERY,
+  EMAIL_CHANGE_BODY,
+  EMAIL_TOKEN_BODY,
+  LOGIN_BODY,
+  PASSKEY_LOGIN_VERIFY_BODY,
+  PASSKEY_REGISTER_VERIFY_BODY,
+  PASSWORD_RESET_COMPLETE_BODY,
+  PASSWORD_RESET_REQUEST_BODY,
+  REFRESH_BODY,
+  REGISTER_BODY,
+  USAGE_QUERY,
+} from "./api/requests";
 import * as R from "./api/responses";
 import { out } from "./http/schema";
 import type { ObjectSpec, RouteInput, Shape } from "./http/schema";
@@ -36,11 +49,13 @@ import type { AppContext } from "./types";
  */
 export type Guard = "none" | "auth" | "recent";
 
-/** The success answer of a route, for the OpenAPI document and the client's types. */
+/** A success answer of a route, for the OpenAPI document and the client's types. */
 export interface ResponseDeclaration<T = unknown> {
-  status: 200 | 201;
+  status: 200 | 201 | 202;
   description: string;
   schema: Shape<T>;
+  /** The same status may instead answer an HTML page (GET /dev/mailbox): what it shows. */
+  html?: string;
 }
 
 export interface RouteDeclaration<B = unknown, Q = unknown> {
@@ -58,8 +73,12 @@ export interface RouteDeclaration<B = unknown, Q = unknown> {
   body?: ObjectSpec<B> | null;
   /** The query string, the same way. */
   query?: ObjectSpec<Q>;
-  /** The success answer; absent: a generic JSON object in the document. */
-  response?: ResponseDeclaration;
+  /**
+   * The success answer, or its alternatives with their own statuses (e.g.
+   * 201 or, with verification on, 202). Absent: not declared yet; the
+   * document then shows a generic object (and lists it as undeclared).
+   */
+  response?: ResponseDeclaration | readonly ResponseDeclaration[];
   // Method syntax: a table of routes with different bodies is one array type.
   handler(c: AppContext, input: RouteInput<B, Q>): Response | Promise<Response>;
 }
@@ -70,12 +89,12 @@ export function defineRoute<B = never, Q = never>(route: RouteDeclaration<B, Q>)
 }
 
 /** A success answer: `status` with the JSON of `schema`. */
-function ok<T>(schema: Shape<T>, description: string, status: 200 | 201 = 200): ResponseDeclaration {
+function ok<T>(schema: Shape<T>, description: string, status: 200 | 201 | 202 = 200): ResponseDeclaration {
   return { status, description, schema };
 }
 
 export const ROUTES: readonly RouteDeclaration[] = [
-  defineRoute({ method: "POST", path: "/register", guard: "none", summary: "create an account {email, password, name}", body: REGISTER_BODY, response: ok(R.REGISTER_RESPONSE, "the new account", 201), handler: register }),
+  defineRoute({ method: "POST", path: "/register", guard: "none", summary: "create an account {email, password, name}", body: REGISTER_BODY, response: [ok(R.REGISTER_RESPONSE, "the new account", 201), ok(R.REGISTRATION_PENDING_RESPONSE, "email verification on: a link is on its way (the same answer when the address is taken)", 202)], handler: register }),
   defineRoute({ method: "POST", path: "/login", guard: "none", summary: "password login → access token (+ refresh token in JWT mode)", body: LOGIN_BODY, response: ok(R.LOGIN_RESPONSE, "signed in"), handler: login }),
   defineRoute({ method: "GET", path: "/me", guard: "auth", summary: "the authenticated user and the token kind", response: ok(R.ME_RESPONSE, "who is signed in"), handler: getCurrentUser }),
   defineRoute({ method: "POST", path: "/logout", guard: "auth", summary: "end the presented token's whole login", body: null, response: ok(R.LOGOUT_RESPONSE, "logged out"), handler: logout }),
@@ -89,18 +108,18 @@ export const ROUTES: readonly RouteDeclaration[] = [
   defineRoute({ method: "GET", path: "/passkeys", guard: "auth", summary: "the user's passkeys", response: ok(R.PASSKEY_LIST_RESPONSE, "the passkeys"), handler: listUserPasskeys }),
   defineRoute({ method: "DELETE", path: "/passkeys/:id", guard: "recent", summary: "remove a passkey (sudo mode)", response: ok(R.PASSKEY_DELETED_RESPONSE, "removed"), handler: deleteUserPasskey }),
   // Issue 14 §1-2: sessions and devices, change password.
-  defineRoute({ method: "GET", path: "/sessions", guard: "auth", summary: "the user's live logins (refresh families and sessions), the current one marked", handler: listSessions }),
-  defineRoute({ method: "DELETE", path: "/sessions/:id", guard: "auth", summary: "end one login of the user (its JWTs are refused too)", handler: revokeSession }),
-  defineRoute({ method: "POST", path: "/sessions/revoke-others", guard: "auth", summary: "end every login of the user but the current one", handler: revokeOtherSessions }),
-  defineRoute({ method: "POST", path: "/change-password", guard: "recent", summary: "change the password {current_password, new_password, revoke_other_logins?} (sudo mode)", handler: changePassword }),
+  defineRoute({ method: "GET", path: "/sessions", guard: "auth", summary: "the user's live logins (refresh families and sessions), the current one marked", response: ok(R.SESSIONS_RESPONSE, "the logins"), handler: listSessions }),
+  defineRoute({ method: "DELETE", path: "/sessions/:id", guard: "auth", summary: "end one login of the user (its JWTs are refused too)", response: ok(R.SESSION_REVOKED_RESPONSE, "the login ended"), handler: revokeSession }),
+  defineRoute({ method: "POST", path: "/sessions/revoke-others", guard: "auth", summary: "end every login of the user but the current one", body: null, response: ok(R.REVOKE_OTHERS_RESPONSE, "the other logins ended"), handler: revokeOtherSessions }),
+  defineRoute({ method: "POST", path: "/change-password", guard: "recent", summary: "change the password {current_password, new_password, revoke_other_logins?} (sudo mode)", body: CHANGE_PASSWORD_BODY, response: ok(R.CHANGE_PASSWORD_RESPONSE, "the password changed"), handler: changePassword }),
   // Issue 14 §2-4: password reset, email verification, change of email (and the development mailbox).
-  defineRoute({ method: "POST", path: "/password/reset/request", guard: "none", summary: "email a password-reset link {email}; the same 202 whether or not the address has an account", handler: requestPasswordReset }),
-  defineRoute({ method: "POST", path: "/password/reset/complete", guard: "none", summary: "set a new password with the link's token {token, password}; ends every login", handler: completePasswordReset }),
-  defineRoute({ method: "POST", path: "/email/verify", guard: "none", summary: "verify the account's address with the link's token {token}", handler: verifyEmail }),
-  defineRoute({ method: "POST", path: "/email/verify/resend", guard: "auth", summary: "send a new verification link to the signed-in user's address", handler: resendVerification }),
-  defineRoute({ method: "POST", path: "/email/change", guard: "recent", summary: "ask to move the account to a new address {email}: a link goes to it (sudo mode)", handler: requestEmailChange }),
-  defineRoute({ method: "POST", path: "/email/change/confirm", guard: "none", summary: "finish a change of address with the link's token {token}", handler: confirmEmailChange }),
-  defineRoute({ method: "GET", path: "/dev/mailbox", guard: "none", summary: "development only (devMailbox, loopback): the emails the server would have sent", handler: devMailbox }),
+  defineRoute({ method: "POST", path: "/password/reset/request", guard: "none", summary: "email a password-reset link {email}; the same 202 whether or not the address has an account", body: PASSWORD_RESET_REQUEST_BODY, response: ok(R.PASSWORD_RESET_REQUESTED_RESPONSE, "accepted (whether or not an account has the address)", 202), handler: requestPasswordReset }),
+  defineRoute({ method: "POST", path: "/password/reset/complete", guard: "none", summary: "set a new password with the link's token {token, password}; ends every login", body: PASSWORD_RESET_COMPLETE_BODY, response: ok(R.PASSWORD_RESET_RESPONSE, "the password was reset"), handler: completePasswordReset }),
+  defineRoute({ method: "POST", path: "/email/verify", guard: "none", summary: "verify the account's address with the link's token {token}", body: EMAIL_TOKEN_BODY, response: ok(R.EMAIL_VERIFIED_RESPONSE, "the address is verified"), handler: verifyEmail }),
+  defineRoute({ method: "POST", path: "/email/verify/resend", guard: "auth", summary: "send a new verification link to the signed-in user's address", body: null, response: [ok(R.VERIFICATION_SENT_RESPONSE, "a new link is on its way", 202), ok(R.ALREADY_VERIFIED_RESPONSE, "nothing to do: the address is already verified")], handler: resendVerification }),
+  defineRoute({ method: "POST", path: "/email/change", guard: "recent", summary: "ask to move the account to a new address {email}: a link goes to it (sudo mode)", body: EMAIL_CHANGE_BODY, response: ok(R.EMAIL_CHANGE_PENDING_RESPONSE, "a link went to the new address", 202), handler: requestEmailChange }),
+  defineRoute({ method: "POST", path: "/email/change/confirm", guard: "none", summary: "finish a change of address with the link's token {token}", body: EMAIL_TOKEN_BODY, response: ok(R.EMAIL_CHANGED_RESPONSE, "the account has the new address"), handler: confirmEmailChange }),
+  defineRoute({ method: "GET", path: "/dev/mailbox", guard: "none", summary: "development only (devMailbox, loopback): the emails the server would have sent", query: DEV_MAILBOX_QUERY, response: { ...ok(R.DEV_MAILBOX_RESPONSE, "the messages, newest first (with ?format=json)"), html: "without ?format=json: the same messages as a page with clickable links" }, handler: devMailbox }),
   // Generated from this very table (js/src/openapi.ts): there is no other copy.
   defineRoute({ method: "GET", path: "/openapi.json", guard: "none", summary: "this API as an OpenAPI 3.1 document", response: ok(out.json("the OpenAPI 3.1 document"), "this document"), handler: (c) => c.json(openApiDocument(ROUTES, mountPrefix(c))) }),
 ];

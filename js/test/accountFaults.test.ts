@@ -3,8 +3,8 @@
  * and change-password. For every k, the k-th statement fails: the answer is
  * 503 service_unavailable, and D1 holds exactly what it held before: no
  * family revoked without its `sid` row (or the reverse), no session deleted,
- * no new password hash without the revocations that go with it. The clean
- * run then does all of it.
+ * no new password hash without the revocations (and the retired reset
+ * links) that go with it. The clean run then does all of it.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../demo/worker";
@@ -32,12 +32,18 @@ async function loginState(userId: string) {
     sessions: sessions.results,
     sidRows: await count("SELECT COUNT(*) AS n FROM revocations WHERE kind = 'sid' AND user_id = ?1", userId),
     password: password?.password_hash,
+    // Outstanding password-reset links: a password change retires them in its batch.
+    resetLinks: await count("SELECT COUNT(*) AS n FROM email_tokens WHERE user_id = ?1 AND purpose = 'password_reset' AND used_at IS NULL", userId),
   };
 }
 
-/** A user with: the caller's JWT login, two other JWT logins and one session. */
+/** A user with: the caller's JWT login, two other JWT logins, one session and an outstanding password-reset link. */
 async function userWithLogins() {
   const user = await registerUser();
+  const now = Math.floor(Date.now() / 1000);
+  await env.GENERAL_DB.prepare("INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) VALUES (?1, 'password_reset', ?2, ?3, ?4, ?5)")
+    .bind(crypto.randomUUID().replace(/-/g, "").repeat(2), user.id, user.email, now, now + 1800)
+    .run();
   const mine = await loginUser(jwtEnv(), user.email);
   const others: LoginBody[] = [await loginUser(jwtEnv(), user.email), await loginUser(jwtEnv(), user.email)];
   const session = await loginUser(sessionEnv(), user.email);
@@ -121,6 +127,8 @@ describe("the k-th D1 statement fails (issue 14 routes)", () => {
         expect(after.password).not.toBe(before.password);
         expect(after.sidRows).toBe(2);
         expect(after.sessions).toEqual([]);
+        expect(before.resetLinks).toBe(1);
+        expect(after.resetLinks).toBe(0);
       },
     );
     expect(n).toBeGreaterThanOrEqual(5); // rate limit, user, give-back, the batch
@@ -143,7 +151,9 @@ describe("the k-th D1 statement fails (issue 14 routes)", () => {
       async () => {
         const after = await loginState(user.id);
         expect(after.password).not.toBe(before.password);
-        expect({ ...after, password: null }).toEqual({ ...before, password: null });
+        expect(before.resetLinks).toBe(1);
+        expect(after.resetLinks).toBe(0);
+        expect({ ...after, password: null, resetLinks: null }).toEqual({ ...before, password: null, resetLinks: null });
       },
     );
     expect((await call("GET", "/auth/me", { token: others[0]!.token })).status).toBe(200);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PASSWORD, call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
 import type { Env } from "../demo/worker";
+import { linkToken, mailEnv } from "./emailHelpers";
 
 const NEW_PASSWORD = "a brand new passphrase";
 
@@ -78,6 +79,24 @@ describe("POST /auth/change-password", () => {
     expect(await response.json()).toEqual({ password_changed: true, revoked_other_logins: false, ended: [] });
     expect((await call("GET", "/auth/me", { token: other.token })).status).toBe(200);
     expect(await canLogin(jwtEnv(), user.email, NEW_PASSWORD)).toBe(true);
+  });
+
+  it("retires the user's outstanding password-reset links in the same change, with and without revoking the other logins", async () => {
+    for (const revoke of [true, false]) {
+      const e = mailEnv();
+      const user = await registerUser(e);
+      const mine = await loginUser(e, user.email);
+      // A reset link requested before the change (by the owner, or by whoever made them change it).
+      expect((await call("POST", "/auth/password/reset/request", { env: e, json: { email: user.email } })).status).toBe(202);
+      const token = linkToken(user.email, "reset");
+      const response = await change(mine.token, { current_password: PASSWORD, new_password: NEW_PASSWORD, revoke_other_logins: revoke }, e);
+      expect(response.status, `revoke_other_logins: ${revoke}`).toBe(200);
+      const reset = await call("POST", "/auth/password/reset/complete", { env: e, json: { token, password: "a password chosen by someone else" } });
+      expect(reset.status, `revoke_other_logins: ${revoke}`).toBe(400);
+      expect((await errorOf(reset)).code).toBe("email_token_used");
+      expect(await canLogin(e, user.email, NEW_PASSWORD)).toBe(true);
+      expect((await call("GET", "/auth/me", { env: e, token: mine.token })).status).toBe(200);
+    }
   });
 
   it("a wrong current password: 403 invalid_current_password, nothing changed, nothing revoked", async () => {

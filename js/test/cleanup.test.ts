@@ -7,6 +7,8 @@ afterEach(() => vi.restoreAllMocks());
 const now = () => Math.floor(Date.now() / 1000);
 const db = () => env.GENERAL_DB;
 const count = async (sql: string) => (await db().prepare(sql).first<{ n: number }>())?.n ?? 0;
+/** 2000-01-01T00:00:00Z: far beyond any USAGE_RETENTION_DAYS (3650 at most). */
+const OLD_EVENT = 946_684_800;
 const hex = () => crypto.randomUUID().replace(/-/g, "") + crypto.randomUUID().replace(/-/g, "");
 
 /** Expired and live rows in every table the cleanup owns. */
@@ -29,6 +31,16 @@ async function seed(userId: string, expired: number, live: number) {
       stmts.push(
         db().prepare("INSERT INTO webauthn_challenges (challenge, purpose, user_id, expires_at, created_at) VALUES (?1, 'authentication', NULL, ?2, ?3)").bind(hex(), exp, t - 100),
       );
+      // Email links: expired ones go whether used or not (every other one here is used).
+      stmts.push(
+        db()
+          .prepare("INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at, used_at) VALUES (?1, 'password_reset', ?2, 'a@example.com', ?3, ?4, ?5)")
+          .bind(hex(), userId, t - 100, exp, i % 2 ? t - 50 : null),
+      );
+      // Account events: the "expired" ones are from 2000 (beyond USAGE_RETENTION_DAYS), the live ones from now.
+      stmts.push(
+        db().prepare("INSERT INTO auth_events (user_id, kind, detail, created_at) VALUES (?1, 'email_verified', '{}', ?2)").bind(userId, exp === t - 1 ? OLD_EVENT : t - 100),
+      );
     }
   }
   // Usage counters: one 200 days old, one from today.
@@ -44,7 +56,7 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     expect(typeof worker.scheduled).toBe("function");
   });
 
-  it("deletes expired sessions, refresh tokens, empty families, revocations, rate windows, challenges and old usage; keeps live rows", async () => {
+  it("deletes expired sessions, refresh tokens, empty families, revocations, rate windows, challenges, email links and old usage and events; keeps live rows", async () => {
     const user = await registerUser();
     const { family, liveFamily } = await seed(user.id, 7, 2);
     await runScheduled();
@@ -60,6 +72,27 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     expect(await count("SELECT COUNT(*) AS n FROM webauthn_challenges")).toBeGreaterThanOrEqual(2);
     expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day = '2000-01-01'")).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM auth_usage WHERE day <> '2000-01-01'")).toBeGreaterThanOrEqual(1);
+    expect(await count("SELECT COUNT(*) AS n FROM email_tokens WHERE expires_at <= unixepoch()")).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM email_tokens WHERE user_id = '${user.id}'`)).toBe(2);
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE created_at = ${OLD_EVENT}`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE user_id = '${user.id}'`)).toBe(2);
+  });
+
+  it("keeps account events for USAGE_RETENTION_DAYS whole UTC days, like the usage counters", async () => {
+    const user = await registerUser();
+    const dayMs = 86_400_000;
+    const nowMs = Date.now();
+    const startOfToday = Math.floor(nowMs / dayMs) * dayMs;
+    // Retention 3 days: today and the two days before it stay; the day before those goes.
+    const at = (ms: number) => Math.floor(ms / 1000);
+    const kept = [at(startOfToday), at(startOfToday - 2 * dayMs)];
+    const gone = [at(startOfToday - 2 * dayMs) - 1, at(startOfToday - 10 * dayMs)];
+    await db().batch(
+      [...kept, ...gone].map((createdAt) => db().prepare("INSERT INTO auth_events (user_id, kind, created_at) VALUES (?1, 'password_reset', ?2)").bind(user.id, createdAt)),
+    );
+    await runScheduled(jwtEnv({ USAGE_RETENTION_DAYS: "3" }), nowMs);
+    const left = await db().prepare("SELECT created_at FROM auth_events WHERE user_id = ?1 ORDER BY created_at DESC").bind(user.id).all<{ created_at: number }>();
+    expect(left.results.map((r) => r.created_at)).toEqual(kept);
   });
 
   it("deletes in chunks of CLEANUP_BATCH_ROWS rows per statement until a chunk comes back short", async () => {
@@ -69,9 +102,10 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     await runScheduled(jwtEnv({ GENERAL_DB: counted, CLEANUP_BATCH_ROWS: "3" }));
     expect(await count("SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= unixepoch()")).toBe(0);
     // 7 expired rows at 3 per statement: 3 + 3 + 1 → three DELETEs for each of
-    // sessions, refresh_tokens, revocations, rate_limits, challenges; one each
-    // for families and usage; one sqlite_master probe.
-    expect(counts.prepare).toBe(5 * 3 + 2 + 1);
+    // sessions, refresh_tokens, revocations, rate_limits, challenges,
+    // email_tokens and auth_events; one each for families and usage; one
+    // sqlite_master probe.
+    expect(counts.prepare).toBe(7 * 3 + 2 + 1);
     expect(counts.batch).toBe(0);
   });
 
@@ -101,6 +135,9 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     });
     expect(await left("sessions")).toEqual({ expired: 0, live: 1 });
     expect(await left("refresh_tokens")).toEqual({ expired: 0, live: 1 });
+    expect(await left("email_tokens")).toEqual({ expired: 0, live: 1 });
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE user_id = '${user.id}' AND created_at = ${OLD_EVENT}`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE user_id = '${user.id}' AND created_at > ${OLD_EVENT}`)).toBe(1);
     expect(await count("SELECT COUNT(*) AS n FROM revocations WHERE expires_at <= unixepoch()")).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM revocations WHERE expires_at > unixepoch()")).toBeGreaterThanOrEqual(1);
     expect(await count("SELECT COUNT(*) AS n FROM rate_limits WHERE expires_at <= unixepoch()")).toBe(0);
@@ -113,8 +150,8 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     const line = logs.mock.calls.map((args) => String(args[0])).find((l) => l.includes("[hybrid-auth] cleanup ("));
     const deleted = JSON.parse(/: (\{.*\}) in \d+ statements$/.exec(line ?? "")?.[1] ?? "null") as Record<string, number> | null;
     expect(deleted, line).not.toBeNull();
-    expect(Object.keys(deleted!).sort()).toEqual(["auth_usage", "rate_limits", "refresh_families", "refresh_tokens", "revocations", "sessions"]);
-    for (const table of ["sessions", "refresh_tokens", "revocations", "rate_limits"]) expect(deleted![table], table).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(deleted!).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_families", "refresh_tokens", "revocations", "sessions"]);
+    for (const table of ["sessions", "refresh_tokens", "revocations", "rate_limits", "email_tokens", "auth_events"]) expect(deleted![table], table).toBeGreaterThanOrEqual(2);
     expect(deleted!.refresh_families).toBeGreaterThanOrEqual(1);
     expect(deleted!.auth_usage).toBeGreaterThanOrEqual(1);
   });

@@ -227,5 +227,9 @@ describe("phase 2: usage tracking", () => {
     expect(userAgentFamily("Mozilla/5.0 (Macintosh) Gecko/20100101 Firefox/128.0")).toBe("firefox");
     expect(userAgentFamily("Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1")).toBe("safari");
     expect(userAgentFamily("MyApp/1.0")).toBe("other");
+    // Chromium-based UAs all end in "Safari/537.36": each must be classed by its own token first.
+    expect(userAgentFamily("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 Safari/537.36")).toBe("chrome");
+    expect(userAgentFamily("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36")).toBe("chrome");
+    expect(userAgentFamily("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1")).toBe("chrome");
   });
 });

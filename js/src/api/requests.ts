@@ -68,7 +68,43 @@ export const USAGE_QUERY = object({
   days: optional(queryInteger({ description: "days of history, today included", minimum: 1, maximum: 366 }), 30),
 });
 
+// Issue 14: the account routes.
+
+/** The current password, to prove it: only its length is bounded (a wrong one is 403 invalid_current_password). */
+export const CURRENT_PASSWORD = text({ description: "the account's current password", maxLength: LIMITS.passwordMaxLength });
+
+export const CHANGE_PASSWORD_BODY = object({
+  current_password: CURRENT_PASSWORD,
+  new_password: NEW_PASSWORD,
+  revoke_other_logins: optional(flag("true (default): every other login of the user ends; false: they are kept. The current one is always kept."), true),
+});
+
+/**
+ * The token of an email link (reset, verification, change of address): a
+ * string. Its shape (43 base64url characters) is the handler's check, so a
+ * malformed token answers 400 invalid_email_token like an unknown one, and
+ * costs no query (lifecycle/emailTokens.ts checkEmailToken).
+ */
+export const EMAIL_LINK_TOKEN = text({
+  description: "the token from the email link's #fragment (43 base64url characters); a malformed, unknown, used or expired one is 400 invalid_email_token, email_token_used or email_token_expired",
+});
+
+export const PASSWORD_RESET_REQUEST_BODY = object({ email: EMAIL });
+export const PASSWORD_RESET_COMPLETE_BODY = object({ token: EMAIL_LINK_TOKEN, password: NEW_PASSWORD });
+/** POST /email/verify and POST /email/change/confirm. */
+export const EMAIL_TOKEN_BODY = object({ token: EMAIL_LINK_TOKEN });
+export const EMAIL_CHANGE_BODY = object({ email: EMAIL });
+export const DEV_MAILBOX_QUERY = object({
+  format: optional<string | undefined>(text({ description: "`json`: the messages as JSON; absent or anything else: an HTML page with clickable links" }), undefined),
+});
+
 export type RegisterBody = Infer<typeof REGISTER_BODY>;
 export type LoginBody = Infer<typeof LOGIN_BODY>;
 export type RefreshBody = Infer<typeof REFRESH_BODY>;
 export type UsageQuery = Infer<typeof USAGE_QUERY>;
+export type ChangePasswordBody = Infer<typeof CHANGE_PASSWORD_BODY>;
+export type PasswordResetRequestBody = Infer<typeof PASSWORD_RESET_REQUEST_BODY>;
+export type PasswordResetCompleteBody = Infer<typeof PASSWORD_RESET_COMPLETE_BODY>;
+export type EmailTokenBody = Infer<typeof EMAIL_TOKEN_BODY>;
+export type EmailChangeBody = Infer<typeof EMAIL_CHANGE_BODY>;
+export type DevMailboxQuery = Infer<typeof DEV_MAILBOX_QUERY>;

@@ -7,8 +7,10 @@ const TARGETS = {
   revocations: "expires_at",
   rate_limits: "expires_at",
   webauthn_challenges: "expires_at",
+  // Email links (migration 0007): once expired, used or not, a link is dead, and its row only says so.
+  email_tokens: "expires_at",
 } as const;
-export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage";
+export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage" | "auth_events";
 
 /**
  * Deletes at most `limit` rows whose expiry is <= now (one statement, so one
@@ -51,6 +53,17 @@ export function deleteOldUsageChunk(db: D1Database, beforeDay: string, limit: nu
     const result = await db
       .prepare(`DELETE FROM auth_usage WHERE rowid IN (SELECT rowid FROM auth_usage WHERE day < ?1 LIMIT ?2)`)
       .bind(beforeDay, limit)
+      .run();
+    return result.meta.changes;
+  });
+}
+
+/** Account events (auth_events, migration 0007) recorded before `before` (Unix seconds). */
+export function deleteOldEventsChunk(db: D1Database, before: number, limit: number): Promise<number> {
+  return guard("cleanup auth_events", async () => {
+    const result = await db
+      .prepare(`DELETE FROM auth_events WHERE rowid IN (SELECT rowid FROM auth_events WHERE created_at < ?1 LIMIT ?2)`)
+      .bind(before, limit)
       .run();
     return result.meta.changes;
   });

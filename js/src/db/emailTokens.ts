@@ -69,6 +69,17 @@ export function storeEmailToken(db: D1Database, token: NewEmailToken): Promise<v
   });
 }
 
+/**
+ * Retires the user's outstanding password-reset links, for the
+ * change-password batch: a reset link requested before the change (perhaps
+ * by whoever prompted it) must not be able to undo it.
+ */
+export function retirePasswordResetLinksStatement(db: D1Database, userId: string, now: number): D1PreparedStatement {
+  return db
+    .prepare(`UPDATE email_tokens SET used_at = ?2, consumed_by = '${SUPERSEDED}' WHERE user_id = ?1 AND purpose = 'password_reset' AND used_at IS NULL`)
+    .bind(userId, now);
+}
+
 export function findEmailToken(db: D1Database, tokenHash: string): Promise<EmailTokenRecord | null> {
   return guard("findEmailToken", async () => {
     const row = await db

@@ -4,6 +4,7 @@
  * goes through db/revocations.ts (revokeFamily, revokeOtherLogins), so a
  * revoked family's JWTs are refused like after a logout.
  */
+import { retirePasswordResetLinksStatement } from "./emailTokens";
 import { guard } from "./errors";
 
 /** What a login or a refresh records about its device (see lifecycle/logins.ts sightingOf). */
@@ -135,9 +136,17 @@ export function setPasswordStatement(db: D1Database, userId: string, passwordHas
   return db.prepare(`UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1`).bind(userId, passwordHash, now);
 }
 
-/** Sets a user's password hash on its own (a password change that keeps the other logins). */
+/**
+ * The statements of a password change itself, for one batch: the new hash,
+ * and the user's outstanding password-reset links retired (issue 14 §3).
+ */
+export function changePasswordStatements(db: D1Database, userId: string, passwordHash: string, now: number): D1PreparedStatement[] {
+  return [setPasswordStatement(db, userId, passwordHash, now), retirePasswordResetLinksStatement(db, userId, now)];
+}
+
+/** A password change that keeps the other logins: the new hash and the retired reset links, in one batch. */
 export function setPasswordHash(db: D1Database, userId: string, passwordHash: string, now: number): Promise<void> {
   return guard("setPasswordHash", async () => {
-    await setPasswordStatement(db, userId, passwordHash, now).run();
+    await db.batch(changePasswordStatements(db, userId, passwordHash, now));
   });
 }

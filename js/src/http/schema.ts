@@ -227,6 +227,7 @@ export interface Shape<T> {
 export const out = {
   string: (description?: string, extra: JsonSchema = {}): Shape<string> => ({ schema: { type: "string", ...(description ? { description } : {}), ...extra } }),
   integer: (description?: string): Shape<number> => ({ schema: { type: "integer", ...(description ? { description } : {}) } }),
+  number: (description?: string): Shape<number> => ({ schema: { type: "number", ...(description ? { description } : {}) } }),
   boolean: (description?: string): Shape<boolean> => ({ schema: { type: "boolean", ...(description ? { description } : {}) } }),
   literal: <const V extends string | boolean>(...values: V[]): Shape<V> => ({ schema: { enum: values } }),
   nullable: <T>(inner: Shape<T>): Shape<T | null> => ({ schema: { anyOf: [inner.schema, { type: "null" }] } }),

@@ -1,15 +1,17 @@
 /**
  * The scheduled cleanup (Cron Trigger in wrangler.jsonc): deletes expired
  * sessions, refresh tokens (then empty families), revocation rows, rate-limit
- * windows, passkey challenges (when that table exists) and usage counters
- * older than USAGE_RETENTION_DAYS.
+ * windows, passkey challenges (when that table exists), expired email links
+ * (email_tokens), and usage counters and account events (auth_events) older
+ * than USAGE_RETENTION_DAYS: the events are the audit trail of the same
+ * migration period the usage report covers, kept for as long.
  *
  * Each DELETE removes at most CLEANUP_BATCH_ROWS (≤ 10,000) rows, so no
  * statement holds D1's single writer for long; a table is revisited until a
  * chunk comes back short, up to MAX_CHUNKS_PER_TABLE per run (the next run
  * continues). One table failing does not stop the others.
  */
-import { deleteEmptyFamiliesChunk, deleteExpiredChunk, deleteOldUsageChunk, tableExists } from "../db";
+import { deleteEmptyFamiliesChunk, deleteExpiredChunk, deleteOldEventsChunk, deleteOldUsageChunk, tableExists } from "../db";
 import type { CleanupTable } from "../db";
 import type { LifecycleConfig } from "../config";
 import { utcDay } from "./usage";
@@ -56,7 +58,10 @@ export async function runCleanup(db: D1Database, config: LifecycleConfig, nowMs:
   } catch (err) {
     report.errors.push(`${CHALLENGES_TABLE}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  await sweep("email_tokens", () => deleteExpiredChunk(db, "email_tokens", now, limit));
+  // Both keep the same whole UTC days: the report's first day and the events of that day onwards.
   const keepFrom = utcDay(nowMs - (config.usage.retentionDays - 1) * 86_400_000);
   await sweep("auth_usage", () => deleteOldUsageChunk(db, keepFrom, limit));
+  await sweep("auth_events", () => deleteOldEventsChunk(db, Date.parse(`${keepFrom}T00:00:00Z`) / 1000, limit));
   return report;
 }

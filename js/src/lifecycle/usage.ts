@@ -57,7 +57,9 @@ const FAMILIES: [RegExp, string][] = [
   [/\bEdg(e|A|iOS)?\//, "edge"],
   [/\bOPR\//, "opera"],
   [/\bFirefox\//, "firefox"],
-  [/\bChrom(e|ium)\//, "chrome"],
+  // HeadlessChrome (Puppeteer, Playwright) and CriOS (Chrome on iOS) too: without them the
+  // "Safari/537.36" every Chromium UA carries would file them under safari.
+  [/\b(?:Headless)?Chrom(?:e|ium)\/|\bCriOS\//, "chrome"],
   [/\bSafari\//, "safari"],
   [/^curl\//i, "curl"],
   [/^Wget\//i, "wget"],

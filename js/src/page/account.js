@@ -40,7 +40,7 @@ function cell(row, text) {
 }
 
 async function renderSessions(ctx) {
-  const { sessions } = await ctx.client.call("GET", "/sessions", { auth: true });
+  const { sessions } = await ctx.client.sessions();
   const body = $("sessions-body");
   body.replaceChildren();
   for (const login of sessions) {
@@ -63,7 +63,7 @@ async function renderSessions(ctx) {
       revoke.addEventListener(
         "click",
         ctx.action(revoke, async () => {
-          await ctx.client.call("DELETE", `/sessions/${encodeURIComponent(login.id)}`, { auth: true });
+          await ctx.client.revokeSession(login.id);
           await renderSessions(ctx);
           ctx.say(`The sign-in from ${device} was revoked.`);
         }),
@@ -80,7 +80,7 @@ async function renderDashboard(ctx) {
   const section = $("dashboard");
   let report;
   try {
-    report = await ctx.client.call("GET", "/usage", { auth: true, query: { days: "14" } });
+    report = await ctx.client.usage({ days: 14 });
   } catch (err) {
     if (err && err.status === 403) {
       section.hidden = true;
@@ -175,7 +175,7 @@ export function wireAccount(ctx) {
   others.addEventListener(
     "click",
     ctx.action(others, async () => {
-      const { revoked } = await ctx.client.call("POST", "/sessions/revoke-others", { auth: true });
+      const { revoked } = await ctx.client.revokeOtherSessions();
       await renderSessions(ctx);
       ctx.say(revoked === 1 ? "1 other sign-in was ended." : `${revoked} other sign-ins were ended.`);
     }),
@@ -192,7 +192,7 @@ export function wireAccount(ctx) {
         revoke_other_logins: field("revoke-on-change").checked,
       };
       // Sudo mode: a stale sign-in is asked to confirm first, then the change runs again.
-      const { ended } = await ctx.withRecentAuth(() => ctx.client.call("POST", "/change-password", { auth: true, body }));
+      const { ended } = await ctx.withRecentAuth(() => ctx.client.changePassword(body));
       form.reset();
       await renderSessions(ctx);
       ctx.say(ended.length === 0 ? "Password changed." : `Password changed. ${ended.length} other sign-in${ended.length === 1 ? " was" : "s were"} ended.`);

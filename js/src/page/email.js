@@ -46,10 +46,10 @@ export async function handleEmailLink(ctx) {
   }
   try {
     if (link.kind === "verify-email") {
-      const { email } = await ctx.client.call("POST", "/email/verify", { body: { token: link.token } });
+      const { email } = await ctx.client.verifyEmail(link.token);
       ctx.say(`Your address ${email} is verified.`);
     } else {
-      const { email } = await ctx.client.call("POST", "/email/change/confirm", { body: { token: link.token } });
+      const { email } = await ctx.client.confirmEmailChange(link.token);
       ctx.say(`Your account's email address is now ${email}. Sign in with it from now on.`);
     }
   } catch (err) {
@@ -72,10 +72,10 @@ export function wireEmail(ctx) {
   requestForm.addEventListener(
     "submit",
     ctx.action(requestForm.querySelector("button"), async () => {
-      const { message } = await ctx.client.call("POST", "/password/reset/request", { body: { email: value("reset-email") } });
+      const { message } = await ctx.client.requestPasswordReset({ email: value("reset-email") });
       ctx.say(message);
       // Development: say where the email went, when this server keeps a dev mailbox.
-      const dev = await ctx.client.call("GET", "/dev/mailbox", { query: { format: "json" } }).then(() => true, () => false);
+      const dev = await ctx.client.devMailbox().then(() => true, () => false);
       $("dev-mailbox-hint").hidden = !dev;
     }),
   );
@@ -85,7 +85,7 @@ export function wireEmail(ctx) {
     "submit",
     ctx.action(resetForm.querySelector("button"), async () => {
       if (!resetToken) throw new Error("Open the link from the email first.");
-      await ctx.client.call("POST", "/password/reset/complete", { body: { token: resetToken, password: value("new-reset-password") } });
+      await ctx.client.completePasswordReset({ token: resetToken, password: value("new-reset-password") });
       resetToken = null;
       /** @type {HTMLFormElement} */ (resetForm).reset();
       $("reset-section").hidden = true;
@@ -97,7 +97,7 @@ export function wireEmail(ctx) {
   resend.addEventListener(
     "click",
     ctx.action(resend, async () => {
-      const { sent } = await ctx.client.call("POST", "/email/verify/resend", { auth: true });
+      const { sent } = await ctx.client.resendVerification();
       ctx.say(sent ? "We sent a new link to your address." : "Your address is already verified.");
     }),
   );
@@ -106,7 +106,7 @@ export function wireEmail(ctx) {
   changeForm.addEventListener(
     "submit",
     ctx.action(changeForm.querySelector("button"), async () => {
-      const { email } = await ctx.withRecentAuth(() => ctx.client.call("POST", "/email/change", { auth: true, body: { email: value("change-email") } }));
+      const { email } = await ctx.withRecentAuth(() => ctx.client.changeEmail({ email: value("change-email") }));
       /** @type {HTMLFormElement} */ (changeForm).reset();
       ctx.say(`We sent a link to ${email}. Your address changes when you open it; until then it stays ${$("me-email").textContent}.`);
     }),

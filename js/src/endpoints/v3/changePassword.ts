@@ -1,7 +1,8 @@
-import { findUserById, revokeOtherLogins, setPasswordHash, setPasswordStatement } from "../../db";
-import { HttpError, badRequest } from "../../errors";
-import { readJsonObject } from "../../http/body";
-import { LIMITS, requireString, validNewPassword } from "../../http/fields";
+import { changePasswordStatements, findUserById, revokeOtherLogins, setPasswordHash } from "../../db";
+import { HttpError } from "../../errors";
+import type { RouteInput } from "../../http/schema";
+import type { ChangePasswordBody } from "../../api/requests";
+import type { ChangePasswordResponseBody } from "../../api/responses";
 import { limitFailures } from "../../lifecycle/rateLimit";
 import { currentLoginOf } from "../../lifecycle/sessions";
 import { hashPassword, verifyPassword } from "../../passwords";
@@ -18,16 +19,14 @@ import type { AppContext } from "../../types";
  *  - the new one follows the register rules (8..1024 characters);
  *  - by default every other login of the user ends in the same transaction
  *    as the new hash (families revoked with their `sid` rows, sessions
- *    deleted): the current one is kept. `revoke_other_logins: false` keeps them.
+ *    deleted): the current one is kept. `revoke_other_logins: false` keeps them;
+ *  - either way, the same batch retires the user's outstanding password-reset
+ *    links, so a link sent before the change cannot undo it.
  */
-export async function changePassword(c: AppContext): Promise<Response> {
+export async function changePassword(c: AppContext, input: RouteInput<ChangePasswordBody, never>): Promise<Response> {
   const principal = c.get("principal");
-  const body = await readJsonObject(c.req.raw);
-  const currentPassword = requireString(body, "current_password");
-  if ([...currentPassword].length > LIMITS.passwordMaxLength) throw badRequest("invalid_field", "current_password is too long");
-  const newPassword = validNewPassword(requireString(body, "new_password"));
-  const revokeOthers = body.revoke_other_logins ?? true;
-  if (typeof revokeOthers !== "boolean") throw badRequest("invalid_field", "revoke_other_logins must be true or false");
+  // Checked by the route's CHANGE_PASSWORD_BODY (api/requests.ts) before any work.
+  const { current_password: currentPassword, new_password: newPassword, revoke_other_logins: revokeOthers } = await input.body();
 
   const db = c.get("db");
   const config = c.get("config");
@@ -46,7 +45,7 @@ export async function changePassword(c: AppContext): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   if (!revokeOthers) {
     await setPasswordHash(db, userId, newHash, now);
-    return c.json({ password_changed: true, revoked_other_logins: false, ended: [] });
+    return c.json({ password_changed: true, revoked_other_logins: false, ended: [] } satisfies ChangePasswordResponseBody);
   }
   const current = currentLoginOf(principal);
   const ended = await revokeOtherLogins(
@@ -56,10 +55,10 @@ export async function changePassword(c: AppContext): Promise<Response> {
       keepFamilyId: current.familyId,
       keepSessionHash: current.sessionHash,
       reason: "password_change",
-      before: [setPasswordStatement(db, userId, newHash, now)],
+      before: changePasswordStatements(db, userId, newHash, now),
     },
     now,
   );
   c.get("auth").revocations.note(ended.rows);
-  return c.json({ password_changed: true, revoked_other_logins: true, ended: [...ended.families, ...ended.sessions] });
+  return c.json({ password_changed: true, revoked_other_logins: true, ended: [...ended.families, ...ended.sessions] } satisfies ChangePasswordResponseBody);
 }

@@ -1,5 +1,8 @@
 import { mailboxPage } from "../../email/devMailbox";
 import { HttpError } from "../../errors";
+import type { RouteInput } from "../../http/schema";
+import type { DevMailboxQuery } from "../../api/requests";
+import type { DevMailboxResponseBody } from "../../api/responses";
 import type { AppContext } from "../../types";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -10,11 +13,12 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * addressed to a loopback host: the mailbox holds live reset links, so a
  * deployment that sets DEV_MAILBOX by mistake still does not publish them.
  */
-export function devMailbox(c: AppContext): Response {
+export function devMailbox(c: AppContext, input: RouteInput<never, DevMailboxQuery>): Response {
   const host = new URL(c.req.url).hostname;
   if (!c.get("config").email.devMailbox || !LOOPBACK_HOSTS.has(host)) throw new HttpError(404, "not_found", "no such route");
   const messages = c.get("auth").mailbox.list();
-  if (c.req.query("format") === "json") return c.json({ messages });
+  // Read after the 404: a request the mailbox refuses learns nothing from its query.
+  if (input.query().format === "json") return c.json({ messages } satisfies DevMailboxResponseBody);
   c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   return c.html(mailboxPage(messages));
 }

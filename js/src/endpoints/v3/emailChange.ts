@@ -1,8 +1,9 @@
 import { confirmEmailChange as confirmInDb, findUserByEmail, findUserById } from "../../db";
 import { HttpError, badRequest, unauthorized } from "../../errors";
 import { alreadyRegisteredEmail, emailChangeConfirmation, emailChangeNotice } from "../../email/messages";
-import { readJsonObject } from "../../http/body";
-import { requireString, validEmail } from "../../http/fields";
+import type { RouteInput } from "../../http/schema";
+import type { EmailChangeBody, EmailTokenBody } from "../../api/requests";
+import type { EmailChangePendingResponseBody, EmailChangedResponseBody } from "../../api/responses";
 import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, pageUrl, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
 import { enforceRateLimits } from "../../lifecycle/rateLimit";
 import type { AppContext } from "../../types";
@@ -18,9 +19,9 @@ import type { AppContext } from "../../types";
  * answer is the same, and that address's owner gets an email instead of a
  * link. Rate-limited per user (RATE_LIMIT_EMAIL_CHANGE).
  */
-export async function requestEmailChange(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const newEmail = validEmail(requireString(body, "email"));
+export async function requestEmailChange(c: AppContext, input: RouteInput<EmailChangeBody, never>): Promise<Response> {
+  // EMAIL_CHANGE_BODY: the new address trimmed and lower-cased, then checked.
+  const { email: newEmail } = await input.body();
   requireEmailSender(c);
   const config = c.get("config");
   const db = c.get("db");
@@ -39,7 +40,8 @@ export async function requestEmailChange(c: AppContext): Promise<Response> {
     await send(c, emailChangeConfirmation(newEmail, linkFor(c, "change_email", token), ttl));
     await send(c, emailChangeNotice(user.email, newEmail, pageUrl(c)));
   });
-  return c.json({ pending: true, email: newEmail, message: "Open the link we sent to the new address to finish the change." }, 202);
+  const answer: EmailChangePendingResponseBody = { pending: true, email: newEmail, message: "Open the link we sent to the new address to finish the change." };
+  return c.json(answer, 202);
 }
 
 /**
@@ -50,12 +52,12 @@ export async function requestEmailChange(c: AppContext): Promise<Response> {
  * an `auth_events` row with both addresses, sets the address as verified and
  * retires every other email link of the user.
  */
-export async function confirmEmailChange(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const token = requireString(body, "token");
+export async function confirmEmailChange(c: AppContext, input: RouteInput<EmailTokenBody, never>): Promise<Response> {
+  const { token } = await input.body();
   const now = Math.floor(Date.now() / 1000);
   const { hash, record } = await checkEmailToken(c, token, "change_email", now);
   const { changed } = await confirmInDb(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
   if (!changed) throw await whySpendFailed(c, hash, now, () => new HttpError(409, "email_taken", "another account has this address now"));
-  return c.json({ email_changed: true, email: record.email });
+  const answer: EmailChangedResponseBody = { email_changed: true, email: record.email };
+  return c.json(answer);
 }

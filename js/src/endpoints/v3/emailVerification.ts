@@ -1,7 +1,8 @@
 import { findEmailVerified, findUserById, verifyEmailWithToken } from "../../db";
 import { verificationEmail } from "../../email/messages";
-import { readJsonObject } from "../../http/body";
-import { requireString } from "../../http/fields";
+import type { RouteInput } from "../../http/schema";
+import type { EmailTokenBody } from "../../api/requests";
+import type { EmailVerifiedResponseBody, VerificationResendResponseBody } from "../../api/responses";
 import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
 import { enforceRateLimits } from "../../lifecycle/rateLimit";
 import type { AppContext } from "../../types";
@@ -13,14 +14,14 @@ import type { AppContext } from "../../types";
  * records an `auth_events` row. JWTs carry `email_verified` as issued: the
  * next login or refresh carries `true`.
  */
-export async function verifyEmail(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const token = requireString(body, "token");
+export async function verifyEmail(c: AppContext, input: RouteInput<EmailTokenBody, never>): Promise<Response> {
+  const { token } = await input.body();
   const now = Math.floor(Date.now() / 1000);
   const { hash, record } = await checkEmailToken(c, token, "verify_email", now);
   const { verified } = await verifyEmailWithToken(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
   if (!verified) throw await whySpendFailed(c, hash, now);
-  return c.json({ email_verified: true, email: record.email });
+  const answer: EmailVerifiedResponseBody = { email_verified: true, email: record.email };
+  return c.json(answer);
 }
 
 /**
@@ -34,7 +35,7 @@ export async function resendVerification(c: AppContext): Promise<Response> {
   const config = c.get("config");
   const db = c.get("db");
   const userId = c.get("principal").user.id;
-  if ((await findEmailVerified(db, userId)) === true) return c.json({ sent: false, email_verified: true });
+  if ((await findEmailVerified(db, userId)) === true) return c.json({ sent: false, email_verified: true } satisfies VerificationResendResponseBody);
   await enforceRateLimits(db, [{ name: "verify:resend", rule: config.rateLimits.verificationResendPerUser, subject: userId }]);
   await afterAnswer(c, "verification email", async () => {
     const user = await findUserById(db, userId);
@@ -43,5 +44,5 @@ export async function resendVerification(c: AppContext): Promise<Response> {
     const token = await issueEmailToken(c, { purpose: "verify_email", userId, email: user.email, ttlSeconds: ttl });
     await send(c, verificationEmail(user.email, linkFor(c, "verify_email", token), ttl));
   });
-  return c.json({ sent: true, email_verified: false }, 202);
+  return c.json({ sent: true, email_verified: false } satisfies VerificationResendResponseBody, 202);
 }

@@ -1,3 +1,4 @@
+import type { MeResponseBody } from "../../api/responses";
 import type { AppContext } from "../../types";
 
 /**
@@ -10,5 +11,6 @@ import type { AppContext } from "../../types";
  */
 export function getCurrentUser(c: AppContext): Response {
   const principal = c.get("principal");
-  return c.json({ user: principal.user, token_type: principal.kind, expires_at: principal.expiresAt, email_verified: principal.emailVerified ?? null });
+  const answer: MeResponseBody = { user: principal.user, token_type: principal.kind, expires_at: principal.expiresAt, email_verified: principal.emailVerified ?? null };
+  return c.json(answer);
 }

@@ -1,8 +1,9 @@
 import { MAX_TTL_SECONDS } from "../../config";
 import { completePasswordReset as completeResetInDb, findUserByEmail } from "../../db";
 import { passwordResetEmail } from "../../email/messages";
-import { readJsonObject } from "../../http/body";
-import { requireString, validEmail, validNewPassword } from "../../http/fields";
+import type { RouteInput } from "../../http/schema";
+import type { PasswordResetCompleteBody, PasswordResetRequestBody } from "../../api/requests";
+import type { PasswordResetRequestedResponseBody, PasswordResetResponseBody } from "../../api/responses";
 import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
 import { clientIpKey, emailKey, enforceRateLimits } from "../../lifecycle/rateLimit";
 import { hashPassword } from "../../passwords";
@@ -18,15 +19,14 @@ import type { AppContext } from "../../types";
  * answer can tell the two apart. Rate limits: per email and per client IP,
  * every request counted.
  */
-export async function requestPasswordReset(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const rawEmail = requireString(body, "email");
-  const email = validEmail(rawEmail);
+export async function requestPasswordReset(c: AppContext, input: RouteInput<PasswordResetRequestBody, never>): Promise<Response> {
+  // PASSWORD_RESET_REQUEST_BODY: the address trimmed and lower-cased, then checked.
+  const { email } = await input.body();
   requireEmailSender(c);
   const config = c.get("config");
   const db = c.get("db");
   await enforceRateLimits(db, [
-    { name: "reset:email", rule: config.rateLimits.passwordResetPerEmail, subject: emailKey(rawEmail) },
+    { name: "reset:email", rule: config.rateLimits.passwordResetPerEmail, subject: emailKey(email) },
     { name: "reset:ip", rule: config.rateLimits.passwordResetPerIp, subject: clientIpKey(c) },
   ]);
   await afterAnswer(c, "password reset request", async () => {
@@ -36,7 +36,8 @@ export async function requestPasswordReset(c: AppContext): Promise<Response> {
     const token = await issueEmailToken(c, { purpose: "password_reset", userId: user.id, email: user.email, ttlSeconds: ttl });
     await send(c, passwordResetEmail(user.email, linkFor(c, "password_reset", token), ttl));
   });
-  return c.json({ accepted: true, message: "If an account uses this address, an email with a link to reset its password is on its way." }, 202);
+  const answer: PasswordResetRequestedResponseBody = { accepted: true, message: "If an account uses this address, an email with a link to reset its password is on its way." };
+  return c.json(answer, 202);
 }
 
 /**
@@ -48,11 +49,9 @@ export async function requestPasswordReset(c: AppContext): Promise<Response> {
  * the user (families with their `sid` rows, a per-user stamp, sessions);
  * this isolate refuses the revoked JWTs at once.
  */
-export async function completePasswordReset(c: AppContext): Promise<Response> {
-  const body = await readJsonObject(c.req.raw);
-  const token = requireString(body, "token");
-  const password = requireString(body, "password");
-  validNewPassword(password);
+export async function completePasswordReset(c: AppContext, input: RouteInput<PasswordResetCompleteBody, never>): Promise<Response> {
+  // PASSWORD_RESET_COMPLETE_BODY: both present, the password within the register rules; the token's shape is checkEmailToken's.
+  const { token, password } = await input.body();
   const nowMs = Date.now();
   const now = Math.floor(nowMs / 1000);
   const { hash, record } = await checkEmailToken(c, token, "password_reset", now);
@@ -64,5 +63,6 @@ export async function completePasswordReset(c: AppContext): Promise<Response> {
   );
   c.get("auth").revocations.note(result.rows);
   if (!result.completed) throw await whySpendFailed(c, hash, now);
-  return c.json({ password_reset: true, email: record.email, sessions_ended: result.sessions, refresh_families_revoked: result.families });
+  const answer: PasswordResetResponseBody = { password_reset: true, email: record.email, sessions_ended: result.sessions, refresh_families_revoked: result.families };
+  return c.json(answer);
 }

@@ -1,6 +1,7 @@
 import { deleteUserSession, findLiveLogin, listLogins, revokeFamily, revokeOtherLogins } from "../../db";
 import { HttpError } from "../../errors";
 import { currentLoginOf, isLoginId, loginView } from "../../lifecycle/sessions";
+import type { RevokeOthersResponseBody, SessionRevokedResponseBody, SessionsResponseBody } from "../../api/responses";
 import type { AppContext } from "../../types";
 
 /**
@@ -18,7 +19,7 @@ export async function listSessions(c: AppContext): Promise<Response> {
     currentFamilyId: current.familyId,
     currentSessionHash: current.sessionHash,
   });
-  return c.json({ sessions: logins.map(loginView) });
+  return c.json({ sessions: logins.map(loginView) } satisfies SessionsResponseBody);
 }
 
 /**
@@ -46,10 +47,10 @@ export async function revokeSession(c: AppContext): Promise<Response> {
     c.get("auth").revocations.note(rows);
     // Revoked meanwhile by another request: for this caller it is gone all the same.
     if (!revoked) throw notFound();
-    return c.json({ revoked: true, id, kind: "jwt", current: login.familyId === current.familyId });
+    return c.json({ revoked: true, id, kind: "jwt", current: login.familyId === current.familyId } satisfies SessionRevokedResponseBody);
   }
   if (!(await deleteUserSession(db, principal.user.id, login.tokenHash))) throw notFound();
-  return c.json({ revoked: true, id, kind: "session", current: login.tokenHash === current.sessionHash });
+  return c.json({ revoked: true, id, kind: "session", current: login.tokenHash === current.sessionHash } satisfies SessionRevokedResponseBody);
 }
 
 /**
@@ -68,5 +69,5 @@ export async function revokeOtherSessions(c: AppContext): Promise<Response> {
     now,
   );
   c.get("auth").revocations.note(ended.rows);
-  return c.json({ revoked: ended.families.length + ended.sessions.length, ended: [...ended.families, ...ended.sessions] });
+  return c.json({ revoked: ended.families.length + ended.sessions.length, ended: [...ended.families, ...ended.sessions] } satisfies RevokeOthersResponseBody);
 }

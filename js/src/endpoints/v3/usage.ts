@@ -2,6 +2,7 @@ import { findUserRole, readUsageReport } from "../../db";
 import { HttpError } from "../../errors";
 import type { RouteInput } from "../../http/schema";
 import type { UsageQuery } from "../../api/requests";
+import type { UsageResponseBody } from "../../api/responses";
 import { utcDay } from "../../lifecycle/usage";
 import { dashboardOf } from "../../lifecycle/phase3";
 import type { AppContext } from "../../types";
@@ -48,5 +49,5 @@ export async function getUsage(c: AppContext, input: RouteInput<never, UsageQuer
     counts_truncated: report.truncated,
     series: dashboard.series,
     phase3: dashboard.phase3,
-  });
+  } satisfies UsageResponseBody);
 }
