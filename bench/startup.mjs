@@ -151,6 +151,12 @@ function nodeLoadable(outdir, dest, entryFile) {
   mkdirSync(dest, { recursive: true });
   writeFileSync(join(dest, "package.json"), '{ "type": "module" }\n');
   const files = readdirSync(outdir).filter((f) => !f.endsWith(".map") && f !== "README.md");
+  // workerd's default module registry compiles EVERY module of an upload when the Worker
+  // starts, imported or not (bench/notes.md, "Separate modules"); Node would compile an extra
+  // module only when something imports it, which would flatter the load time. So a second JS
+  // module (or a folder of them, e.g. find_additional_modules chunks) stops the bench.
+  const extra = readdirSync(outdir, { recursive: true }).filter((f) => /\.m?js$/.test(f) && f !== entryFile);
+  if (extra.length) throw new Error(`the dry-run bundle has JS modules besides ${entryFile} (${extra.join(", ")}): workerd compiles all of them at start-up and this loader would not; see bench/notes.md, "Separate modules"`);
   const stubs = new Set();
   for (const f of files) {
     if (f.endsWith(".wasm")) {
