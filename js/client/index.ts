@@ -20,39 +20,8 @@
  * (js/src/api/requests.ts, responses.ts): the same source as the OpenAPI
  * document at <baseUrl>/openapi.json.
  */
-import type {
-  ChangePasswordBody,
-  EmailChangeBody,
-  LoginBody,
-  PasswordResetCompleteBody,
-  PasswordResetRequestBody,
-  RegisterBody,
-} from "../src/api/requests";
-import type {
-  ChangePasswordResponseBody,
-  DevMailboxResponseBody,
-  EmailChangePendingResponseBody,
-  EmailChangedResponseBody,
-  EmailVerifiedResponseBody,
-  LoginResponseBody,
-  LoginViewBody,
-  PasswordResetRequestedResponseBody,
-  PasswordResetResponseBody,
-  RegistrationPendingResponseBody,
-  RevokeOthersResponseBody,
-  SessionRevokedResponseBody,
-  SessionsResponseBody,
-  VerificationResendResponseBody,
-  LogoutAllResponseBody,
-  LogoutResponseBody,
-  MeResponseBody,
-  PasskeyCreatedResponseBody,
-  PasskeyDeletedResponseBody,
-  PasskeyListResponseBody,
-  PasskeyOptionsResponseBody,
-  RegisterResponseBody,
-  UsageResponseBody,
-} from "../src/api/responses";
+import type * as Req from "../src/api/requests";
+import type * as Res from "../src/api/responses";
 import type { ErrorCode } from "../src/errors";
 import { HybridAuthError, errorFromResponse } from "./errors";
 import { memoryStorage } from "./storage";
@@ -65,15 +34,18 @@ export { webStorage } from "./storage";
 export type { ChannelLike, ChannelMessage, ErrorCode, TokenStorage, Tokens };
 export type {
   ChangePasswordBody,
+  EmailChangeBody,
+  PasswordResetCompleteBody,
+  PasswordResetRequestBody,
+  RegisterBody,
+} from "../src/api/requests";
+export type {
   ChangePasswordResponseBody,
   DevMailboxResponseBody,
-  EmailChangeBody,
   EmailChangePendingResponseBody,
   EmailChangedResponseBody,
   EmailVerifiedResponseBody,
   LoginViewBody,
-  PasswordResetCompleteBody,
-  PasswordResetRequestBody,
   PasswordResetRequestedResponseBody,
   PasswordResetResponseBody,
   RegistrationPendingResponseBody,
@@ -89,10 +61,9 @@ export type {
   PasskeyDeletedResponseBody,
   PasskeyListResponseBody,
   PasskeyOptionsResponseBody,
-  RegisterBody,
   RegisterResponseBody,
   UsageResponseBody,
-};
+} from "../src/api/responses";
 
 /** The custom header cookie-mode requests carry (the server's CSRF check, js/src/browser/csrf.ts). */
 export const CSRF_HEADER = "X-Requested-With";
@@ -208,7 +179,7 @@ export function createClient(options: ClientOptions) {
     else if (message?.type === "logout") setTokens(null, false);
   });
 
-  const tokensOf = (answer: LoginResponseBody): Tokens => ({
+  const tokensOf = (answer: Res.LoginResponseBody): Tokens => ({
     token: answer.token,
     tokenType: answer.token_type,
     expiresAt: answer.expires_at,
@@ -257,7 +228,7 @@ export function createClient(options: ClientOptions) {
     if (mode === "bearer" && !presented) throw new HybridAuthError(401, "invalid_refresh_token", "no refresh token: log in again");
     const response = await raw("POST", CLIENT_ROUTES.refresh[1], { body: mode === "cookie" ? {} : { refresh_token: presented } }, null);
     if (response.ok) {
-      const tokens = tokensOf((await response.json()) as LoginResponseBody);
+      const tokens = tokensOf((await response.json()) as Res.LoginResponseBody);
       setTokens(tokens, true);
       return tokens;
     }
@@ -306,8 +277,8 @@ export function createClient(options: ClientOptions) {
     return parse<T>(await raw(method, path, call, fresh.token));
   }
 
-  async function signIn(response: Response): Promise<LoginResponseBody> {
-    const answer = await parse<LoginResponseBody>(response);
+  async function signIn(response: Response): Promise<Res.LoginResponseBody> {
+    const answer = await parse<Res.LoginResponseBody>(response);
     setTokens(tokensOf(answer), true);
     return answer;
   }
@@ -336,77 +307,77 @@ export function createClient(options: ClientOptions) {
       call.auth ? authed<T>(method, routePath, call) : raw(method, routePath, call, null).then((r) => parse<T>(r)),
 
     /** 201 {user}; with email verification on, 202 {verification_sent} (the same for a taken address). */
-    register: async (body: RegisterBody): Promise<RegisterResponseBody | RegistrationPendingResponseBody> => parse(await raw("POST", path("register"), { body }, null)),
-    login: async (body: Pick<LoginBody, "email" | "password"> & LoginOptions): Promise<LoginResponseBody> =>
+    register: async (body: Req.RegisterBody): Promise<Res.RegisterResponseBody | Res.RegistrationPendingResponseBody> => parse(await raw("POST", path("register"), { body }, null)),
+    login: async (body: Pick<Req.LoginBody, "email" | "password"> & LoginOptions): Promise<Res.LoginResponseBody> =>
       signIn(await raw("POST", path("login"), { body: { ...body, ...refreshDelivery } }, null)),
     /** Rotates the refresh token now (single-flight). */
     refresh,
-    me: () => authed<MeResponseBody>("GET", path("me")),
-    logout: async (): Promise<LogoutResponseBody> => {
+    me: () => authed<Res.MeResponseBody>("GET", path("me")),
+    logout: async (): Promise<Res.LogoutResponseBody> => {
       try {
-        return await authed<LogoutResponseBody>("POST", path("logout"));
+        return await authed<Res.LogoutResponseBody>("POST", path("logout"));
       } finally {
         // Whatever the server said, this client (and its tabs) forget the login.
         setTokens(null, true);
       }
     },
-    logoutAll: async (): Promise<LogoutAllResponseBody> => {
-      const answer = await authed<LogoutAllResponseBody>("POST", path("logoutAll"));
+    logoutAll: async (): Promise<Res.LogoutAllResponseBody> => {
+      const answer = await authed<Res.LogoutAllResponseBody>("POST", path("logoutAll"));
       setTokens(null, true);
       return answer;
     },
     usage: (query: { days?: number } = {}) =>
-      authed<UsageResponseBody>("GET", path("usage"), query.days === undefined ? {} : { query: { days: String(query.days) } }),
+      authed<Res.UsageResponseBody>("GET", path("usage"), query.days === undefined ? {} : { query: { days: String(query.days) } }),
 
-    passkeyLoginOptions: async (): Promise<PasskeyOptionsResponseBody> => parse(await raw("POST", path("passkeyLoginOptions"), {}, null)),
-    passkeyLoginVerify: async (response: unknown, login: LoginOptions = {}): Promise<LoginResponseBody> =>
+    passkeyLoginOptions: async (): Promise<Res.PasskeyOptionsResponseBody> => parse(await raw("POST", path("passkeyLoginOptions"), {}, null)),
+    passkeyLoginVerify: async (response: unknown, login: LoginOptions = {}): Promise<Res.LoginResponseBody> =>
       signIn(await raw("POST", path("passkeyLoginVerify"), { body: { response, ...login, ...refreshDelivery } }, null)),
     /** The whole passkey sign-in: options, the browser's ceremony, verify. */
-    loginWithPasskey: async (login: LoginOptions = {}): Promise<LoginResponseBody> => {
-      const { options: optionsJSON } = await parse<PasskeyOptionsResponseBody>(await raw("POST", path("passkeyLoginOptions"), {}, null));
+    loginWithPasskey: async (login: LoginOptions = {}): Promise<Res.LoginResponseBody> => {
+      const { options: optionsJSON } = await parse<Res.PasskeyOptionsResponseBody>(await raw("POST", path("passkeyLoginOptions"), {}, null));
       const { startAuthentication } = await webauthnFunctions();
       const response = await startAuthentication({ optionsJSON: optionsJSON as never });
       return signIn(await raw("POST", path("passkeyLoginVerify"), { body: { response, ...login, ...refreshDelivery } }, null));
     },
-    passkeyRegisterOptions: () => authed<PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions")),
+    passkeyRegisterOptions: () => authed<Res.PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions")),
     passkeyRegisterVerify: (response: unknown, label?: string) =>
-      authed<PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } }),
+      authed<Res.PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } }),
     /** The whole passkey registration (sudo mode: may throw reauthentication_required). */
-    addPasskey: async (label?: string): Promise<PasskeyCreatedResponseBody> => {
-      const { options: optionsJSON } = await authed<PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions"));
+    addPasskey: async (label?: string): Promise<Res.PasskeyCreatedResponseBody> => {
+      const { options: optionsJSON } = await authed<Res.PasskeyOptionsResponseBody>("POST", path("passkeyRegisterOptions"));
       const { startRegistration } = await webauthnFunctions();
       const response = await startRegistration({ optionsJSON: optionsJSON as never });
-      return authed<PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } });
+      return authed<Res.PasskeyCreatedResponseBody>("POST", path("passkeyRegisterVerify"), { body: label === undefined ? { response } : { response, label } });
     },
-    passkeys: () => authed<PasskeyListResponseBody>("GET", path("passkeys")),
-    deletePasskey: (id: string) => authed<PasskeyDeletedResponseBody>("DELETE", path("deletePasskey").replace(":id", encodeURIComponent(id))),
+    passkeys: () => authed<Res.PasskeyListResponseBody>("GET", path("passkeys")),
+    deletePasskey: (id: string) => authed<Res.PasskeyDeletedResponseBody>("DELETE", path("deletePasskey").replace(":id", encodeURIComponent(id))),
 
     // Issue 14: the account routes.
     /** The user's live logins, the current one first. */
-    sessions: () => authed<SessionsResponseBody>("GET", path("sessions")),
+    sessions: () => authed<Res.SessionsResponseBody>("GET", path("sessions")),
     /** Ends one login (an id from sessions()). */
-    revokeSession: (id: string) => authed<SessionRevokedResponseBody>("DELETE", path("revokeSession").replace(":id", encodeURIComponent(id))),
+    revokeSession: (id: string) => authed<Res.SessionRevokedResponseBody>("DELETE", path("revokeSession").replace(":id", encodeURIComponent(id))),
     /** Ends every login of the user but this one. */
-    revokeOtherSessions: () => authed<RevokeOthersResponseBody>("POST", path("revokeOtherSessions")),
+    revokeOtherSessions: () => authed<Res.RevokeOthersResponseBody>("POST", path("revokeOtherSessions")),
     /** Sudo mode: may throw reauthentication_required. Ends the other logins unless `revoke_other_logins: false`. */
-    changePassword: (body: Pick<ChangePasswordBody, "current_password" | "new_password"> & Partial<Pick<ChangePasswordBody, "revoke_other_logins">>) =>
-      authed<ChangePasswordResponseBody>("POST", path("changePassword"), { body }),
+    changePassword: (body: Pick<Req.ChangePasswordBody, "current_password" | "new_password"> & Partial<Pick<Req.ChangePasswordBody, "revoke_other_logins">>) =>
+      authed<Res.ChangePasswordResponseBody>("POST", path("changePassword"), { body }),
     /** The same answer whether or not an account has the address. */
-    requestPasswordReset: async (body: PasswordResetRequestBody): Promise<PasswordResetRequestedResponseBody> =>
+    requestPasswordReset: async (body: Req.PasswordResetRequestBody): Promise<Res.PasswordResetRequestedResponseBody> =>
       parse(await raw("POST", path("requestPasswordReset"), { body }, null)),
     /** `token` from the link's #reset= fragment. Every login of the account ends, this client's too. */
-    completePasswordReset: async (body: PasswordResetCompleteBody): Promise<PasswordResetResponseBody> =>
+    completePasswordReset: async (body: Req.PasswordResetCompleteBody): Promise<Res.PasswordResetResponseBody> =>
       parse(await raw("POST", path("completePasswordReset"), { body }, null)),
     /** `token` from the link's #verify-email= fragment (no sign-in needed). */
-    verifyEmail: async (token: string): Promise<EmailVerifiedResponseBody> => parse(await raw("POST", path("verifyEmail"), { body: { token } }, null)),
+    verifyEmail: async (token: string): Promise<Res.EmailVerifiedResponseBody> => parse(await raw("POST", path("verifyEmail"), { body: { token } }, null)),
     /** A new verification link to the signed-in user's address ({sent: false} when it is already verified). */
-    resendVerification: () => authed<VerificationResendResponseBody>("POST", path("resendVerification")),
+    resendVerification: () => authed<Res.VerificationResendResponseBody>("POST", path("resendVerification")),
     /** Sudo mode. Nothing changes until the link sent to the new address is opened (confirmEmailChange). */
-    changeEmail: (body: EmailChangeBody) => authed<EmailChangePendingResponseBody>("POST", path("changeEmail"), { body }),
+    changeEmail: (body: Req.EmailChangeBody) => authed<Res.EmailChangePendingResponseBody>("POST", path("changeEmail"), { body }),
     /** `token` from the link's #confirm-email= fragment (no sign-in needed). */
-    confirmEmailChange: async (token: string): Promise<EmailChangedResponseBody> => parse(await raw("POST", path("confirmEmailChange"), { body: { token } }, null)),
+    confirmEmailChange: async (token: string): Promise<Res.EmailChangedResponseBody> => parse(await raw("POST", path("confirmEmailChange"), { body: { token } }, null)),
     /** Development only (devMailbox on, loopback host): the emails the server would have sent; 404 otherwise. */
-    devMailbox: async (): Promise<DevMailboxResponseBody> => parse(await raw("GET", path("devMailbox"), { query: { format: "json" } }, null)),
+    devMailbox: async (): Promise<Res.DevMailboxResponseBody> => parse(await raw("GET", path("devMailbox"), { query: { format: "json" } }, null)),
 
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),

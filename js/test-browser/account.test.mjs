@@ -1,100 +1,39 @@
 // `npm run test:browser`: the account sections of the page (issue 14) in real
-// headless Chromium against `wrangler dev` on loopback (set-up as in
-// passkeys.test.mjs, everything torn down at the end, bounded by HARD_LIMIT_MS):
+// headless Chromium against `wrangler dev` on loopback (set-up in
+// support.mjs, everything torn down at the end, the file bounded by a hard time limit):
 //   - "Your sign-ins": a second login made elsewhere shows up as a row, its
 //     Revoke button ends it (its tokens are refused), "Sign out everywhere
 //     else" ends the rest, and the page's own login lives on;
 //   - the admin dashboard: the SVG chart is drawn, one bar per day and kind,
 //     and every bar's value and height match the JSON report the page
 //     received; the phase-3 verdict and the session-clients table are the report's.
-import { execFile } from "node:child_process";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { migrateLocalD1, runWrangler, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { runWrangler } from "../../scripts/lib/wrangler-dev.mjs";
+import { browserRun, js, registerOnPage, root } from "./support.mjs";
 
-const execFileAsync = promisify(execFile);
-const js = join(dirname(fileURLToPath(import.meta.url)), "..");
-const root = join(js, "..");
-const HARD_LIMIT_MS = 170_000;
 const SCREENSHOT = join(root, "artifacts", "account-dashboard.png");
-
-const temp = mkdtempSync(join(tmpdir(), "hybrid-auth-account-"));
-const persist = join(temp, "d1");
-const profile = join(temp, "chromium-profile");
-let server = null;
-let context = null;
+const run = browserRun({ tag: "test:browser account", tempPrefix: "hybrid-auth-account-", hardLimitMs: 170_000 });
+const { log } = run;
 let page = null;
 let base = null;
 
-const log = (message) => console.log(`[test:browser account] ${message}`);
-
-const watchdog = setTimeout(async () => {
-  console.error(`[test:browser account] hard limit of ${HARD_LIMIT_MS / 1000} s reached; stopping`);
-  await cleanup();
-  process.exit(1);
-}, HARD_LIMIT_MS);
-watchdog.unref();
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
-    await cleanup();
-    process.exit(130);
-  });
-}
-
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  try {
-    await context?.close();
-  } catch {
-    // the browser may already be gone
-  }
-  const current = server;
-  server = null;
-  await current?.stop();
-  rmSync(temp, { recursive: true, force: true });
-}
-
 /** SQL against the server's local D1 (the same --persist-to folder). */
 function sql(command) {
-  return runWrangler(["d1", "execute", "GENERAL_DB", "--local", "--persist-to", persist, "--command", command], { cwd: js, timeoutMs: 60_000 });
+  return runWrangler(["d1", "execute", "GENERAL_DB", "--local", "--persist-to", run.persist, "--command", command], { cwd: js, timeoutMs: 60_000 });
 }
 
 before(async () => {
   const started = Date.now();
-  await execFileAsync(process.execPath, [join(js, "src", "page", "build.mjs")], { cwd: js });
-  await migrateLocalD1({ cwd: js, persistTo: persist });
-  server = await startWranglerDev({
-    cwd: js,
-    args: (port) => ["--persist-to", persist, "--log-level", "warn",
-      "--var", `JWT_SECRET:${randomBytes(32).toString("base64url")}`,
-      "--var", `RP_ORIGINS:http://localhost:${port}`,
-      // Every usage event is written at once, so the report is complete whenever it is read.
-      "--var", "USAGE_FLUSH_REQUESTS:1"],
-  });
-  base = `http://localhost:${server.port}`;
+  await run.buildPage();
+  // Every usage event is written at once, so the report is complete whenever it is read.
+  base = await run.startWorker((port) => ({ RP_ORIGINS: `http://localhost:${port}`, USAGE_FLUSH_REQUESTS: 1 }));
   log(`wrangler dev up at ${base} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-    viewport: { width: 1000, height: 1400 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on("pageerror", (err) => log(`page error: ${err.message}`));
+  page = await run.launchPersistentPage({ viewport: { width: 1000, height: 1400 } });
 });
-
-after(cleanup);
 
 const user = { name: "Ada Lovelace", email: `ada-${Date.now()}@example.com`, password: "a long enough password" };
 
@@ -125,12 +64,7 @@ const pageError = async () => (await page.locator("#error").isVisible()) ? await
 
 test("sign in on the page: the sign-ins table shows this device, marked, with no Revoke button", async () => {
   await page.goto(`${base}/`);
-  const form = page.locator("#register-form");
-  await form.getByLabel("Name").fill(user.name);
-  await form.getByLabel("Email").fill(user.email);
-  await form.getByLabel("Password").fill(user.password);
-  await form.getByRole("button", { name: "Create account" }).click();
-  await page.locator("#signed-in").waitFor({ state: "visible" });
+  await registerOnPage(page, user);
   await rows().first().waitFor();
   assert.equal(await rows().count(), 1);
   // Headless Chromium says "HeadlessChrome/… Safari/537.36": the family is chrome (lifecycle/usage.ts).

@@ -12,71 +12,35 @@
 // On http://localhost the refresh cookie is the documented dev fallback
 // `hybrid-auth-refresh` (no Secure, no __Host- prefix).
 import { createServer } from "node:http";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { HOST, migrateLocalD1, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { HOST } from "../../scripts/lib/wrangler-dev.mjs";
+import { browserRun } from "./support.mjs";
 
-const js = join(dirname(fileURLToPath(import.meta.url)), "..");
-const HARD_LIMIT_MS = 170_000;
 const COOKIE = "hybrid-auth-refresh";
 const PASSWORD = "a long enough password";
 
-const temp = mkdtempSync(join(tmpdir(), "hybrid-auth-browser-apps-"));
-let worker = null;
+const run = browserRun({ tag: "test:browser-apps", tempPrefix: "hybrid-auth-browser-apps-", hardLimitMs: 170_000 });
+const { log } = run;
 let appServer = null;
 let evilServer = null;
-let browser = null;
 let context = null;
 let api = null; // http://localhost:<worker>
 let app = null; // http://localhost:<app>
 let evilPort = null;
 
-const log = (message) => console.log(`[test:browser-apps] ${message}`);
-
-const watchdog = setTimeout(async () => {
-  console.error(`[test:browser-apps] hard limit of ${HARD_LIMIT_MS / 1000} s reached; stopping`);
-  await cleanup();
-  process.exit(1);
-}, HARD_LIMIT_MS);
-watchdog.unref();
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
-    await cleanup();
-    process.exit(130);
-  });
-}
-
-/** A static server on 127.0.0.1 that answers every path with one empty page (the tests script it). */
-function startStaticServer(title) {
+/** A static server on 127.0.0.1 that answers every path with one empty page (the tests script it); closed at the end. */
+async function startStaticServer(title) {
   const server = createServer((req, res) => {
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
     res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><p>${title}</p></html>`);
   });
-  return new Promise((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, HOST, () => resolve(server));
+    server.listen(0, HOST, resolve);
   });
-}
-
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  try {
-    await browser?.close();
-  } catch {
-    // already gone
-  }
-  await worker?.stop();
-  await new Promise((r) => (appServer ? appServer.close(r) : r()));
-  await new Promise((r) => (evilServer ? evilServer.close(r) : r()));
-  rmSync(temp, { recursive: true, force: true });
+  run.onCleanup(() => new Promise((r) => server.close(r)));
+  return server;
 }
 
 before(async () => {
@@ -85,35 +49,19 @@ before(async () => {
   evilServer = await startStaticServer("attacker");
   app = `http://localhost:${appServer.address().port}`;
   evilPort = evilServer.address().port;
-  const persist = join(temp, "d1");
-  await migrateLocalD1({ cwd: js, persistTo: persist });
-  worker = await startWranglerDev({
-    cwd: js,
-    args: ["--persist-to", persist, "--log-level", "warn",
-      "--var", `JWT_SECRET:${randomBytes(32).toString("base64url")}`,
-      "--var", `CORS_ORIGINS:${app}`,
-      "--var", "REFRESH_COOKIE:strict",
-      "--var", "ACCESS_TOKEN_TTL:900"],
-  });
-  api = `http://localhost:${worker.port}`;
+  api = await run.startWorker(() => ({ CORS_ORIGINS: app, REFRESH_COOKIE: "strict", ACCESS_TOKEN_TTL: 900 }));
   log(`wrangler dev up at ${api} (app ${app}) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run",
-      // Two tabs must run their timers at the same pace (see the two-tab tests).
-      "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
+  const browser = await run.launchBrowser({
+    // Two tabs must run their timers at the same pace (see the two-tab tests).
+    args: ["--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
   });
   context = await browser.newContext();
   context.setDefaultTimeout(15_000);
 });
 
-after(cleanup);
-
 async function openApp(url = `${app}/`) {
   const page = await context.newPage();
-  page.on("pageerror", (err) => log(`page error: ${err.message}`));
+  run.watchPage(page);
   await page.goto(url);
   return page;
 }

@@ -4,7 +4,7 @@
 // in for a platform authenticator. No test-only routes: the page is driven
 // like a person would, and what it posts is captured from the network.
 //
-// Set-up (all torn down at the end, the whole file bounded by HARD_LIMIT_MS):
+// Set-up (support.mjs; all torn down at the end, the whole file bounded by a hard time limit):
 //   1. build the page script (src/page/build.mjs → public/app.js)
 //   2. a fresh --persist-to dir with the D1 migrations applied
 //   3. `wrangler dev` on a free 127.0.0.1 port, opened as http://localhost:<port>
@@ -12,101 +12,32 @@
 //      JWT_SECRET are passed with --var, and PASSKEY_CHALLENGE_TTL is short
 //      so that a challenge can be made to expire inside the test
 //   4. Debian chromium through playwright-core with a fresh user-data dir
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { migrateLocalD1, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
+import { browserRun, logOutOnPage, registerOnPage, root, signInOnPage } from "./support.mjs";
 
-const execFileAsync = promisify(execFile);
-const js = join(dirname(fileURLToPath(import.meta.url)), "..");
-const root = join(js, "..");
 /** Short enough to wait out, long enough for one ceremony on a busy machine. */
 const CHALLENGE_TTL = 8;
-const HARD_LIMIT_MS = 170_000;
 const SCREENSHOT = join(root, "artifacts", "passkey-signed-in.png");
 
-const temp = mkdtempSync(join(tmpdir(), "hybrid-auth-browser-"));
-const persist = join(temp, "d1");
-const profile = join(temp, "chromium-profile");
-let server = null;
-let context = null;
+const run = browserRun({ tag: "test:browser", tempPrefix: "hybrid-auth-browser-", hardLimitMs: 170_000 });
+const { log } = run;
 let page = null;
 let cdp = null;
 let authenticatorId = null;
 let base = null;
 
-const log = (message) => console.log(`[test:browser] ${message}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// If anything hangs, stop everything we started and fail.
-const watchdog = setTimeout(async () => {
-  console.error(`[test:browser] hard limit of ${HARD_LIMIT_MS / 1000} s reached; stopping`);
-  await cleanup();
-  process.exit(1);
-}, HARD_LIMIT_MS);
-watchdog.unref();
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
-    await cleanup();
-    process.exit(130);
-  });
-}
-
-async function startServer() {
-  server = await startWranglerDev({
-    cwd: js,
-    args: (port) => ["--persist-to", persist, "--log-level", "warn",
-      "--var", `JWT_SECRET:${randomBytes(32).toString("base64url")}`,
-      "--var", `RP_ORIGINS:http://localhost:${port}`,
-      "--var", `PASSKEY_CHALLENGE_TTL:${CHALLENGE_TTL}`],
-  });
-  // Opened as localhost: a secure context, and the RP ID the Worker is configured with.
-  return `http://localhost:${server.port}`;
-}
-
-async function stopServer() {
-  const current = server;
-  server = null;
-  await current?.stop();
-}
-
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  try {
-    await context?.close();
-  } catch {
-    // the browser may already be gone
-  }
-  await stopServer();
-  rmSync(temp, { recursive: true, force: true });
-}
 
 before(async () => {
   const started = Date.now();
-  await execFileAsync(process.execPath, [join(js, "src", "page", "build.mjs")], { cwd: js });
-  await migrateLocalD1({ cwd: js, persistTo: persist });
-  base = await startServer();
+  await run.buildPage();
+  base = await run.startWorker((port) => ({ RP_ORIGINS: `http://localhost:${port}`, PASSKEY_CHALLENGE_TTL: CHALLENGE_TTL }));
   log(`wrangler dev up at ${base} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-    viewport: { width: 900, height: 1000 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on("pageerror", (err) => log(`page error: ${err.message}`));
-  cdp = await context.newCDPSession(page);
+  page = await run.launchPersistentPage({ viewport: { width: 900, height: 1000 } });
+  cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable", { enableUI: false });
   ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
     options: {
@@ -120,8 +51,6 @@ before(async () => {
   }));
 });
 
-after(cleanup);
-
 const user = { name: "Grace Hopper", email: `grace-${Date.now()}@example.com`, password: "a long enough password" };
 /** The exact JSON body the page posted to /auth/passkey/login/verify. */
 let capturedAssertion = null;
@@ -129,11 +58,6 @@ let capturedAssertion = null;
 const signedIn = () => page.locator("#signed-in");
 const signedOut = () => page.locator("#signed-out");
 const errorBox = () => page.getByRole("alert");
-
-async function logOut() {
-  await page.getByRole("button", { name: "Log out", exact: true }).click();
-  await signedOut().waitFor({ state: "visible" });
-}
 
 /** Clicks "Sign in with a passkey" and returns the login/verify response. */
 async function passkeySignIn() {
@@ -160,12 +84,7 @@ test("the page is served with its security headers and accessible forms", async 
 });
 
 test("register with a password, then add a passkey", async () => {
-  const form = page.locator("#register-form");
-  await form.getByLabel("Name").fill(user.name);
-  await form.getByLabel("Email").fill(user.email);
-  await form.getByLabel("Password").fill(user.password);
-  await form.getByRole("button", { name: "Create account" }).click();
-  await signedIn().waitFor({ state: "visible" });
+  await registerOnPage(page, user);
   assert.equal(await page.locator("#me-email").textContent(), user.email);
   assert.equal(await page.locator("#me-token-type").textContent(), "jwt");
   await page.getByText("You have no passkeys yet.").waitFor();
@@ -182,7 +101,7 @@ test("register with a password, then add a passkey", async () => {
 });
 
 test("log out, then log in with the passkey only; /auth/me shows the user", async () => {
-  await logOut();
+  await logOutOnPage(page);
   page.on("request", (request) => {
     if (request.url().endsWith("/auth/passkey/login/verify") && capturedAssertion === null) capturedAssertion = request.postData();
   });
@@ -223,7 +142,7 @@ test("a replayed assertion is refused: 400 invalid_challenge", async () => {
 });
 
 test("an assertion for an expired challenge is refused: 400 challenge_expired, shown on the page", async () => {
-  await logOut();
+  await logOutOnPage(page);
   // Hold the page's verify request until its challenge has expired.
   await page.route("**/auth/passkey/login/verify", async (route) => {
     await sleep((CHALLENGE_TTL + 2) * 1000);
@@ -239,14 +158,10 @@ test("an assertion for an expired challenge is refused: 400 challenge_expired, s
 });
 
 test("a removed passkey no longer signs in", async () => {
-  const form = page.locator("#login-form");
-  await form.getByLabel("Email").fill(user.email);
-  await form.getByLabel("Password").fill(user.password);
-  await form.getByRole("button", { name: "Sign in with password" }).click();
-  await signedIn().waitFor({ state: "visible" });
+  await signInOnPage(page, user);
   await page.getByRole("button", { name: "Remove passkey Test laptop" }).click();
   await page.getByText("You have no passkeys yet.").waitFor();
-  await logOut();
+  await logOutOnPage(page);
 
   // The authenticator still holds the credential; the server no longer knows it.
   const verify = await passkeySignIn();

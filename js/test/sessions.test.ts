@@ -9,22 +9,11 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../demo/worker";
 import type { Env } from "../demo/worker";
+import type { LoginView } from "../src/lifecycle/sessions";
 import { SESSION_TOUCH_SECONDS } from "../src/middleware/auth";
 import { sha256Hex } from "../src/utils/encoding";
 import { PASSWORD, call, env, errorOf, jwtEnv, loginUser, randomClientIp, registerUser, sessionEnv, settleIsolate } from "./helpers";
 import type { LoginBody } from "./helpers";
-
-interface LoginView {
-  id: string;
-  kind: "jwt" | "session";
-  current: boolean;
-  created_at: number;
-  last_used_at: number;
-  expires_at: number;
-  user_agent: string | null;
-  location: { country: string; region: string | null; city: string | null } | null;
-  remember: boolean;
-}
 
 const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
 const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";

@@ -19,6 +19,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpa
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { callJson } from "../../scripts/lib/json-call.mjs";
 import { runWrangler, startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -286,25 +287,7 @@ describe("the packed package, installed into a fresh project", () => {
     const flow = {}; // what one step hands the next: user id, tokens
 
     /** One JSON request to the adopter's Worker; `token` goes in Authorization: Bearer. */
-    async function call(method, path, { token, body } = {}) {
-      const headers = {};
-      if (token) headers.Authorization = `Bearer ${token}`;
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      const response = await fetch(`${server.base}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const text = await response.text();
-      let json;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, headers: response.headers, text, json };
-    }
+    const call = (method, path, { token, body } = {}) => callJson(server.base, method, path, { token, body, timeoutMs: 15_000 });
 
     const refusedAsInvalidToken = (r, what) => {
       assert.equal(r.status, 401, `${what}: ${r.text}`);

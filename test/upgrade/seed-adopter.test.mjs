@@ -9,6 +9,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { callJson } from "../../scripts/lib/json-call.mjs";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.mjs";
 import { root, sha256, upgradeWorkspace } from "./support.mjs";
 
@@ -53,20 +54,7 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
   let server;
 
   /** One JSON request to the Worker; `token` goes in Authorization: Bearer. */
-  async function call(method, path, { token, body } = {}) {
-    const headers = {};
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(`${server.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-    const text = await response.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, text, json };
-  }
+  const call = (method, path, { token, body } = {}) => callJson(server.base, method, path, { token, body, timeoutMs: 30_000 });
 
   const passwordHashOf = async (id) => (await sql(persist, `SELECT password_hash FROM users WHERE id = '${id}'`))[0][0].password_hash;
 

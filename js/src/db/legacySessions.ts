@@ -1,7 +1,8 @@
 import { sha256Hex } from "../utils/encoding";
 import { tableExists } from "./cleanup";
 import { guard } from "./errors";
-import type { SessionUser } from "./sessions";
+import { sessionUserFromRow } from "./sessions";
+import type { SessionUser, SessionUserRow } from "./sessions";
 
 /**
  * Session tokens of a seed-era deployment (`hybrid-auth upgrade-seed`, MIGRATION.md phase 0).
@@ -16,14 +17,6 @@ export const LEGACY_SESSIONS_TABLE = "legacy_sessions";
 /** Whether this database still holds seed-era sessions (false on a database that never had any). */
 export function hasLegacySessions(db: D1Database): Promise<boolean> {
   return tableExists(db, LEGACY_SESSIONS_TABLE);
-}
-
-interface SessionUserRow {
-  user_id: string;
-  email: string;
-  name: string;
-  expires_at: number;
-  created_at: number;
 }
 
 // The seed's expires_at may be REAL (Date.now() / 1000) or, in a loosely typed column,
@@ -78,7 +71,7 @@ export function claimLegacySession(db: D1Database, token: string, tokenHash: str
         .bind(tokenHash, now),
     ]);
     const row = (read?.results as SessionUserRow[] | undefined)?.[0];
-    return row ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at } : null;
+    return row ? sessionUserFromRow(row) : null;
   });
 }
 

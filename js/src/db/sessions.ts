@@ -15,12 +15,21 @@ export interface SessionUser {
   emailVerified?: boolean;
 }
 
-interface SessionUserRow {
+/** The columns of sessions joined with users that every session lookup reads (the seed-era claim too). */
+export interface SessionUserRow {
   user_id: string;
   email: string;
   name: string;
   expires_at: number;
   created_at: number;
+}
+
+/** What those columns say; the lookup below adds what only v3 sessions record. */
+export function sessionUserFromRow(row: SessionUserRow): SessionUser {
+  return { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at };
+}
+
+interface SessionLookupRow extends SessionUserRow {
   last_used_at: number | null;
   email_verified_at: number | null;
 }
@@ -80,10 +89,8 @@ export function findSessionUser(db: D1Database, tokenHash: string, now: number):
           WHERE s.token_hash = ?1 AND s.expires_at > ?2`,
       )
       .bind(tokenHash, now)
-      .first<SessionUserRow>();
-    return row
-      ? { userId: row.user_id, email: row.email, name: row.name, expiresAt: row.expires_at, createdAt: row.created_at, lastUsedAt: row.last_used_at ?? row.created_at, emailVerified: row.email_verified_at !== null }
-      : null;
+      .first<SessionLookupRow>();
+    return row ? { ...sessionUserFromRow(row), lastUsedAt: row.last_used_at ?? row.created_at, emailVerified: row.email_verified_at !== null } : null;
   });
 }
 
