@@ -10,7 +10,7 @@
  * uses produce one change, and a failure anywhere rolls everything back.
  */
 import { guard } from "./errors";
-import { revokeAllForUserStatements } from "./revocations";
+import { hasLegacySessionTable, revokeAllForUserStatements } from "./revocations";
 import type { RevocationWrite } from "./revocations";
 
 export type EmailTokenPurpose = "password_reset" | "verify_email" | "change_email";
@@ -70,13 +70,17 @@ export function storeEmailToken(db: D1Database, token: NewEmailToken): Promise<v
 }
 
 /**
- * Retires the user's outstanding password-reset links, for the
- * change-password batch: a reset link requested before the change (perhaps
- * by whoever prompted it) must not be able to undo it.
+ * Retires the user's outstanding password-reset and change-of-address links,
+ * for the change-password batch: a reset link requested before the change
+ * (perhaps by whoever prompted it) must not be able to undo it, and a change
+ * of address requested with the old password (a phished one) must not move
+ * the account to another mailbox after the owner changed it.
  */
 export function retirePasswordResetLinksStatement(db: D1Database, userId: string, now: number): D1PreparedStatement {
   return db
-    .prepare(`UPDATE email_tokens SET used_at = ?2, consumed_by = '${SUPERSEDED}' WHERE user_id = ?1 AND purpose = 'password_reset' AND used_at IS NULL`)
+    .prepare(
+      `UPDATE email_tokens SET used_at = ?2, consumed_by = '${SUPERSEDED}' WHERE user_id = ?1 AND purpose IN ('password_reset', 'change_email') AND used_at IS NULL`,
+    )
     .bind(userId, now);
 }
 
@@ -152,8 +156,10 @@ const SENT_TO_CURRENT_ADDRESS = `EXISTS (SELECT 1 FROM users WHERE id = email_to
  * Completes a password reset, in ONE batch:
  *  1. spends the token (compare-and-set, see above);
  *  2. records an `auth_events` row (how many logins it ends);
- *  3. sets the new password hash, and marks the address verified (the
- *     link reached it);
+ *  3. if the address was never verified, deletes the user's passkeys (set
+ *     up by whoever registered it before its mailbox was proven: account
+ *     pre-hijacking); sets the new password hash, and marks the address
+ *     verified (the link reached it);
  *  4. retires every other outstanding token of the user (other reset links,
  *     a pending change of address: a reset is how an owner takes the account back);
  *  5. revokes every login of the user: every refresh family with its `sid`
@@ -168,7 +174,8 @@ export function completePasswordReset(
   change: { userId: string; passwordHash: string; notBeforeMs: number; stampExpiresAt: number },
 ): Promise<{ completed: boolean } & RevocationWrite & { sessions: number; families: number }> {
   return guard("completePasswordReset", async () => {
-    const revokeAll = revokeAllForUserStatements(db, { userId: change.userId, notBeforeMs: change.notBeforeMs, stampExpiresAt: change.stampExpiresAt }, spend.now, "password_reset");
+    const legacySessions = await hasLegacySessionTable(db);
+    const revokeAll = revokeAllForUserStatements(db, { userId: change.userId, notBeforeMs: change.notBeforeMs, stampExpiresAt: change.stampExpiresAt }, spend.now, "password_reset", legacySessions);
     const results = await db.batch([
       spendStatement(db, spend, "password_reset", SENT_TO_CURRENT_ADDRESS),
       db
@@ -181,6 +188,15 @@ export function completePasswordReset(
             WHERE ${SPENT_BY_US}`,
         )
         .bind(spend.tokenHash, spend.nonce, spend.now, change.userId),
+      // Account pre-hijacking: while the address was never proven, whoever
+      // registered it may have added passkeys; the reset is the mailbox
+      // owner's first proof, so those passkeys go (before the address is marked verified).
+      db
+        .prepare(
+          `DELETE FROM passkeys WHERE user_id = ?4 AND user_id = ${SPENT_USER}
+              AND EXISTS (SELECT 1 FROM users WHERE id = ?4 AND email_verified_at IS NULL)`,
+        )
+        .bind(spend.tokenHash, spend.nonce, spend.now, change.userId),
       db
         .prepare(
           `UPDATE users SET password_hash = ?4, updated_at = ?3, email_verified_at = COALESCE(email_verified_at, ?3)
@@ -190,7 +206,7 @@ export function completePasswordReset(
       supersedeOthers(db, spend, ["password_reset", "verify_email", "change_email"]),
       ...revokeAll.statements,
     ]);
-    return { completed: (results[0]?.meta.changes ?? 0) === 1, ...revokeAll.read(results.slice(4)) };
+    return { completed: (results[0]?.meta.changes ?? 0) === 1, ...revokeAll.read(results.slice(5)) };
   });
 }
 

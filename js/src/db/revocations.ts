@@ -1,4 +1,6 @@
+import { tableExists } from "./cleanup";
 import { guard } from "./errors";
+import { LEGACY_SESSIONS_TABLE } from "./legacySessions";
 
 /** One row of `revocations`, as the per-isolate cache reads it. */
 export interface RevocationRow {
@@ -145,6 +147,22 @@ export interface RevocationWrite {
 }
 
 /**
+ * Seed-era sessions (`legacy_sessions`, present only after `upgrade-seed`)
+ * are moved into `sessions` only when their token is next used. Whatever
+ * ends "every (other) login" of a user must delete the user's unclaimed ones
+ * too, or a stolen raw token would be claimed, and work, afterwards. The
+ * current login is never among them: authenticating claimed it. Whether the
+ * table exists is asked by the caller, in the same guard, just before its batch.
+ */
+export function hasLegacySessionTable(db: D1Database): Promise<boolean> {
+  return tableExists(db, LEGACY_SESSIONS_TABLE);
+}
+
+function legacySessionStatements(db: D1Database, userId: string, present: boolean): D1PreparedStatement[] {
+  return present ? [db.prepare(`DELETE FROM ${LEGACY_SESSIONS_TABLE} WHERE user_id = ?1`).bind(userId)] : [];
+}
+
+/**
  * Revokes one refresh family of a user (logout, refresh-token reuse, and any
  * later reason) and every JWT that carries its `sid`, in one transaction.
  * `revoked` is false when the family was already revoked (or is not the
@@ -202,7 +220,7 @@ export function revokeAllForUser(
   now: number,
 ): Promise<RevocationWrite & { sessions: number; families: number }> {
   return guard("revokeAllForUser", async () => {
-    const revokeAll = revokeAllForUserStatements(db, user, now, "logout_all");
+    const revokeAll = revokeAllForUserStatements(db, user, now, "logout_all", await hasLegacySessionTable(db));
     return revokeAll.read(await db.batch(revokeAll.statements));
   });
 }
@@ -218,6 +236,8 @@ export function revokeAllForUserStatements(
   user: { userId: string; notBeforeMs: number; stampExpiresAt: number },
   now: number,
   reason: string,
+  /** Whether `legacy_sessions` exists (hasLegacySessionTable): its rows of the user are deleted last. */
+  legacySessions: boolean,
 ): { statements: D1PreparedStatement[]; read: (results: D1Result[]) => RevocationWrite & { sessions: number; families: number } } {
   return {
     statements: [
@@ -232,6 +252,7 @@ export function revokeAllForUserStatements(
         .bind(user.userId, user.notBeforeMs, user.stampExpiresAt, now),
       db.prepare(`DELETE FROM sessions WHERE user_id = ?1`).bind(user.userId),
       ...boundStatements(db, user.userId, now),
+      ...legacySessionStatements(db, user.userId, legacySessions),
     ],
     read: (results) => ({
       sessions: results[3]?.meta.changes ?? 0,
@@ -258,6 +279,7 @@ export function revokeOtherLogins(
 ): Promise<RevocationWrite & { families: string[]; sessions: string[] }> {
   return guard("revokeOtherLogins", async () => {
     const before = login.before ?? [];
+    const legacySessions = await hasLegacySessionTable(db);
     const results = await db.batch([
       ...before,
       ...familyStatements(db, { userId: login.userId, keep: login.keepFamilyId }, login.reason, now),
@@ -265,6 +287,7 @@ export function revokeOtherLogins(
         .prepare(`DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2) RETURNING id`)
         .bind(login.userId, login.keepSessionHash),
       ...boundStatements(db, login.userId, now),
+      ...legacySessionStatements(db, login.userId, legacySessions),
     ]);
     const at = (i: number) => results[before.length + i];
     const ids = (result: D1Result | undefined) => ((result?.results ?? []) as { id: string | null }[]).flatMap((r) => (r.id === null ? [] : [r.id]));
