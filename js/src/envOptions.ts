@@ -7,7 +7,7 @@
  */
 import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
-import { MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger } from "./config";
+import { MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
 import type { RateLimitConfig } from "./config";
 import { passkeyOptionsFromEnv } from "./passkeys/config";
 import { applyEmailEnv } from "./email/envOptions";
@@ -33,7 +33,8 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   const options: AuthOptions<E> = { ...base };
   const secret = vars.JWT_SECRET;
   if (secret !== undefined && secret !== null && secret !== "") {
-    if (typeof secret !== "string") throw new AuthConfigError("JWT_SECRET must be a string");
+    // Checked here too (not only by resolveOptions) so the error names the variable.
+    checkSecret("JWT_SECRET", secret);
     options.secret = secret;
     const previous = vars.JWT_SECRET_PREVIOUS;
     if (typeof previous === "string" && previous !== "") {
@@ -41,16 +42,8 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
         .split(",")
         .map((part) => part.trim())
         .filter((part) => part !== "");
-      // Name the variable in errors, not the option.
-      for (const [index, value] of options.previousSecrets.entries()) {
-        if (new TextEncoder().encode(value).byteLength < 32) {
-          throw new AuthConfigError(`JWT_SECRET_PREVIOUS[${index}] is ${new TextEncoder().encode(value).byteLength} bytes; at least 32 are required`);
-        }
-      }
+      for (const [index, value] of options.previousSecrets.entries()) checkSecret(`JWT_SECRET_PREVIOUS[${index}]`, value);
     }
-  }
-  if (typeof secret === "string" && secret !== "" && new TextEncoder().encode(secret).byteLength < 32) {
-    throw new AuthConfigError(`JWT_SECRET is ${new TextEncoder().encode(secret).byteLength} bytes; at least 32 are required. Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
   }
 
   for (const setting of NUMERIC_SETTINGS) {
