@@ -40,6 +40,23 @@ export function findLegacySession(db: D1Database, token: string, now: number): P
 }
 
 /**
+ * Moves one live legacy row into `sessions` as its hash and deletes the raw row: the
+ * pair of statements both the on-use claim and the batch job run inside their batch.
+ */
+function moveStatements(db: D1Database, token: string, tokenHash: string, now: number): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO sessions (token_hash, user_id, expires_at, created_at)
+         SELECT ?1, l.user_id, ${EXPIRES_CEIL}, 0 FROM ${LEGACY_SESSIONS_TABLE} l
+          WHERE l.id = ?2 AND ${EXPIRES_REAL} > ?3 AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)`,
+      )
+      .bind(tokenHash, token, now),
+    db.prepare(`DELETE FROM ${LEGACY_SESSIONS_TABLE} WHERE id = ?1`).bind(token),
+  ];
+}
+
+/**
  * Moves one seed-era session into `sessions` as `tokenHash` (the SHA-256 hex of `token`)
  * and returns it as findSessionUser would, or null if the token is unknown, expired or
  * its user is gone. One batch, so one transaction: the copy, the deletion of the raw
@@ -54,14 +71,7 @@ export function findLegacySession(db: D1Database, token: string, now: number): P
 export function claimLegacySession(db: D1Database, token: string, tokenHash: string, now: number): Promise<SessionUser | null> {
   return guard("claimLegacySession", async () => {
     const [, , read] = await db.batch([
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO sessions (token_hash, user_id, expires_at, created_at)
-           SELECT ?1, l.user_id, ${EXPIRES_CEIL}, 0 FROM ${LEGACY_SESSIONS_TABLE} l
-            WHERE l.id = ?2 AND ${EXPIRES_REAL} > ?3 AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)`,
-        )
-        .bind(tokenHash, token, now),
-      db.prepare(`DELETE FROM ${LEGACY_SESSIONS_TABLE} WHERE id = ?1`).bind(token),
+      ...moveStatements(db, token, tokenHash, now),
       db
         .prepare(
           `SELECT s.user_id, u.email, u.name, s.expires_at, s.created_at
@@ -100,16 +110,7 @@ export function moveLegacySessionsChunk(db: D1Database, now: number, limit: numb
     const statements: D1PreparedStatement[] = [];
     for (const { id } of results) {
       const hash = await sha256Hex(String(id));
-      statements.push(
-        db
-          .prepare(
-            `INSERT OR IGNORE INTO sessions (token_hash, user_id, expires_at, created_at)
-             SELECT ?1, l.user_id, ${EXPIRES_CEIL}, 0 FROM ${LEGACY_SESSIONS_TABLE} l
-              WHERE l.id = ?2 AND ${EXPIRES_REAL} > ?3 AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)`,
-          )
-          .bind(hash, id, now),
-        db.prepare(`DELETE FROM ${LEGACY_SESSIONS_TABLE} WHERE id = ?1`).bind(id),
-      );
+      statements.push(...moveStatements(db, String(id), hash, now));
     }
     if (statements.length > 0) await db.batch(statements);
     const swept = await db
