@@ -17,11 +17,18 @@ export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usa
  * short write transaction). Returns how many rows went.
  */
 export function deleteExpiredChunk(db: D1Database, table: keyof typeof TARGETS, now: number, limit: number): Promise<number> {
+  return deleteChunk(db, table, `${TARGETS[table]} <= ?1`, now, limit);
+}
+
+/**
+ * One bounded DELETE: at most `limit` rows of `table` matching `condition`
+ * (a constant SQL fragment whose one parameter is ?1, bound to `value`).
+ */
+function deleteChunk(db: D1Database, table: CleanupTable, condition: string, value: number | string, limit: number): Promise<number> {
   return guard(`cleanup ${table}`, async () => {
-    const column = TARGETS[table];
     const result = await db
-      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} <= ?1 LIMIT ?2)`)
-      .bind(now, limit)
+      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?2)`)
+      .bind(value, limit)
       .run();
     return result.meta.changes;
   });
@@ -49,24 +56,12 @@ export function deleteEmptyFamiliesChunk(db: D1Database, now: number, limit: num
 
 /** Usage counters older than `beforeDay` (YYYY-MM-DD). */
 export function deleteOldUsageChunk(db: D1Database, beforeDay: string, limit: number): Promise<number> {
-  return guard("cleanup auth_usage", async () => {
-    const result = await db
-      .prepare(`DELETE FROM auth_usage WHERE rowid IN (SELECT rowid FROM auth_usage WHERE day < ?1 LIMIT ?2)`)
-      .bind(beforeDay, limit)
-      .run();
-    return result.meta.changes;
-  });
+  return deleteChunk(db, "auth_usage", "day < ?1", beforeDay, limit);
 }
 
 /** Account events (auth_events, migration 0007) recorded before `before` (Unix seconds). */
 export function deleteOldEventsChunk(db: D1Database, before: number, limit: number): Promise<number> {
-  return guard("cleanup auth_events", async () => {
-    const result = await db
-      .prepare(`DELETE FROM auth_events WHERE rowid IN (SELECT rowid FROM auth_events WHERE created_at < ?1 LIMIT ?2)`)
-      .bind(before, limit)
-      .run();
-    return result.meta.changes;
-  });
+  return deleteChunk(db, "auth_events", "created_at < ?1", before, limit);
 }
 
 /** Whether a table exists (the passkey challenges table comes from another migration). */
