@@ -296,8 +296,13 @@ export async function runStartupBench({ quick = false, out } = {}) {
     const wasm = wasmStartup(wasmRuns);
     // Like for like: a minified Worker against an unminified bare app (or the reverse)
     // would move the ratio by the minifier's effect on parse time alone.
-    const minify = Object.fromEntries(Object.keys(APPS).map((a) => [a, jsoncParse(join(APPS[a].dir, "wrangler.jsonc")).minify === true]));
-    if (minify.worker !== minify.bare) throw new Error(`js/ and bench/bare-hono must agree on "minify" in wrangler.jsonc (js/: ${minify.worker}, bare: ${minify.bare})`);
+    // keep_names likewise: wrangler's default (true) adds a `__name()` call per function.
+    const setting = (key, fallback) => Object.fromEntries(Object.keys(APPS).map((a) => [a, jsoncParse(join(APPS[a].dir, "wrangler.jsonc"))[key] ?? fallback]));
+    const minify = setting("minify", false);
+    const keepNames = setting("keep_names", true);
+    for (const [key, v] of [["minify", minify], ["keep_names", keepNames]]) {
+      if (v.worker !== v.bare) throw new Error(`js/ and bench/bare-hono must agree on "${key}" in wrangler.jsonc (js/: ${v.worker}, bare: ${v.bare})`);
+    }
     log("bundling js/ and bench/bare-hono with wrangler deploy --dry-run");
     const worker = bundleApp("worker", tmp);
     const bare = bundleApp("bare", tmp);
@@ -318,7 +323,7 @@ export async function runStartupBench({ quick = false, out } = {}) {
       benchmark: "start-up: bundle size, bundle load in fresh Node processes against a bare Hono app, first request of a fresh wrangler dev",
       date: new Date().toISOString(),
       short_run: short,
-      settings: { quick, load_pairs: pairs, dev_runs: devRuns, wasm_runs: wasmRuns, minify: minify.worker },
+      settings: { quick, load_pairs: pairs, dev_runs: devRuns, wasm_runs: wasmRuns, minify: minify.worker, keep_names: keepNames.worker },
       node: process.version,
       loadavg_1min: { start: r3(loadStart), end: r3(loadavg()[0]) },
       wasm,
@@ -326,7 +331,7 @@ export async function runStartupBench({ quick = false, out } = {}) {
       load,
       dev,
       notes: [
-        "bundle: `wrangler deploy --dry-run --outdir` (offline), minified when both wrangler.jsonc files say `minify: true` (they must agree); gzip = gzip -9 of each module, summed; wrangler_line is wrangler's own Total Upload figure.",
+        "bundle: `wrangler deploy --dry-run --outdir` (offline), minified when both wrangler.jsonc files say `minify: true`, and with the same `keep_names` (they must agree on both); gzip = gzip -9 of each module, summed; wrangler_line is wrangler's own Total Upload figure.",
         "load: per process, performance.now() around one import() of the bundle: read + parse + top-level evaluation + wasm compile (new WebAssembly.Module of the file read) + instantiate. Node's own start-up is outside the timed window. ratio = worker ÷ bare per pair (pairs alternate which goes first), then median.",
         "dev: `wrangler dev --no-bundle` serving the same dry-run bundle; spawn_to_200 = from spawning wrangler to the first 200 (polled every 10 ms), so it includes wrangler's and workerd's own start-up; first_200_request = that one request's time.",
       ],
