@@ -1,5 +1,5 @@
-import { p256, decodePKIXECDSASignature, ECDSAPublicKey } from "@oslojs/crypto/ecdsa";
-import { RSAPublicKey } from "@oslojs/crypto/rsa";
+import { bigIntBytes } from "@oslojs/binary";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import {
   COSEKeyType,
   coseAlgorithmEdDSA,
@@ -9,14 +9,19 @@ import {
   coseEllipticCurveP256,
 } from "@oslojs/webauthn";
 import type { COSEPublicKey } from "@oslojs/webauthn";
+import { derToP1363 } from "./ecdsaSignature";
 
 /**
  * Signature checks for the three COSE algorithms the Worker offers
  * (OFFERED_ALGORITHMS in ./options.ts): ES256, RS256 and EdDSA (Ed25519). @oslojs/webauthn has
- * already parsed the COSE key; @oslojs/crypto re-encodes it in a form
- * WebCrypto imports, and WebCrypto does the arithmetic (native code, and no
- * big-integer maths in JavaScript on the login path).
+ * already parsed the COSE key; it is handed to WebCrypto as a JWK (RFC 7518 §6), and
+ * WebCrypto checks it (an EC point must be on the curve) and does the arithmetic in
+ * native code. JWK rather than SPKI: no ASN.1 encoder, and no @oslojs/crypto key
+ * classes, in the bundle every cold isolate parses (bench/notes.md, "Start-up").
  */
+
+/** P-256 coordinates and ES256 signature halves are 32 bytes. */
+const P256_BYTES = 32;
 
 interface ImportedKey {
   key: CryptoKey;
@@ -36,15 +41,16 @@ export async function importCoseKey(cose: COSEPublicKey): Promise<ImportedKey> {
   if (alg === coseAlgorithmES256 && type === COSEKeyType.EC2) {
     const ec = cose.ec2();
     if (ec.curve !== coseEllipticCurveP256) throw new Error("ES256 key is not on P-256");
-    const raw = new ECDSAPublicKey(p256, ec.x, ec.y).encodeSEC1Uncompressed();
+    const jwk = { kty: "EC", crv: "P-256", x: coordinate(ec.x), y: coordinate(ec.y) };
     // importKey checks that the point is on the curve.
-    const key = await crypto.subtle.importKey("raw", raw, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
     return { key, verify: { name: "ECDSA", hash: "SHA-256" }, derSignature: true };
   }
   if (alg === coseAlgorithmRS256 && type === COSEKeyType.RSA) {
     const rsa = cose.rsa();
-    const spki = new RSAPublicKey(rsa.n, rsa.e).encodePKIX();
-    const key = await crypto.subtle.importKey("spki", spki, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
+    // JWK integers are unsigned big-endian with no leading zero bytes (RFC 7518 §6.3.1).
+    const jwk = { kty: "RSA", n: encodeBase64urlNoPadding(bigIntBytes(rsa.n)), e: encodeBase64urlNoPadding(bigIntBytes(rsa.e)) };
+    const key = await crypto.subtle.importKey("jwk", jwk, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
     return { key, verify: { name: "RSASSA-PKCS1-v1_5" }, derSignature: false };
   }
   if (alg === coseAlgorithmEdDSA && type === COSEKeyType.OKP) {
@@ -59,9 +65,19 @@ export async function importCoseKey(cose: COSEPublicKey): Promise<ImportedKey> {
 /** Whether `signature` is the key's signature over `message`. Malformed input is simply false. */
 export async function verifySignature(key: ImportedKey, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   try {
-    const sig = key.derSignature ? decodePKIXECDSASignature(signature).encodeIEEEP1363(p256) : signature;
+    const sig = key.derSignature ? derToP1363(signature, P256_BYTES) : signature;
+    if (sig === null) return false;
     return await crypto.subtle.verify(key.verify, key.key, sig, message);
   } catch {
     return false;
   }
+}
+
+/** A P-256 coordinate as the fixed 32-byte base64url a JWK wants; too large a value throws. */
+function coordinate(value: bigint): string {
+  const bytes = bigIntBytes(value);
+  if (bytes.length > P256_BYTES) throw new Error("EC coordinate is longer than 32 bytes");
+  const fixed = new Uint8Array(P256_BYTES);
+  fixed.set(bytes, P256_BYTES - bytes.length);
+  return encodeBase64urlNoPadding(fixed);
 }
