@@ -109,6 +109,16 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     expect(counts.batch).toBe(0);
   });
 
+  it("every chunked DELETE selects its rows through an index, not a scan of the table", async () => {
+    const { cleanupQueryPlans } = await import("../src/db/cleanup");
+    const plans = await cleanupQueryPlans(env.GENERAL_DB);
+    expect(Object.keys(plans).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_tokens", "revocations", "sessions", "webauthn_challenges"]);
+    for (const [table, details] of Object.entries(plans)) {
+      // "SEARCH t USING [COVERING] INDEX i (c<?)" or "... USING PRIMARY KEY"; a bare "SCAN t" reads every row.
+      expect({ table, details }).toEqual({ table, details: [expect.stringMatching(new RegExp(`^SEARCH ${table} USING (COVERING INDEX|INDEX|PRIMARY KEY)`))] });
+    }
+  });
+
   it("the default chunk is 10,000 rows and more is refused", async () => {
     const { optionsFromEnv } = await import("hybrid-auth/hono");
     const { resolveOptions } = await import("../src/config");

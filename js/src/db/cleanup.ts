@@ -12,22 +12,29 @@ const TARGETS = {
 } as const;
 export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage" | "auth_events";
 
+/** The WHERE of each single-table chunked DELETE; its one parameter is ?1. */
+const CONDITIONS: Record<Exclude<CleanupTable, "refresh_families">, string> = {
+  ...(Object.fromEntries(Object.entries(TARGETS).map(([table, column]) => [table, `${column} <= ?1`])) as Record<keyof typeof TARGETS, string>),
+  auth_usage: "day < ?1",
+  auth_events: "created_at < ?1",
+};
+
 /**
  * Deletes at most `limit` rows whose expiry is <= now (one statement, so one
  * short write transaction). Returns how many rows went.
  */
 export function deleteExpiredChunk(db: D1Database, table: keyof typeof TARGETS, now: number, limit: number): Promise<number> {
-  return deleteChunk(db, table, `${TARGETS[table]} <= ?1`, now, limit);
+  return deleteChunk(db, table, now, limit);
 }
 
 /**
- * One bounded DELETE: at most `limit` rows of `table` matching `condition`
- * (a constant SQL fragment whose one parameter is ?1, bound to `value`).
+ * One bounded DELETE: at most `limit` rows of `table` matching its condition
+ * (CONDITIONS), with ?1 bound to `value`.
  */
-function deleteChunk(db: D1Database, table: CleanupTable, condition: string, value: number | string, limit: number): Promise<number> {
+function deleteChunk(db: D1Database, table: keyof typeof CONDITIONS, value: number | string, limit: number): Promise<number> {
   return guard(`cleanup ${table}`, async () => {
     const result = await db
-      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?2)`)
+      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${CONDITIONS[table]} LIMIT ?2)`)
       .bind(value, limit)
       .run();
     return result.meta.changes;
@@ -56,12 +63,28 @@ export function deleteEmptyFamiliesChunk(db: D1Database, now: number, limit: num
 
 /** Usage counters older than `beforeDay` (YYYY-MM-DD). */
 export function deleteOldUsageChunk(db: D1Database, beforeDay: string, limit: number): Promise<number> {
-  return deleteChunk(db, "auth_usage", "day < ?1", beforeDay, limit);
+  return deleteChunk(db, "auth_usage", beforeDay, limit);
 }
 
-/** Account events (auth_events, migration 0007) recorded before `before` (Unix seconds). */
+/** Account events (auth_events, migration 0007; index 0008) recorded before `before` (Unix seconds). */
 export function deleteOldEventsChunk(db: D1Database, before: number, limit: number): Promise<number> {
-  return deleteChunk(db, "auth_events", "created_at < ?1", before, limit);
+  return deleteChunk(db, "auth_events", before, limit);
+}
+
+/**
+ * SQLite's plan for the row selection of each chunked DELETE (EXPLAIN QUERY PLAN
+ * details), so a test can hold every one of them to an index: the cron runs them
+ * hourly on tables that only grow between runs.
+ */
+export function cleanupQueryPlans(db: D1Database): Promise<Record<string, string[]>> {
+  return guard("cleanup plans", async () => {
+    const plans: Record<string, string[]> = {};
+    for (const [table, condition] of Object.entries(CONDITIONS)) {
+      const { results } = await db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?2`).bind(0, 1).all<{ detail: string }>();
+      plans[table] = results.map((row) => row.detail);
+    }
+    return plans;
+  });
 }
 
 /** Whether a table exists (the passkey challenges table comes from another migration). */
