@@ -607,12 +607,6 @@ export function writeReport() {
   if (existsSync(notes)) L.push(readFileSync(notes, "utf8").trim());
   else L.push("_None yet: write it in `bench/notes.md` (included here verbatim on every regeneration)._");
   L.push("");
-  // The passkey stack's start-up analysis is kept in its own file by whoever changes it.
-  const passkeyNotes = join(root, "bench", "notes-passkeys.md");
-  if (existsSync(passkeyNotes)) {
-    L.push(readFileSync(passkeyNotes, "utf8").trim());
-    L.push("");
-  }
 
   L.push("## Reproduce");
   L.push("");

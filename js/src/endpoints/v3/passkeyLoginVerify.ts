@@ -40,7 +40,7 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   if (handle !== undefined && decodeHandle(handle) !== passkey.userId) throw passkeyLoginFailed();
 
   // The verifier (WebAuthn parsing and crypto) loads on the first verify in
-  // an isolate, not at start-up: see bench/notes-passkeys.md.
+  // an isolate, not at start-up (bench/notes.md, "Passkeys on `@oslojs`").
   const { verifyAssertion } = await import("../../passkeys/verify");
   let newCounter: number;
   try {

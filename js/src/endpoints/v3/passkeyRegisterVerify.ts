@@ -24,7 +24,7 @@ export async function passkeyRegisterVerify(c: AppContext, input: RouteInput<{ r
   await spendChallenge(db, challenge, "registration", user.id);
 
   // The verifier (WebAuthn parsing and crypto) loads on the first verify in
-  // an isolate, not at start-up: see bench/notes-passkeys.md.
+  // an isolate, not at start-up (bench/notes.md, "Passkeys on `@oslojs`").
   const { verifyRegistration } = await import("../../passkeys/verify");
   let verified;
   try {
