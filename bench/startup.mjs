@@ -141,9 +141,20 @@ function bundleApp(name, tmp) {
 // ---- 3. load in fresh Node processes -------------------------------------------------
 
 /**
+ * How a `.wasm` stand-in module gets `readFileSync`. Not `import ... from "node:fs"`:
+ * Node builds that builtin's ES module facade by reading every export, and the lazy
+ * `ReadStream` getter then loads node:stream, about 1.5-2 ms that only the app with a
+ * `.wasm` would pay and that workerd, which has the bytes in memory, never does
+ * (bench/notes.md, "The loader"). `process.getBuiltinModule` (Node ≥ 20.16) returns the
+ * CommonJS fs as it is; older Nodes keep the import.
+ */
+const WASM_READER =
+  typeof process.getBuiltinModule === "function" ? 'const { readFileSync } = process.getBuiltinModule("node:fs");' : 'import { readFileSync } from "node:fs";';
+
+/**
  * A copy of a dry-run bundle that Node can `import()`. workerd hands a `*.wasm` import
  * over as a compiled WebAssembly.Module; Node cannot import .wasm, so each one gets a
- * one-line ES module that reads and compiles it (`new WebAssembly.Module(readFileSync)`),
+ * two-line ES module that reads and compiles it (`new WebAssembly.Module(readFileSync)`),
  * and the bundle's import specifier is pointed at it. `cloudflare:*` imports (none
  * today) would get an empty stand-in. Nothing else changes: same JS text, same bytes.
  */
@@ -161,7 +172,7 @@ function nodeLoadable(outdir, dest, entryFile) {
   for (const f of files) {
     if (f.endsWith(".wasm")) {
       copyFileSync(join(outdir, f), join(dest, f));
-      writeFileSync(join(dest, `${f}.mjs`), `import { readFileSync } from "node:fs";\nexport default new WebAssembly.Module(readFileSync(new URL(${JSON.stringify(`./${f}`)}, import.meta.url)));\n`);
+      writeFileSync(join(dest, `${f}.mjs`), `${WASM_READER}\nexport default new WebAssembly.Module(readFileSync(new URL(${JSON.stringify(`./${f}`)}, import.meta.url)));\n`);
     }
   }
   for (const f of files.filter((x) => /\.m?js$/.test(x))) {
@@ -189,29 +200,36 @@ function loadOnce(entry, what) {
   return freshProcess(script, what).ms;
 }
 
-function loadBench(entries, pairs) {
-  // One discarded pair first: it pulls the files and Node itself into the page cache.
-  loadOnce(entries.worker, "load warm-up (worker)");
-  loadOnce(entries.bare, "load warm-up (bare)");
-  const worker = [];
-  const bare = [];
-  const ratios = [];
-  for (let i = 0; i < pairs; i++) {
-    // Alternate which app goes first, so both see the same machine state on average.
-    let w;
-    let b;
-    if (i % 2) {
-      b = loadOnce(entries.bare, `load pair ${i + 1} (bare)`);
-      w = loadOnce(entries.worker, `load pair ${i + 1} (worker)`);
-    } else {
-      w = loadOnce(entries.worker, `load pair ${i + 1} (worker)`);
-      b = loadOnce(entries.bare, `load pair ${i + 1} (bare)`);
-    }
-    worker.push(w);
-    bare.push(b);
-    ratios.push(w / b);
+/**
+ * The floor for a Worker with a wasm core: the bare app's bundle plus one import of the
+ * Worker's `.wasm` through the same stand-in module, and nothing else of hybrid-auth.
+ * Its ratio to the bare app is what compiling the `.wasm` alone costs under this method.
+ */
+function bareWithWasm(bareLoadable, workerLoadable, dest) {
+  const wasm = readdirSync(dirname(workerLoadable.entry)).filter((f) => f.endsWith(".wasm.mjs"));
+  if (wasm.length !== 1) throw new Error(`expected one .wasm in the Worker's bundle, found ${wasm.length}`);
+  mkdirSync(dest, { recursive: true });
+  for (const f of readdirSync(dirname(bareLoadable.entry))) copyFileSync(join(dirname(bareLoadable.entry), f), join(dest, f));
+  for (const f of [wasm[0], wasm[0].replace(/\.mjs$/, "")]) copyFileSync(join(dirname(workerLoadable.entry), f), join(dest, f));
+  const entry = join(dest, basename(bareLoadable.entry));
+  writeFileSync(entry, `import __wasm from "./${wasm[0]}";\nglobalThis.__wasm = __wasm;\n${readFileSync(bareLoadable.entry, "utf8")}`);
+  return entry;
+}
+
+function loadBench(entries, rounds) {
+  const apps = Object.keys(entries);
+  // One discarded round first: it pulls the files and Node itself into the page cache.
+  for (const app of apps) loadOnce(entries[app], `load warm-up (${app})`);
+  const ms = Object.fromEntries(apps.map((a) => [a, []]));
+  for (let i = 0; i < rounds; i++) {
+    // Rotate which app goes first, so all see the same machine state on average.
+    const order = apps.slice(i % apps.length).concat(apps.slice(0, i % apps.length));
+    for (const app of order) ms[app].push(loadOnce(entries[app], `load round ${i + 1} (${app})`));
   }
-  return { pairs, worker_ms: spread(worker), bare_ms: spread(bare), ratio: spread(ratios) };
+  const ratioTo = (app) => spread(ms[app].map((x, i) => x / ms.bare[i]));
+  const out = { pairs: rounds, worker_ms: spread(ms.worker), bare_ms: spread(ms.bare), ratio: ratioTo("worker") };
+  if (ms.bare_wasm) out.bare_wasm = { ms: spread(ms.bare_wasm), ratio: ratioTo("bare_wasm") };
+  return out;
 }
 
 // ---- 4. first request of a freshly started wrangler dev -------------------------------
@@ -310,10 +328,11 @@ export async function runStartupBench({ quick = false, out } = {}) {
       worker: nodeLoadable(worker.outdir, join(tmp, "node-worker"), entryFile("worker")),
       bare: nodeLoadable(bare.outdir, join(tmp, "node-bare"), entryFile("bare")),
     };
-    log(`load: ${pairs} pairs of fresh Node processes`);
-    const load = loadBench({ worker: loadable.worker.entry, bare: loadable.bare.entry }, pairs);
+    const floor = bareWithWasm(loadable.bare, loadable.worker, join(tmp, "node-bare-wasm"));
+    log(`load: ${pairs} rounds of fresh Node processes (the Worker, bare Hono, bare Hono + the .wasm)`);
+    const load = loadBench({ worker: loadable.worker.entry, bare: loadable.bare.entry, bare_wasm: floor }, pairs);
     load.cloudflare_stubs = { worker: loadable.worker.stubs, bare: loadable.bare.stubs };
-    log(`load: worker ${load.worker_ms.median.toFixed(1)} ms, bare Hono ${load.bare_ms.median.toFixed(1)} ms, ratio ${load.ratio.median.toFixed(2)}x`);
+    log(`load: worker ${load.worker_ms.median.toFixed(1)} ms, bare Hono ${load.bare_ms.median.toFixed(1)} ms, ratio ${load.ratio.median.toFixed(2)}x; bare Hono + the .wasm ${load.bare_wasm.ratio.median.toFixed(2)}x`);
     let dev = null;
     if (devRuns > 0) {
       log(`wrangler dev: ${devRuns} starts per target`);
@@ -332,7 +351,7 @@ export async function runStartupBench({ quick = false, out } = {}) {
       dev,
       notes: [
         "bundle: `wrangler deploy --dry-run --outdir` (offline), minified when both wrangler.jsonc files say `minify: true`, and with the same `keep_names` (they must agree on both); gzip = gzip -9 of each module, summed; wrangler_line is wrangler's own Total Upload figure.",
-        "load: per process, performance.now() around one import() of the bundle: read + parse + top-level evaluation + wasm compile (new WebAssembly.Module of the file read) + instantiate. Node's own start-up is outside the timed window. ratio = worker ÷ bare per pair (pairs alternate which goes first), then median.",
+        "load: per process, performance.now() around one import() of the bundle: read + parse + top-level evaluation + wasm compile (new WebAssembly.Module of the file, read with process.getBuiltinModule(\"node:fs\"), not an import of node:fs, whose ES facade loads node:stream) + instantiate. Node's own start-up is outside the timed window. ratio = worker ÷ bare per round (rounds rotate which app goes first), then median. bare_wasm: the bare bundle plus an import of the Worker's .wasm stand-in, nothing else: the floor for any Worker that compiles this .wasm at start-up.",
         "dev: `wrangler dev --no-bundle` serving the same dry-run bundle; spawn_to_200 = from spawning wrangler to the first 200 (polled every 10 ms), so it includes wrangler's and workerd's own start-up; first_200_request = that one request's time.",
       ],
       elapsed_s: (Date.now() - started) / 1000,
