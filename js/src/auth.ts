@@ -28,6 +28,9 @@ import type { RouteDeclaration } from "./routes";
 import { AuthState } from "./state";
 import type { AppEnv, Principal } from "./types";
 
+/** What a preflight to an adopter's route may ask for, unless `auth.cors(methods)` says otherwise. */
+const ADOPTER_CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+
 /** What requireAuth adds to the adopter's context. */
 export interface AuthVariables {
   principal: Principal;
@@ -46,6 +49,13 @@ export interface Auth<E extends object> {
   cleanup(env: E, nowMs?: number): Promise<CleanupReport>;
   /** Writes this instance's pending usage counts now (they are otherwise flushed in the background). */
   flushUsage(env: E): Promise<void>;
+  /**
+   * The sub-app's CORS policy (CORS_ORIGINS / `cors`) for the adopter's own routes, so a
+   * browser app on an allowed origin can call them with the same token:
+   * `app.use("/api/*", auth.cors())`. A preflight may ask for `methods`
+   * (default GET, HEAD, POST, PUT, PATCH, DELETE).
+   */
+  cors(methods?: readonly string[]): MiddlewareHandler<{ Bindings: E }>;
   /** The declared routes (method, path, guard, summary), e.g. for docs. */
   readonly routes: readonly Pick<RouteDeclaration, "method" | "path" | "guard" | "summary">[];
   /** This instance's state. Diagnostics and tests only: not a stable API. */
@@ -88,7 +98,13 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
     await next();
   });
   // CORS (issue 15): preflights for any path under the mount point are answered here, from the config alone.
-  app.use("*", corsMiddleware(ROUTES.map((route) => route.method)));
+  app.use(
+    "*",
+    corsMiddleware<AppEnv>(
+      ROUTES.map((route) => route.method),
+      (c) => c.get("config").cors,
+    ),
+  );
   const GUARDS: Record<RouteDeclaration["guard"], MiddlewareHandler<AppEnv>> = {
     none: async (_c, next) => next(),
     auth: requireAuthInApp,
@@ -148,6 +164,19 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
       );
       ctx.waitUntil(work);
       await work;
+    },
+    cors: (methods = ADOPTER_CORS_METHODS) => {
+      const cors = corsMiddleware<{ Bindings: E }>(methods, (c) => scopeFor(c.env).config.cors);
+      return async (c, next) => {
+        try {
+          scopeFor(c.env); // checked once per env, then cached
+        } catch (err) {
+          // As requireAuth: a misconfigured instance answers its JSON 503 here too.
+          if (err instanceof HttpError) return handleError(err, c);
+          throw err;
+        }
+        return cors(c, next);
+      };
     },
     cleanup,
     flushUsage: async (env) => {

@@ -5,6 +5,7 @@
  * point without D1.
  */
 import { describe, expect, it } from "vitest";
+import { Hono } from "hono";
 import { createAuth, optionsFromEnv } from "hybrid-auth/hono";
 import { call, brokenDb, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, totalQueries } from "./helpers";
 
@@ -168,5 +169,66 @@ describe("CORS configuration", () => {
     expect(response.status).toBe(503);
     expect((await errorOf(response)).code).toBe("misconfigured");
     expectNoCorsHeaders(response);
+  });
+});
+
+describe("auth.cors() on the adopter's own routes", () => {
+  /** An adopter's Worker: its own /api route behind auth.cors() and requireAuth, the auth routes at /auth. */
+  function adopter(methods?: readonly string[]) {
+    const auth = createAuth((e: typeof env) => optionsFromEnv(e, { database: (x) => x.GENERAL_DB }));
+    const app = new Hono<{ Bindings: typeof env }>();
+    app.use("/api/*", methods ? auth.cors(methods) : auth.cors());
+    app.get("/api/profile", auth.requireAuth, (c) => c.json({ email: c.get("principal").user.email }));
+    app.get("/public", (c) => c.text("no cors here"));
+    app.route("/auth", auth.app);
+    return (path: string, init: RequestInit, e = corsEnv()) => app.request(`https://api.example.com${path}`, init, e);
+  }
+
+  it("lets an allowed origin read an authenticated answer and preflight it; others get no CORS header", async () => {
+    const e = corsEnv();
+    const user = await registerUser(e);
+    const { token } = await loginUser(e, user.email);
+    const request = adopter();
+
+    const allowed = await request("/api/profile", { headers: { Origin: APP, Authorization: `Bearer ${token}` } }, e);
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ email: user.email });
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe(APP);
+    expect(allowed.headers.get("Access-Control-Allow-Credentials")).toBe("true");
+    expect(allowed.headers.get("Vary")).toContain("Origin");
+
+    const pre = await request("/api/profile", { method: "OPTIONS", headers: { Origin: DEV, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } }, e);
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("Access-Control-Allow-Origin")).toBe(DEV);
+    expect(pre.headers.get("Access-Control-Allow-Methods")).toBe("GET, HEAD, POST, PUT, PATCH, DELETE");
+    expect(pre.headers.get("Access-Control-Allow-Headers")).toContain("Authorization");
+
+    const other = await request("/api/profile", { headers: { Origin: "https://evil.example", Authorization: `Bearer ${token}` } }, e);
+    expect(other.status).toBe(200);
+    expectNoCorsHeaders(other);
+    const otherPre = await request("/api/profile", { method: "OPTIONS", headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "GET" } }, e);
+    expect(otherPre.status).toBe(403);
+    expect((await errorOf(otherPre)).code).toBe("origin_not_allowed");
+    expectNoCorsHeaders(otherPre);
+
+    // A 401 of requireAuth is readable by the allowed origin too (the page can react to it).
+    const unauthenticated = await request("/api/profile", { headers: { Origin: APP } }, e);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get("Access-Control-Allow-Origin")).toBe(APP);
+
+    // Routes outside the middleware's path are untouched.
+    const outside = await request("/public", { headers: { Origin: APP } }, e);
+    expectNoCorsHeaders(outside);
+  });
+
+  it("offers only the methods it was given, and answers 503 misconfigured when CORS_ORIGINS is bad", async () => {
+    const request = adopter(["GET"]);
+    const pre = await request("/api/profile", { method: "OPTIONS", headers: { Origin: APP, "Access-Control-Request-Method": "GET" } });
+    expect(pre.headers.get("Access-Control-Allow-Methods")).toBe("GET");
+
+    const broken = await request("/api/profile", { headers: { Origin: APP } }, jwtEnv({ CORS_ORIGINS: "*" }));
+    expect(broken.status).toBe(503);
+    expect((await errorOf(broken)).code).toBe("misconfigured");
+    expectNoCorsHeaders(broken);
   });
 });

@@ -13,7 +13,7 @@
  * A preflight is answered here, before routing, for any path under the mount
  * point, from the checked configuration alone: no D1 query.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import { errorBody } from "../errors";
 import type { AppEnv } from "../types";
 import type { CorsConfig } from "./config";
@@ -52,14 +52,17 @@ export function preflightHeaders(cors: CorsConfig, origin: string, methods: read
 const PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
 /**
- * The middleware; `methods` are those of the declared routes. It runs after
- * the scope middleware (it needs the checked config), so a misconfigured
- * instance answers its 503 without CORS headers.
+ * The middleware. `methods` are what a preflight may ask for (the auth
+ * sub-app: those of its declared routes). `corsOf` gives the checked CORS
+ * configuration of the request: in the sub-app it runs after the scope
+ * middleware and reads it from there, so a misconfigured instance answers
+ * its 503 without CORS headers; `auth.cors()` (../auth.ts) resolves it from
+ * the env for the adopter's own routes.
  */
-export function corsMiddleware(methods: readonly string[]): MiddlewareHandler<AppEnv> {
+export function corsMiddleware<E extends Env = AppEnv>(methods: readonly string[], corsOf: (c: Context<E>) => CorsConfig): MiddlewareHandler<E> {
   const allowMethods = [...new Set(methods)];
   return async (c, next) => {
-    const cors = c.get("config").cors;
+    const cors = corsOf(c);
     const origin = c.req.header("Origin");
     // A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method (Fetch §3.2.2).
     if (c.req.method === "OPTIONS" && origin !== undefined && c.req.header("Access-Control-Request-Method") !== undefined) {
