@@ -235,17 +235,23 @@ export function createClient(options: ClientOptions) {
     const error = await errorFromResponse(response);
     if (error.code === "refresh_token_rotated") {
       // Another tab rotated this very token a moment ago: take its tokens.
-      const adopted = await adoptRotated(presented);
+      const adopted = await adoptRotated(before, presented);
       if (adopted) return adopted;
     }
     if (response.status === 401) setTokens(null, false);
     throw error;
   }
 
-  /** The 409 path: tokens another tab already broadcast (or wrote to shared storage), else the next ones it broadcasts. */
-  async function adoptRotated(presented: string | undefined): Promise<Tokens | null> {
+  /**
+   * The 409 path: tokens another tab already broadcast (or wrote to shared storage)
+   * while this refresh was in flight, else the next ones it broadcasts. "Already" is
+   * judged by the access token too: in cookie mode there is no refresh token to compare,
+   * and the winning tab's broadcast often lands before this tab's 409 does.
+   */
+  async function adoptRotated(before: Tokens | null, presented: string | undefined): Promise<Tokens | null> {
     const latest = current();
     if (latest && mode === "bearer" && latest.refreshToken && latest.refreshToken !== presented) return latest;
+    if (latest && latest.token !== before?.token) return latest;
     if (!channel) return null;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -264,7 +270,13 @@ export function createClient(options: ClientOptions) {
   async function authed<T>(method: Method, path: string, call: CallOptions = {}): Promise<T> {
     let tokens = current();
     if (tokens && canRefresh(tokens) && tokens.expiresAt * 1000 - now() <= leewayMs) tokens = await refresh();
-    if (!tokens && mode === "cookie") tokens = await refresh();
+    if (!tokens && mode === "cookie") {
+      tokens = await refresh().catch((err: unknown) => {
+        // No cookie to refresh with (never signed in, or signed out): the server says the token field is missing.
+        if (err instanceof HybridAuthError && err.code === "missing_field") throw new HybridAuthError(401, "missing_token", "not signed in");
+        throw err;
+      });
+    }
     if (!tokens) throw new HybridAuthError(401, "missing_token", "not signed in");
     const response = await raw(method, path, call, tokens.token);
     if (response.status !== 401 || !canRefresh(tokens)) return parse<T>(response);

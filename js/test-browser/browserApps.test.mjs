@@ -7,11 +7,14 @@
 //   - a sibling attacker:  http://localhost:<evil>    same site (SameSite cookies ARE sent), not allowed
 //   - a cross-site one:    http://127.0.0.1:<evil>    another site (SameSite=Strict cookies are not sent)
 // The app and attacker pages are served by a tiny static server started here
-// on 127.0.0.1; everything the pages do is raw fetch() / a real <form> post,
-// evaluated in the page (the typed client of js/client/ is not used here).
+// on 127.0.0.1; the pages do raw fetch() / a real <form> post, evaluated in the
+// page, except the last tests, which load the built typed client (dist/client.js,
+// `hybrid-auth/client`) from the app server and drive it in two tabs.
 // On http://localhost the refresh cookie is the documented dev fallback
 // `hybrid-auth-refresh` (no Secure, no __Host- prefix).
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { HOST } from "../../scripts/lib/wrangler-dev.mjs";
@@ -29,9 +32,20 @@ let api = null; // http://localhost:<worker>
 let app = null; // http://localhost:<app>
 let evilPort = null;
 
-/** A static server on 127.0.0.1 that answers every path with one empty page (the tests script it); closed at the end. */
-async function startStaticServer(title) {
+/** The typed client as the package ships it (built by scripts/build-lib.mjs before the suites run). */
+const CLIENT_JS = fileURLToPath(new URL("../../dist/client.js", import.meta.url));
+
+/**
+ * A static server on 127.0.0.1 that answers every path with one empty page (the tests
+ * script it), and /client.js with the built client when `withClient`; closed at the end.
+ */
+async function startStaticServer(title, { withClient = false } = {}) {
   const server = createServer((req, res) => {
+    if (withClient && req.url === "/client.js") {
+      res.writeHead(200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(readFileSync(CLIENT_JS));
+      return;
+    }
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
     res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><p>${title}</p></html>`);
   });
@@ -45,7 +59,7 @@ async function startStaticServer(title) {
 
 before(async () => {
   const started = Date.now();
-  appServer = await startStaticServer("app on a second origin");
+  appServer = await startStaticServer("app on a second origin", { withClient: true });
   evilServer = await startStaticServer("attacker");
   app = `http://localhost:${appServer.address().port}`;
   evilPort = evilServer.address().port;
@@ -280,6 +294,83 @@ for (const mode of ["cookie", "bearer"]) {
     assert.ok((await refreshInTab(tabA, 0, mode)).token);
     assert.ok((await refreshInTab(tabB, 0, mode)).token);
     log(`${mode} mode: ${conflicts} refresh(es) answered 409 refresh_token_rotated over 3 simultaneous rounds`);
+    await tabA.close();
+    await tabB.close();
+  });
+}
+
+/** Runs in a tab: imports the built client from the app server and keeps one instance on window. */
+async function installClient(page, mode) {
+  await page.evaluate(async ({ baseUrl, mode }) => {
+    const { createClient, webStorage } = await import("/client.js");
+    window.__client = createClient({
+      baseUrl,
+      mode,
+      // Bearer mode: the tabs share localStorage (the client's own store); cookie mode keeps the access token in memory.
+      ...(mode === "bearer" ? { storage: webStorage(localStorage, `hybrid-auth.tokens.${mode}`) } : {}),
+      channel: `hybrid-auth-test-${mode}`,
+    });
+  }, { baseUrl: `${api}/auth`, mode });
+}
+
+/** Runs in a tab: waits until `at`, then one client.refresh(); {token} or {error}. */
+function clientRefreshAt(page, at) {
+  return page.evaluate(async (at) => {
+    while (Date.now() < at) {
+      // spin, as refreshInTab does
+    }
+    try {
+      const tokens = await window.__client.refresh();
+      return { token: tokens.token };
+    } catch (err) {
+      return { error: { status: err.status, code: err.code } };
+    }
+  }, at);
+}
+
+/** Runs in a tab: the client's /me, or its error code. */
+function clientMe(page) {
+  return page.evaluate(async () => {
+    try {
+      return { email: (await window.__client.me()).user.email };
+    } catch (err) {
+      return { error: err.code };
+    }
+  });
+}
+
+for (const mode of ["cookie", "bearer"]) {
+  test(`the typed client in two tabs (${mode} mode): a login reaches both, simultaneous refreshes keep both signed in, a logout signs both out`, async () => {
+    const tabA = await openApp();
+    const tabB = await openApp();
+    const email = await registerUser(tabA, `client-${mode}`);
+    await installClient(tabA, mode);
+    await installClient(tabB, mode);
+
+    await tabA.evaluate(({ email, password }) => window.__client.login({ email, password }), { email, password: PASSWORD });
+    // Tab B never logged in: the tokens came over the BroadcastChannel (or the shared store).
+    await tabB.waitForFunction(() => window.__client.tokens() !== null);
+    assert.deepEqual(await clientMe(tabB), { email });
+    if (mode === "cookie") {
+      assert.ok(await refreshCookieInJar(), "cookie mode: the refresh token is in the HttpOnly cookie");
+      assert.equal(await tabB.evaluate(() => window.__client.tokens().refreshToken), undefined, "and not in the page");
+    }
+
+    for (let round = 0; round < 3; round++) {
+      const at = Date.now() + 300;
+      const [a, b] = await Promise.all([clientRefreshAt(tabA, at), clientRefreshAt(tabB, at)]);
+      // Both calls resolve with a token: one rotated it, the other (409 refresh_token_rotated) adopted it.
+      assert.ok(a.token, `tab A, round ${round}: ${JSON.stringify(a)}`);
+      assert.ok(b.token, `tab B, round ${round}: ${JSON.stringify(b)}`);
+      assert.deepEqual(await clientMe(tabA), { email }, `tab A /me after round ${round}`);
+      assert.deepEqual(await clientMe(tabB), { email }, `tab B /me after round ${round}`);
+    }
+
+    await tabB.evaluate(() => window.__client.logout());
+    await tabA.waitForFunction(() => window.__client.tokens() === null);
+    // Signed out in both modes; in cookie mode the client tried the (cleared) cookie first.
+    assert.deepEqual(await clientMe(tabA), { error: "missing_token" });
+    if (mode === "cookie") assert.equal(await refreshCookieInJar(), null, "logout cleared the refresh cookie");
     await tabA.close();
     await tabB.close();
   });

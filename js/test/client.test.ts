@@ -189,6 +189,15 @@ describe("hybrid-auth/client", () => {
     expect(tabB.tokens()).toBeNull();
   });
 
+  it("cookie mode, signed out: a call tries the cookie once, then fails as not signed in (401 missing_token), not with the refresh route's 400", async () => {
+    const log: string[] = [];
+    // Cookie mode on, as a browser app on https would use it; this client holds no cookie.
+    const signedOut = client(log, { mode: "cookie", fetch: workerFetch(log, jwtEnv({ REFRESH_COOKIE: "strict" })) });
+    const error = await signedOut.me().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, code: "missing_token" });
+    expect(log).toEqual(["POST /auth/refresh 400"]);
+  });
+
   it("without a channel a 409 is not swallowed: the caller sees refresh_token_rotated", async () => {
     const log: string[] = [];
     const user = await registerUser(jwtEnv());
