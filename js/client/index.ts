@@ -36,6 +36,7 @@ export type {
   ChangePasswordBody,
   EmailChangeBody,
   PasswordResetCompleteBody,
+  PasskeyRenameBody,
   PasswordResetRequestBody,
   RegisterBody,
 } from "../src/api/requests";
@@ -59,6 +60,7 @@ export type {
   MeResponseBody,
   PasskeyCreatedResponseBody,
   PasskeyDeletedResponseBody,
+  PasskeyRenamedResponseBody,
   PasskeyListResponseBody,
   PasskeyOptionsResponseBody,
   RegisterResponseBody,
@@ -103,7 +105,7 @@ export interface ClientOptions {
   onTokens?: (tokens: Tokens | null) => void;
 }
 
-type Method = "GET" | "POST" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 const SUPPORTS_CREDENTIALS = typeof Request !== "undefined" && "credentials" in Request.prototype;
 
@@ -122,6 +124,7 @@ export const CLIENT_ROUTES = {
   passkeyLoginVerify: ["POST", "/passkey/login/verify"],
   passkeys: ["GET", "/passkeys"],
   deletePasskey: ["DELETE", "/passkeys/:id"],
+  renamePasskey: ["PATCH", "/passkeys/:id"],
   sessions: ["GET", "/sessions"],
   revokeSession: ["DELETE", "/sessions/:id"],
   revokeOtherSessions: ["POST", "/sessions/revoke-others"],
@@ -363,6 +366,8 @@ export function createClient(options: ClientOptions) {
     },
     passkeys: () => authed<Res.PasskeyListResponseBody>("GET", path("passkeys")),
     deletePasskey: (id: string) => authed<Res.PasskeyDeletedResponseBody>("DELETE", path("deletePasskey").replace(":id", encodeURIComponent(id))),
+    renamePasskey: (id: string, label: string) =>
+      authed<Res.PasskeyRenamedResponseBody>("PATCH", path("renamePasskey").replace(":id", encodeURIComponent(id)), { body: { label } satisfies Req.PasskeyRenameBody }),
 
     // Issue 14: the account routes.
     /** The user's live logins, the current one first. */

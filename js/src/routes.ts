@@ -12,6 +12,7 @@ import {
   LOGIN_BODY,
   PASSKEY_LOGIN_VERIFY_BODY,
   PASSKEY_REGISTER_VERIFY_BODY,
+  PASSKEY_RENAME_BODY,
   PASSWORD_RESET_COMPLETE_BODY,
   PASSWORD_RESET_REQUEST_BODY,
   REFRESH_BODY,
@@ -29,7 +30,7 @@ import { passkeyLoginOptions } from "./endpoints/v3/passkeyLoginOptions";
 import { passkeyLoginVerify } from "./endpoints/v3/passkeyLoginVerify";
 import { passkeyRegisterOptions } from "./endpoints/v3/passkeyRegisterOptions";
 import { passkeyRegisterVerify } from "./endpoints/v3/passkeyRegisterVerify";
-import { deleteUserPasskey, listUserPasskeys } from "./endpoints/v3/passkeys";
+import { deleteUserPasskey, listUserPasskeys, renameUserPasskey } from "./endpoints/v3/passkeys";
 import { refresh } from "./endpoints/v3/refresh";
 import { register } from "./endpoints/v3/register";
 import { getUsage } from "./endpoints/v3/usage";
@@ -59,7 +60,7 @@ export interface ResponseDeclaration<T = unknown> {
 }
 
 export interface RouteDeclaration<B = unknown, Q = unknown> {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** Relative to the mount point, Hono syntax (":id"). */
   path: string;
   guard: Guard;
@@ -107,6 +108,7 @@ export const ROUTES: readonly RouteDeclaration[] = [
   defineRoute({ method: "POST", path: "/passkey/login/verify", guard: "none", summary: "finish a passkey login → the /login answer", body: PASSKEY_LOGIN_VERIFY_BODY, response: ok(R.LOGIN_RESPONSE, "signed in"), handler: passkeyLoginVerify }),
   defineRoute({ method: "GET", path: "/passkeys", guard: "auth", summary: "the user's passkeys", response: ok(R.PASSKEY_LIST_RESPONSE, "the passkeys"), handler: listUserPasskeys }),
   defineRoute({ method: "DELETE", path: "/passkeys/:id", guard: "recent", summary: "remove a passkey (sudo mode)", response: ok(R.PASSKEY_DELETED_RESPONSE, "removed"), handler: deleteUserPasskey }),
+  defineRoute({ method: "PATCH", path: "/passkeys/:id", guard: "auth", summary: "rename a passkey {label}", body: PASSKEY_RENAME_BODY, response: ok(R.PASSKEY_RENAMED_RESPONSE, "renamed"), handler: renameUserPasskey }),
   // Issue 14 §1-2: sessions and devices, change password.
   defineRoute({ method: "GET", path: "/sessions", guard: "auth", summary: "the user's live logins (refresh families and sessions), the current one marked", response: ok(R.SESSIONS_RESPONSE, "the logins"), handler: listSessions }),
   defineRoute({ method: "DELETE", path: "/sessions/:id", guard: "auth", summary: "end one login of the user (its JWTs are refused too)", response: ok(R.SESSION_REVOKED_RESPONSE, "the login ended"), handler: revokeSession }),

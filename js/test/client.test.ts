@@ -78,6 +78,7 @@ describe("hybrid-auth/client", () => {
       passkeyLoginVerify: (c) => c.passkeyLoginVerify({}),
       passkeys: (c) => c.passkeys(),
       deletePasskey: (c) => c.deletePasskey("some-id"),
+      renamePasskey: (c) => c.renamePasskey("some-id", "Laptop"),
       sessions: (c) => c.sessions(),
       revokeSession: (c) => c.revokeSession("some-id"),
       revokeOtherSessions: (c) => c.revokeOtherSessions(),

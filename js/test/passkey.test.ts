@@ -527,7 +527,7 @@ describe("passkey flags and client data", () => {
   });
 });
 
-describe("listing and deleting passkeys", () => {
+describe("listing, renaming and deleting passkeys", () => {
   it("needs a signed-in user", async () => {
     expect((await call("GET", "/auth/passkeys")).status).toBe(401);
     const response = await call("DELETE", `/auth/passkeys/${crypto.randomUUID()}`);
@@ -565,7 +565,38 @@ describe("listing and deleting passkeys", () => {
     }
     const put = await call("PUT", `/auth/passkeys/${crypto.randomUUID()}`, { token });
     expect(put.status).toBe(405);
-    expect(put.headers.get("Allow")).toBe("DELETE");
+    expect(put.headers.get("Allow")).toBe("DELETE, PATCH");
+  });
+
+  it("lets only the owner rename a passkey: the label is trimmed and checked, and the list shows the new one", async () => {
+    const owner = await withPasskey(jwtEnv(), "Laptop");
+    const other = await signedIn();
+    const rename = (token: string, json: unknown, id = owner.passkey.id) => call("PATCH", `/auth/passkeys/${id}`, { token, json });
+
+    const renamed = await rename(owner.token, { label: "  Work laptop  " });
+    expect(renamed.status).toBe(200);
+    const { passkey } = (await renamed.json()) as { passkey: Passkey };
+    expect(passkey).toEqual({ ...owner.passkey, label: "Work laptop" });
+    const listed = (await (await call("GET", "/auth/passkeys", { token: owner.token })).json()) as { passkeys: Passkey[] };
+    expect(listed.passkeys.map((p) => p.label)).toEqual(["Work laptop"]);
+
+    // Someone else's passkey, a missing one and a malformed id all look the same.
+    for (const [token, id] of [[other.token, owner.passkey.id], [owner.token, crypto.randomUUID()], [owner.token, "abc"]] as const) {
+      const response = await rename(token, { label: "Mine now" }, id);
+      expect(response.status).toBe(404);
+      expect((await errorOf(response)).code).toBe("not_found");
+    }
+    for (const label of ["", "   ", "x".repeat(65), "tab\there", 42]) {
+      const response = await rename(owner.token, { label });
+      expect({ label, status: response.status }).toEqual({ label, status: 400 });
+    }
+    expect((await rename(owner.token, {})).status).toBe(400);
+    expect((await call("PATCH", `/auth/passkeys/${owner.passkey.id}`, { json: { label: "x" } })).status).toBe(401);
+    // Nothing of the refused attempts stuck, and the passkey still signs in.
+    const after = (await (await call("GET", "/auth/passkeys", { token: owner.token })).json()) as { passkeys: Passkey[] };
+    expect(after.passkeys.map((p) => p.label)).toEqual(["Work laptop"]);
+    const login = await loginVerify(await owner.authenticator.assert((await loginOptions()).options));
+    expect(login.status).toBe(200);
   });
 });
 

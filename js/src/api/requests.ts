@@ -60,10 +60,13 @@ export const PASSKEY_LOGIN_VERIFY_BODY = object({
   remember: REMEMBER,
   refresh: REFRESH_DELIVERY_FIELD,
 });
+/** A passkey's name as the user chose it: trimmed, 1-64 characters, no control characters. */
+const PASSKEY_LABEL = text({ description: "the user's name for this passkey", trim: true, minLength: 1, maxLength: MAX_LABEL_LENGTH, noControls: true });
 export const PASSKEY_REGISTER_VERIFY_BODY = object({
   response: custom(REGISTRATION_RESPONSE_SCHEMA, parseRegistrationResponse),
-  label: optional(text({ description: "the user's name for this passkey", trim: true, minLength: 1, maxLength: MAX_LABEL_LENGTH, noControls: true }), "Passkey"),
+  label: optional(PASSKEY_LABEL, "Passkey"),
 });
+export const PASSKEY_RENAME_BODY = object({ label: PASSKEY_LABEL });
 export const USAGE_QUERY = object({
   days: optional(queryInteger({ description: "days of history, today included", minimum: 1, maximum: 366 }), 30),
 });
@@ -103,6 +106,7 @@ export type LoginBody = Infer<typeof LOGIN_BODY>;
 export type RefreshBody = Infer<typeof REFRESH_BODY>;
 export type UsageQuery = Infer<typeof USAGE_QUERY>;
 export type ChangePasswordBody = Infer<typeof CHANGE_PASSWORD_BODY>;
+export type PasskeyRenameBody = Infer<typeof PASSKEY_RENAME_BODY>;
 export type PasswordResetRequestBody = Infer<typeof PASSWORD_RESET_REQUEST_BODY>;
 export type PasswordResetCompleteBody = Infer<typeof PASSWORD_RESET_COMPLETE_BODY>;
 export type EmailTokenBody = Infer<typeof EMAIL_TOKEN_BODY>;

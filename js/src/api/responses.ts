@@ -107,6 +107,7 @@ export const PUBLIC_PASSKEY = out.object({
 export const PASSKEY_CREATED_RESPONSE = out.object({ passkey: PUBLIC_PASSKEY });
 export const PASSKEY_LIST_RESPONSE = out.object({ passkeys: out.array(PUBLIC_PASSKEY, "oldest first") });
 export const PASSKEY_DELETED_RESPONSE = out.object({ deleted: out.literal(true), id: out.string() });
+export const PASSKEY_RENAMED_RESPONSE = out.object({ passkey: PUBLIC_PASSKEY });
 
 /** POST /register while email verification is on (REQUIRE_EMAIL_VERIFICATION): 202, the same body for a new and a taken address. */
 export const REGISTRATION_PENDING_RESPONSE = out.object({
@@ -185,6 +186,7 @@ export type PublicPasskeyBody = Infer<typeof PUBLIC_PASSKEY>;
 export type PasskeyCreatedResponseBody = Infer<typeof PASSKEY_CREATED_RESPONSE>;
 export type PasskeyListResponseBody = Infer<typeof PASSKEY_LIST_RESPONSE>;
 export type PasskeyDeletedResponseBody = Infer<typeof PASSKEY_DELETED_RESPONSE>;
+export type PasskeyRenamedResponseBody = Infer<typeof PASSKEY_RENAMED_RESPONSE>;
 export type RegistrationPendingResponseBody = Infer<typeof REGISTRATION_PENDING_RESPONSE>;
 export type LoginViewBody = Infer<typeof LOGIN_VIEW>;
 export type SessionsResponseBody = Infer<typeof SESSIONS_RESPONSE>;

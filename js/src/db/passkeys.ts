@@ -136,6 +136,14 @@ export function advancePasskeyCounter(db: D1Database, id: string, newCounter: nu
   });
 }
 
+/** Renames a passkey only if it belongs to this user; the renamed record, or null when there is none. */
+export function renamePasskey(db: D1Database, userId: string, id: string, label: string): Promise<PasskeyRecord | null> {
+  return guard("renamePasskey", async () => {
+    const row = await db.prepare(`UPDATE passkeys SET label = ?3 WHERE id = ?1 AND user_id = ?2 RETURNING *`).bind(id, userId, label).first<PasskeyRow>();
+    return row ? toRecord(row) : null;
+  });
+}
+
 /** Deletes a passkey only if it belongs to this user. Returns whether a row was deleted. */
 export function deletePasskey(db: D1Database, userId: string, id: string): Promise<boolean> {
   return guard("deletePasskey", async () => {
