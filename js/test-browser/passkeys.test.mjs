@@ -157,9 +157,15 @@ test("an assertion for an expired challenge is refused: 400 challenge_expired, s
   await page.screenshot({ path: SCREENSHOT.replace("signed-in", "expired-challenge-error"), fullPage: true });
 });
 
-test("a removed passkey no longer signs in", async () => {
+test("a passkey renamed on the page keeps its new name, and a removed passkey no longer signs in", async () => {
   await signInOnPage(page, user);
-  await page.getByRole("button", { name: "Remove passkey Test laptop" }).click();
+  page.once("dialog", (dialog) => dialog.accept("  Office key  "));
+  await page.getByRole("button", { name: "Rename passkey Test laptop" }).click();
+  await page.getByText('Passkey "Test laptop" is now "Office key".').waitFor();
+  const listed = await page.evaluate(() => [...document.querySelectorAll("#passkey-list .label")].map((e) => e.textContent));
+  assert.deepEqual(listed, ["Office key"]);
+
+  await page.getByRole("button", { name: "Remove passkey Office key" }).click();
   await page.getByText("You have no passkeys yet.").waitFor();
   await logOutOnPage(page);
 

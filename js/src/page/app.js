@@ -205,7 +205,22 @@ async function renderPasskeys() {
         say(`Passkey "${passkey.label}" removed.`);
       }),
     );
-    item.append(text, remove);
+    const rename = document.createElement("button");
+    rename.type = "button";
+    rename.className = "secondary";
+    rename.textContent = "Rename";
+    rename.setAttribute("aria-label", `Rename passkey ${passkey.label}`);
+    rename.addEventListener(
+      "click",
+      action(rename, async () => {
+        const label = window.prompt("A new name for this passkey", passkey.label);
+        if (label === null || label.trim() === passkey.label) return;
+        const { passkey: renamed } = await client.renamePasskey(passkey.id, label);
+        await renderPasskeys();
+        say(`Passkey "${passkey.label}" is now "${renamed.label}".`);
+      }),
+    );
+    item.append(text, rename, remove);
     list.append(item);
   }
 }
