@@ -40,7 +40,7 @@ describe("CORS preflight", () => {
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(APP);
     expect(response.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     expect(response.headers.get("Access-Control-Max-Age")).toBe("600");
-    expect(response.headers.get("Access-Control-Allow-Methods")?.split(", ").sort()).toEqual(["DELETE", "GET", "POST"]);
+    expect(response.headers.get("Access-Control-Allow-Methods")?.split(", ").sort()).toEqual(["DELETE", "GET", "PATCH", "POST"]);
     expect(response.headers.get("Access-Control-Allow-Headers")).toBe("Authorization, Content-Type, X-Requested-With");
     expect(response.headers.get("Vary")).toContain("Origin");
     expect(await response.text()).toBe("");
