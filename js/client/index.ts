@@ -241,6 +241,12 @@ export function createClient(options: ClientOptions) {
       const adopted = await adoptRotated(before, presented);
       if (adopted) return adopted;
     }
+    if (mode === "cookie" && error.code === "missing_field") {
+      // No cookie came with the request (never signed in, signed out elsewhere, or the cookie
+      // expired): the server says the token field is missing. To the app that is "signed out".
+      setTokens(null, false);
+      throw new HybridAuthError(401, "missing_token", "not signed in: no refresh cookie was sent");
+    }
     if (response.status === 401) setTokens(null, false);
     throw error;
   }
@@ -273,13 +279,7 @@ export function createClient(options: ClientOptions) {
   async function authed<T>(method: Method, path: string, call: CallOptions = {}): Promise<T> {
     let tokens = current();
     if (tokens && canRefresh(tokens) && tokens.expiresAt * 1000 - now() <= leewayMs) tokens = await refresh();
-    if (!tokens && mode === "cookie") {
-      tokens = await refresh().catch((err: unknown) => {
-        // No cookie to refresh with (never signed in, or signed out): the server says the token field is missing.
-        if (err instanceof HybridAuthError && err.code === "missing_field") throw new HybridAuthError(401, "missing_token", "not signed in");
-        throw err;
-      });
-    }
+    if (!tokens && mode === "cookie") tokens = await refresh();
     if (!tokens) throw new HybridAuthError(401, "missing_token", "not signed in");
     const response = await raw(method, path, call, tokens.token);
     if (response.status !== 401 || !canRefresh(tokens)) return parse<T>(response);

@@ -199,6 +199,22 @@ describe("hybrid-auth/client", () => {
     expect(log).toEqual(["POST /auth/refresh 400"]);
   });
 
+  it("cookie mode, the cookie gone while tokens are held (expired, cleared elsewhere): the refresh signs the client out with 401 missing_token", async () => {
+    const log: string[] = [];
+    const seen: (unknown | null)[] = [];
+    const held = client(log, { mode: "cookie", fetch: workerFetch(log, jwtEnv({ REFRESH_COOKIE: "strict" })), onTokens: (t) => seen.push(t) });
+    // An access token about to expire (inside the 30 s leeway), and no cookie to refresh it with.
+    held.adopt({ token: "expiring-access-token", tokenType: "jwt", expiresAt: Math.floor(Date.now() / 1000) + 10 });
+    const error = await held.me().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, code: "missing_token" });
+    expect(log).toEqual(["POST /auth/refresh 400"]);
+    expect(held.tokens()).toBeNull();
+    expect(seen.at(-1)).toBeNull();
+    // The next call holds no token: it tries the cookie once more, and is signed out the same way.
+    expect(await held.me().catch((e: unknown) => e)).toMatchObject({ status: 401, code: "missing_token" });
+    expect(log).toEqual(["POST /auth/refresh 400", "POST /auth/refresh 400"]);
+  });
+
   it("without a channel a 409 is not swallowed: the caller sees refresh_token_rotated", async () => {
     const log: string[] = [];
     const user = await registerUser(jwtEnv());

@@ -80,6 +80,8 @@ export function cleanupQueryPlans(db: D1Database): Promise<Record<string, string
   return guard("cleanup plans", async () => {
     const plans: Record<string, string[]> = {};
     for (const [table, condition] of Object.entries(CONDITIONS)) {
+      // The passkey challenges table comes from another migration (as in runCleanup).
+      if (!(await tableExists(db, table))) continue;
       const { results } = await db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?2`).bind(0, 1).all<{ detail: string }>();
       plans[table] = results.map((row) => row.detail);
     }
