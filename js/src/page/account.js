@@ -16,6 +16,7 @@ const SVG = "http://www.w3.org/2000/svg";
  * @typedef {object} AccountContext
  * @property {{ call: (method: string, path: string, options?: object) => Promise<any> }} client
  * @property {(button: HTMLElement, run: () => Promise<void>) => (event?: Event) => Promise<void>} action
+ * @property {(text: string, ariaLabel: string, run: () => Promise<void>) => HTMLButtonElement} actionButton
  * @property {(text: string) => void} say
  * @property {<T>(change: () => Promise<T>) => Promise<T>} withRecentAuth
  * @property {(seconds: number | null) => string} formatTime
@@ -55,19 +56,11 @@ async function renderSessions(ctx) {
     cell(row, `${ctx.formatTime(login.expires_at)}${login.remember ? "" : " (not remembered)"}`);
     const actions = cell(row, "");
     if (!login.current) {
-      const revoke = document.createElement("button");
-      revoke.type = "button";
-      revoke.className = "secondary";
-      revoke.textContent = "Revoke";
-      revoke.setAttribute("aria-label", `Revoke the sign-in from ${device}, ${place(login.location)}, signed in ${ctx.formatTime(login.created_at)}`);
-      revoke.addEventListener(
-        "click",
-        ctx.action(revoke, async () => {
-          await ctx.client.revokeSession(login.id);
-          await renderSessions(ctx);
-          ctx.say(`The sign-in from ${device} was revoked.`);
-        }),
-      );
+      const revoke = ctx.actionButton("Revoke", `Revoke the sign-in from ${device}, ${place(login.location)}, signed in ${ctx.formatTime(login.created_at)}`, async () => {
+        await ctx.client.revokeSession(login.id);
+        await renderSessions(ctx);
+        ctx.say(`The sign-in from ${device} was revoked.`);
+      });
       actions.append(revoke);
     }
     body.append(row);

@@ -169,7 +169,18 @@ async function render() {
 }
 
 function accountContext() {
-  return { client, action, say, withRecentAuth, formatTime };
+  return { client, action, actionButton, say, withRecentAuth, formatTime };
+}
+
+/** A secondary button of a list row that runs `run` through action() (disabled while it runs, errors shown). */
+function actionButton(text, ariaLabel, run) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.textContent = text;
+  button.setAttribute("aria-label", ariaLabel);
+  button.addEventListener("click", action(button, run));
+  return button;
 }
 
 /** "Keep me signed in" (issue 14 §5): unticked, the login gets the short lifetime. */
@@ -192,34 +203,18 @@ async function renderPasskeys() {
     meta.className = "meta";
     meta.textContent = `added ${formatTime(passkey.created_at)}, last used ${formatTime(passkey.last_used_at)}`;
     text.append(name, meta);
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "secondary";
-    remove.textContent = "Remove";
-    remove.setAttribute("aria-label", `Remove passkey ${passkey.label}`);
-    remove.addEventListener(
-      "click",
-      action(remove, async () => {
-        await withRecentAuth(() => client.deletePasskey(passkey.id));
-        await renderPasskeys();
-        say(`Passkey "${passkey.label}" removed.`);
-      }),
-    );
-    const rename = document.createElement("button");
-    rename.type = "button";
-    rename.className = "secondary";
-    rename.textContent = "Rename";
-    rename.setAttribute("aria-label", `Rename passkey ${passkey.label}`);
-    rename.addEventListener(
-      "click",
-      action(rename, async () => {
-        const label = window.prompt("A new name for this passkey", passkey.label);
-        if (label === null || label.trim() === passkey.label) return;
-        const { passkey: renamed } = await client.renamePasskey(passkey.id, label);
-        await renderPasskeys();
-        say(`Passkey "${passkey.label}" is now "${renamed.label}".`);
-      }),
-    );
+    const remove = actionButton("Remove", `Remove passkey ${passkey.label}`, async () => {
+      await withRecentAuth(() => client.deletePasskey(passkey.id));
+      await renderPasskeys();
+      say(`Passkey "${passkey.label}" removed.`);
+    });
+    const rename = actionButton("Rename", `Rename passkey ${passkey.label}`, async () => {
+      const label = window.prompt("A new name for this passkey", passkey.label);
+      if (label === null || label.trim() === passkey.label) return;
+      const { passkey: renamed } = await client.renamePasskey(passkey.id, label);
+      await renderPasskeys();
+      say(`Passkey "${passkey.label}" is now "${renamed.label}".`);
+    });
     item.append(text, rename, remove);
     list.append(item);
   }
