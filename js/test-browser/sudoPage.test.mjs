@@ -13,7 +13,7 @@
 //     passkeys, tells the user how many (the server's `passkeys`) and to review them.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { browserRun, registerOnPage, signInOnPage } from "./support.mjs";
+import { VIRTUAL_AUTHENTICATOR, addVirtualAuthenticator, browserRun, registerOnPage, signInOnPage } from "./support.mjs";
 
 /** Sudo window (seconds): short enough to wait out, long enough for a re-auth and its retried change. */
 const REAUTH = 10;
@@ -33,17 +33,7 @@ before(async () => {
   log(`wrangler dev up at ${base} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   page = await run.launchPersistentPage({ viewport: { width: 900, height: 1400 } });
   cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable", { enableUI: false });
-  ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  }));
+  authenticatorId = await addVirtualAuthenticator(cdp);
 });
 
 const user = { name: "Edsger Dijkstra", email: `edsger-${Date.now()}@example.com`, password: "a long enough password" };
@@ -250,9 +240,7 @@ test("an old login removing its last passkey, confirmed with that passkey: gone 
 test("a passkey of another account does not confirm: the page refuses it, keeps its own login, and ends the other account's sign-in", async () => {
   // The authenticator now holds only another account's passkey (Mallory's, made on the page).
   await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
-  ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  }));
+  ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: VIRTUAL_AUTHENTICATOR }));
   const mallory = { name: "Mallory", email: `mallory-${Date.now()}@example.com`, password: "mallory's long password" };
   await registerOnPage(page, mallory);
   await page.getByLabel("Name for the new passkey").fill("Mallory key");
