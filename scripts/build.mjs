@@ -65,8 +65,14 @@ function newestMtime(paths) {
   }
   return newest;
 }
-const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"].map((p) => join(root, p));
-const outputs = targets.map((t) => join(root, t["out-dir"], `${OUT_NAME}_bg.wasm`));
+// Extra crates ([[crates]] in wasm-bindgen.toml): each its own module, web target.
+const crates = config.crates ?? [];
+const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"]
+  .concat(crates.flatMap((c) => ["src", "Cargo.toml", "Cargo.lock"].map((f) => join(c.path, f))))
+  .map((p) => join(root, p));
+const outputs = targets
+  .map((t) => join(root, t["out-dir"], `${OUT_NAME}_bg.wasm`))
+  .concat(crates.map((c) => join(root, c["out-dir"], `${c["out-name"]}_bg.wasm`)));
 if (!force && outputs.every(existsSync)) {
   const oldestOut = Math.min(...outputs.map((p) => statSync(p).mtimeMs));
   if (oldestOut >= newestMtime(inputs)) {
@@ -99,6 +105,17 @@ for (const t of targets) {
   // The root package is "type": "module"; the nodejs target is CommonJS.
   const type = t.target === "nodejs" ? "commonjs" : "module";
   writeFileSync(join(root, outDir, "package.json"), JSON.stringify({ type }, null, 2) + "\n");
+}
+
+// 3b. The extra crates: same flags, from their own directory (their own Cargo.lock,
+// profiles and target/).
+for (const c of crates) {
+  const outDir = join(root, c["out-dir"]);
+  run("wasm-pack", ["build", c.path, `--${profile}`, "--target", "web", "--out-dir", outDir, "--out-name", c["out-name"], "--no-pack", "--no-opt", ...(cargoArgs.length ? ["--", ...cargoArgs] : [])]);
+  const wasm = join(outDir, `${c["out-name"]}_bg.wasm`);
+  run(wasmOpt, [...optFlags, wasm, "-o", wasm]);
+  rmSync(join(outDir, ".gitignore"), { force: true });
+  writeFileSync(join(outDir, "package.json"), JSON.stringify({ type: "module" }, null, 2) + "\n");
 }
 
 // 4. Sizes.

@@ -39,6 +39,7 @@ const ALLOWED = [
   /^bin\/(lib\/)?[^/]+\.mjs$/,
   /^entry\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
   /^pkg\/web\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
+  /^pkg\/argon2\/(hybrid_auth_argon2(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_argon2_bg\.wasm\.d\.ts|package\.json)$/,
   // scripts/build-lib.mjs's output: one bundle per subpath export, lazily loaded chunks,
   // declarations (dist/ is compared with the tarball below, file by file).
   /^dist\/[a-z]+\.js$/,
@@ -61,6 +62,11 @@ const REQUIRED = [
   "pkg/web/hybrid_auth.js",
   "pkg/web/hybrid_auth.d.ts",
   "pkg/web/package.json",
+  "entry/password.js",
+  "pkg/argon2/hybrid_auth_argon2_bg.wasm",
+  "pkg/argon2/hybrid_auth_argon2.js",
+  "pkg/argon2/hybrid_auth_argon2.d.ts",
+  "pkg/argon2/package.json",
   "dist/hono.js",
   "dist/types/hono.d.ts",
   "migrations/0001_init.sql",
@@ -128,6 +134,13 @@ function checkReport(report, input) {
   assert.equal(ring.verified.claims.nonce, nonce);
   assert.equal(ring.verified.claims.exp - ring.verified.claims.iat, ttl);
   assert.deepEqual(ring.withOtherSecret, { ok: false, reason: "bad_signature" });
+
+  // hashPassword/verifyPassword (issue 21): the password module loads in this runtime.
+  const pw = report.password;
+  assert.match(pw.stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+  assert.deepEqual(pw.verified, { ok: true, needsRehash: false });
+  assert.deepEqual(pw.wrong, { ok: false, reason: "mismatch" });
+  assert.deepEqual(pw.tampered, { ok: false, reason: "params_above_limit" });
 }
 
 /** Fresh inputs for each runtime, so no report can be right by coincidence. */

@@ -4,6 +4,6 @@ import * as api from "hybrid-auth";
 import { fileURLToPath } from "node:url";
 import probe from "./probe.cjs";
 
-const { generateJWT, verifyJWT, isJWT, KeyRing } = api;
-const report = probe.runProbe({ generateJWT, verifyJWT, isJWT, KeyRing }, JSON.parse(process.argv[2]));
+const { generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword } = api;
+const report = probe.runProbe({ generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword }, JSON.parse(process.argv[2]));
 console.log(JSON.stringify({ resolved: fileURLToPath(import.meta.resolve("hybrid-auth")), report }));

@@ -1,7 +1,7 @@
 // A Worker that imports the installed package by name; wrangler resolves it with the
 // `workerd` export condition and bundles the .wasm as a compiled module.
 // GET /probe?input=<JSON> runs the probe with env.SECRET (set with --var).
-import { generateJWT, verifyJWT, isJWT, KeyRing } from "hybrid-auth";
+import { generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword } from "hybrid-auth";
 import probe from "./probe.cjs";
 
 export default {
@@ -10,7 +10,7 @@ export default {
     if (url.pathname === "/health") return new Response("ok");
     if (url.pathname === "/probe") {
       const input = { ...JSON.parse(url.searchParams.get("input") ?? "{}"), secret: env.SECRET };
-      return Response.json({ report: probe.runProbe({ generateJWT, verifyJWT, isJWT, KeyRing }, input) });
+      return Response.json({ report: probe.runProbe({ generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword }, input) });
     }
     return new Response("not found", { status: 404 });
   },
