@@ -12,6 +12,7 @@ import {
   LEGACY_SESSIONS,
   UpgradeError,
   classify,
+  emailNormalizationSql,
   expiredLegacySql,
   findD1Entry,
   joinStatements,
@@ -25,13 +26,19 @@ import {
 const USAGE = `usage:
   hybrid-auth upgrade-seed <DATABASE> [--local | --remote] [--persist-to DIR] [--config FILE]
                            [--password-column NAME] [--migrations-dir DIR] [--migrations-table NAME]
-                           [--dry-run] [--hash-sessions] [--wrangler "CMD"]
+                           [--dry-run] [--keep-raw-sessions] [--chunk N] [--wrangler "CMD"]
       Upgrades a seed-era (v2) D1 database in place to the v3 schema, then applies the
-      remaining migrations. Safe to run again: an upgraded database only gets
-      'wrangler d1 migrations apply'.
+      remaining migrations, then stores every live seed session token only as its SHA-256
+      (as hash-legacy-sessions does; --keep-raw-sessions leaves them raw until each is
+      next used). Email addresses are normalised as the Worker does (trim, lower-case,
+      full Unicode); addresses that collide once normalised stop the upgrade, listed.
+      Safe to run again: an upgraded database only gets 'wrangler d1 migrations apply'
+      and the hashing of any raw session left.
   hybrid-auth hash-legacy-sessions <DATABASE> [same connection options] [--chunk N]
       Moves every live legacy session into v3 sessions as its SHA-256 and deletes expired
       ones, without waiting for their clients to come back.
+  hybrid-auth migrations copy <DIR> [--dry-run]
+      Copies the package's migrations into your own migrations folder, numbered after yours.
 
   wrangler is run as "npx wrangler" unless --wrangler or HYBRID_AUTH_WRANGLER says otherwise
   (a command line split on spaces, e.g. "node ./node_modules/wrangler/bin/wrangler.js").`;
@@ -56,7 +63,9 @@ function parseCli(argv) {
       "migrations-dir": { type: "string" },
       "migrations-table": { type: "string" },
       "dry-run": { type: "boolean" },
+      // The default since issue 19 §8; still accepted so existing scripts keep working.
       "hash-sessions": { type: "boolean" },
+      "keep-raw-sessions": { type: "boolean" },
       chunk: { type: "string", default: "500" },
       wrangler: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -67,6 +76,7 @@ function parseCli(argv) {
   if (!database || extra.length > 0) throw new UsageError(`${command} takes exactly one DATABASE (binding or database_name)`);
   if (values.local && values.remote) throw new UsageError("--local and --remote exclude each other");
   if (values["persist-to"] && values.remote) throw new UsageError("--persist-to only applies to --local");
+  if (values["hash-sessions"] && values["keep-raw-sessions"]) throw new UsageError("--hash-sessions and --keep-raw-sessions exclude each other");
   const chunk = Number(values.chunk);
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 5000) throw new UsageError("--chunk must be an integer from 1 to 5000");
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(values["password-column"])) throw new UsageError("--password-column must be a plain column name");
@@ -197,8 +207,7 @@ async function snapshot(opts, settings) {
     columns: { users, sessions, [LEGACY_SESSIONS]: legacy },
     emailUnique: userIndexes.some((i) => i.u === 1 && i.cols === "email"),
     appliedMigrations: null,
-    duplicateEmails: [],
-    unnormalizedEmails: 0,
+    emails: [],
     nullNames: 0,
     nullPasswords: 0,
   };
@@ -208,10 +217,8 @@ async function snapshot(opts, settings) {
   const extra = [];
   if (hasMigrationsTable) extra.push(["applied", `SELECT name FROM ${quoteIdent(settings.migrationsTable)} ORDER BY id`]);
   if (userCols.has("email")) {
-    extra.push(
-      ["dups", `SELECT lower(trim(email)) AS e FROM users WHERE email IS NOT NULL GROUP BY e HAVING COUNT(*) > 1 LIMIT 10`],
-      ["unnorm", `SELECT COUNT(*) AS n FROM users WHERE email <> lower(trim(email))`],
-    );
+    // Every address, normalised in JavaScript by planUpgrade (SQLite's lower() is ASCII-only).
+    extra.push(["emails", `SELECT id, email FROM users WHERE email IS NOT NULL`]);
   }
   if (userCols.has("name")) extra.push(["nullNames", `SELECT COUNT(*) AS n FROM users WHERE name IS NULL`]);
   if (hashColumn) extra.push(["nullPasswords", `SELECT COUNT(*) AS n FROM users WHERE ${quoteIdent(hashColumn)} IS NULL`]);
@@ -219,8 +226,7 @@ async function snapshot(opts, settings) {
     const sets = await query(opts, settings, extra.map(([, sql]) => sql).join(";\n"));
     const byKey = Object.fromEntries(extra.map(([key], i) => [key, sets[i]]));
     if (byKey.applied) snap.appliedMigrations = byKey.applied.map((r) => r.name);
-    if (byKey.dups) snap.duplicateEmails = byKey.dups.map((r) => r.e);
-    if (byKey.unnorm) snap.unnormalizedEmails = byKey.unnorm[0]?.n ?? 0;
+    if (byKey.emails) snap.emails = byKey.emails.map((r) => ({ id: r.id, email: String(r.email) }));
     if (byKey.nullNames) snap.nullNames = byKey.nullNames[0]?.n ?? 0;
     if (byKey.nullPasswords) snap.nullPasswords = byKey.nullPasswords[0]?.n ?? 0;
   }
@@ -249,6 +255,7 @@ async function upgradeSeed(opts) {
     if (opts["dry-run"]) {
       log(`-- seed-era database: the upgrade step would run, as one transaction:\n${joinStatements(plan.statements)}`);
       for (const note of plan.notes) log(`-- ${note}`);
+      if (!opts["keep-raw-sessions"]) log(`-- then: migrations apply, and every live ${LEGACY_SESSIONS} token stored only as its SHA-256`);
       return;
     }
     log(`hybrid-auth: seed-era database; upgrading in one step (${plan.statements.length} statements)`);
@@ -261,7 +268,21 @@ async function upgradeSeed(opts) {
     if (opts["dry-run"]) return;
   }
   await migrationsApply(opts, settings);
-  if (opts["hash-sessions"]) await hashLegacySessions(opts, settings);
+  if (state === "upgraded") {
+    // An earlier version of this tool normalised addresses with SQLite's lower()/trim()
+    // (ASCII only): "ÉMILE@x" became "Émile@x", which no login finds. Repair what it left;
+    // addresses that now collide with an account registered since stop here, listed.
+    const repair = emailNormalizationSql(before.emails);
+    if (repair.statements.length > 0) {
+      await execute(opts, settings, repair.statements);
+      for (const note of repair.notes) log(`  - ${note}`);
+    }
+  }
+  // Raw seed tokens are bearer credentials in plain text: hashed now unless the operator
+  // opts out (then each moves on its next use, js/src/db/legacySessions.ts). A failure
+  // here leaves the moved rows moved and the rest raw; running the upgrade again finishes.
+  if (!opts["keep-raw-sessions"]) await hashLegacySessions(opts, settings);
+  else log(`hybrid-auth: --keep-raw-sessions: seed session tokens stay in ${LEGACY_SESSIONS} until used (or hash-legacy-sessions)`);
 }
 
 /** The batch job: moves live legacy sessions in chunks, then deletes the unusable rest. */
@@ -295,6 +316,10 @@ async function hashLegacySessions(opts, settings = resolveSettings(opts)) {
 }
 
 async function main() {
+  if (process.argv[2] === "migrations") {
+    const { migrationsCommand } = await import("./lib/copy-migrations.mjs");
+    process.exit(migrationsCommand(process.argv.slice(3)));
+  }
   let opts;
   try {
     opts = parseCli(process.argv.slice(2));

@@ -19,7 +19,13 @@ export default defineConfig({
     cloudflareTest(async () => ({
       wrangler: { configPath: here("./wrangler.jsonc") },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations(here("../migrations")) },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(here("../migrations")),
+          // The tests call the Worker with hand-built requests (no request.cf) and give
+          // each call its own CF-Connecting-IP, as Cloudflare's edge would; believe it
+          // (issue 19 §6). test/clientIp.test.ts sets each value it is about.
+          CLIENT_IP: "cf-connecting-ip",
+        },
       },
     })),
   ],

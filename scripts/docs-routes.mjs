@@ -27,6 +27,23 @@ export async function declaredRoutes() {
   return createAuth({ database: () => null }).routes;
 }
 
+/**
+ * The routes named in the first column of js/README.md's hand-written answer table ("What the
+ * main routes answer"), as "METHOD /path" relative to the mount point, e.g. "GET /me". Only
+ * declared routes belong there: the demo's own /health does not (issue 19, point 12).
+ */
+export function answerTableRoutes(readme, prefix = "/auth") {
+  const start = readme.indexOf("| route | success | notes |");
+  if (start < 0) throw new Error("js/README.md has no answer table (| route | success | notes |)");
+  const rows = readme.slice(start).split("\n").slice(2);
+  const end = rows.findIndex((line) => !line.startsWith("|"));
+  return rows.slice(0, end < 0 ? rows.length : end).map((line) => {
+    const m = line.match(/^\| `([A-Z]+) (\/[^`\s[{]*)/);
+    if (!m) throw new Error(`unreadable answer-table row: ${line}`);
+    return `${m[1]} ${m[2].startsWith(prefix) ? m[2].slice(prefix.length) : m[2]}`;
+  });
+}
+
 /** README with its generated section replaced. */
 export function withTable(readme, table) {
   const start = readme.indexOf(START);

@@ -3,7 +3,8 @@
 # lint, cargo test, wasm-pack test --node, Node tests, the Worker's tests inside workerd
 # against a real local D1, the packed package installed into a fresh project, and the
 # browser tests. Every suite runs even when an earlier one fails; the exit code is
-# non-zero if any failed.
+# non-zero if any failed or ran fewer tests than its floor (scripts/test-floors.json). The
+# last line is "tests: N passed, N failed", after "suites: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -29,44 +30,33 @@ node scripts/build.mjs || exit 1
 node scripts/build-lib.mjs || exit 1
 
 # --- suites ---------------------------------------------------------------------------
-passed=0
-failed=0
-failures=()
-suite() {
-  local name=$1
-  shift
-  step "$name: $*"
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    failures+=("$name")
-  fi
-}
+# suite <key> <kind> <name> <command...> (scripts/lib/suites.sh): the output is streamed and
+# kept, and the summary counts the tests each suite ran (scripts/lib/count-tests.mjs). A suite
+# that runs no test, fewer than its floor in scripts/test-floors.json, or prints no count
+# fails, like one that exits non-zero. Raise a floor when you add tests.
+# shellcheck source=lib/suites.sh
+. scripts/lib/suites.sh
 
-suite "rust format" cargo fmt --check
-suite "clippy (native)" cargo clippy --all-targets --quiet -- -D warnings
-suite "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
-suite "cargo test" cargo test
-suite "fuzz targets compile" cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
-suite "wasm-pack test --node" wasm-pack test --node
+suite fmt none "rust format" cargo fmt --check
+suite clippy none "clippy (native)" cargo clippy --all-targets --quiet -- -D warnings
+suite clippy-wasm none "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
+suite cargo cargo "cargo test" cargo test
+suite fuzz-check none "fuzz targets compile" cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
+suite wasm cargo "wasm-pack test --node" wasm-pack test --node
 # The password module (crates/argon2, issue 21): its own workspace, so its own suites.
 A2=crates/argon2/Cargo.toml
-suite "argon2: rust format" cargo fmt --check --manifest-path "$A2"
-suite "argon2: clippy (native)" cargo clippy --manifest-path "$A2" --all-targets --quiet -- -D warnings
-suite "argon2: clippy (wasm32)" cargo clippy --manifest-path "$A2" --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
-suite "argon2: cargo test" cargo test --manifest-path "$A2"
-suite "argon2: wasm-pack test --node" wasm-pack test --node crates/argon2
-suite "node tests" node --test test/node/
-suite "worker typecheck" npx tsc -p js
-suite "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts
-suite "seed-era upgrade (bin/hybrid-auth.mjs upgrade-seed on a local D1)" node --test --test-concurrency=1 test/upgrade/
-suite "pack (npm pack, install the tarball, Node ESM + CJS, workerd)" node --test test/pack/
-if node -e 'process.exit(require("./package.json").scripts["test:browser"] ? 0 : 1)'; then
-  suite "browser tests (chromium)" npm run --silent test:browser
-fi
+suite argon2-fmt none "argon2: rust format" cargo fmt --check --manifest-path "$A2"
+suite argon2-clippy none "argon2: clippy (native)" cargo clippy --manifest-path "$A2" --all-targets --quiet -- -D warnings
+suite argon2-clippy-wasm none "argon2: clippy (wasm32)" cargo clippy --manifest-path "$A2" --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
+suite argon2-cargo cargo "argon2: cargo test" cargo test --manifest-path "$A2"
+suite argon2-wasm cargo "argon2: wasm-pack test --node" wasm-pack test --node crates/argon2
+suite node node "node tests" node --test test/node/
+suite typecheck none "worker typecheck" npx tsc -p js
+suite worker vitest "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts
+suite upgrade node "seed-era upgrade (bin/hybrid-auth.mjs upgrade-seed on a local D1)" node --test --test-concurrency=1 test/upgrade/
+suite pack node "pack (npm pack, install the tarball, Node ESM + CJS, workerd)" node --test test/pack/
+# Always required: a machine without chromium fails here rather than skipping the suite.
+suite browser node "browser tests (chromium)" bash -c \
+  '[ -x /usr/bin/chromium ] || { echo "browser tests: /usr/bin/chromium is missing (apt-get install chromium)"; exit 1; }; exec node --test --test-concurrency=1 js/test-browser/'
 
-printf '\n==> summary\n'
-[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
-echo "suites: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish_suites

@@ -2,17 +2,18 @@
 //!
 //! HMAC-SHA256 (RFC 2104) hashes `key ⊕ ipad` and `key ⊕ opad` before any message byte.
 //! Those two compression-function calls depend only on the key, so they are done here,
-//! at construction; signing or verifying copies the two 32-byte states.
+//! at construction, by the `hmac` crate's `Hmac<Sha256>` (its eager core keeps the two
+//! SHA-256 states); signing or verifying clones that prepared state.
 //!
-//! The construction is written over `sha2::compress256` rather than taken from the
-//! `hmac` crate: `Hmac<Sha256>` is generic, so its block buffering is compiled in this
-//! crate at this crate's opt-level, and `compress256` (not generic) keeps `sha2`'s.
-//! That lets the rest of the crate be optimised for size (bench/notes.md, "The .wasm
-//! size"). RFC 4231 and all 174 Wycheproof HMAC-SHA256 vectors (tests/vectors.rs) and
-//! a differential test against the `hmac` crate (tests/hmac_differential.rs) guard it.
+//! The tag comparison is the crate's: `Mac::verify_slice` and `verify_truncated_left`
+//! compare with `subtle::ConstantTimeEq`, so no byte-by-byte loop here can exit early
+//! (tests/constant_time.rs checks that these are the calls made). RFC 4231 and all 174
+//! Wycheproof HMAC-SHA256 vectors (tests/vectors.rs) and a differential test against a
+//! textbook HMAC over one-shot SHA-256 (tests/hmac_differential.rs) guard it.
 
 use alloc::string::String;
-use sha2::digest::generic_array::GenericArray;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::error::ConfigError;
 use crate::text::{cat, Piece::*};
@@ -24,98 +25,21 @@ pub const MAX_SECRET_BYTES: usize = 1024;
 
 pub const MAC_BYTES: usize = 32;
 
-const BLOCK: usize = 64;
-
-/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-
-fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    sha2::compress256(
-        state,
-        core::slice::from_ref(GenericArray::from_slice(block)),
-    );
-}
-
-/// Hashes `message` onward from `state`, which has already absorbed `prefix_len` bytes
-/// (whole blocks), and returns the digest: SHA-256's padding and length, then the state
-/// as big-endian bytes.
-fn finish(mut state: [u32; 8], prefix_len: usize, message: &[u8]) -> [u8; MAC_BYTES] {
-    let mut blocks = message.chunks_exact(BLOCK);
-    for block in &mut blocks {
-        let mut b = [0u8; BLOCK];
-        b.copy_from_slice(block);
-        compress(&mut state, &b);
-    }
-    let rest = blocks.remainder();
-    // The rest, 0x80, zeros, and the length in bits as a 64-bit big-endian number: one
-    // block when the rest leaves room for the 9 bytes, two otherwise.
-    let mut tail = [0u8; 2 * BLOCK];
-    let tail_len = if rest.len() < BLOCK - 8 {
-        BLOCK
-    } else {
-        2 * BLOCK
-    };
-    if let Some(t) = tail.get_mut(..rest.len()) {
-        t.copy_from_slice(rest);
-    }
-    if let Some(b) = tail.get_mut(rest.len()) {
-        *b = 0x80;
-    }
-    let bits = ((prefix_len + message.len()) as u64).wrapping_mul(8);
-    if let Some(len) = tail.get_mut(tail_len - 8..tail_len) {
-        len.copy_from_slice(&bits.to_be_bytes());
-    }
-    for block in tail.get(..tail_len).unwrap_or(&[]).chunks_exact(BLOCK) {
-        let mut b = [0u8; BLOCK];
-        b.copy_from_slice(block);
-        compress(&mut state, &b);
-    }
-    let mut out = [0u8; MAC_BYTES];
-    for (o, w) in out.chunks_exact_mut(4).zip(state) {
-        o.copy_from_slice(&w.to_be_bytes());
-    }
-    out
-}
-
 #[derive(Clone)]
 pub struct HmacKey {
-    /// The state after `key ⊕ ipad`.
-    inner: [u32; 8],
-    /// The state after `key ⊕ opad`.
-    outer: [u32; 8],
+    /// The state after `key ⊕ ipad` and `key ⊕ opad`, cloned for every message.
+    mac: Hmac<Sha256>,
 }
 
 impl HmacKey {
     /// Accepts any length: used directly by the HMAC test vectors (RFC 4231, Wycheproof),
     /// which include short keys. Key rings go through [`HmacKey::for_jwt`].
     pub fn new_unchecked_len(secret: &[u8]) -> HmacKey {
-        // RFC 2104: a key longer than a block is hashed first; then zero-padded.
-        let mut key = [0u8; BLOCK];
-        if secret.len() > BLOCK {
-            key.get_mut(..MAC_BYTES)
-                .unwrap_or(&mut [])
-                .copy_from_slice(&finish(IV, 0, secret));
-        } else if let Some(k) = key.get_mut(..secret.len()) {
-            k.copy_from_slice(secret);
-        }
-        let pad = |byte: u8| {
-            let mut state = IV;
-            compress(&mut state, &key.map(|k| k ^ byte));
-            state
-        };
-        HmacKey {
-            inner: pad(0x36),
-            outer: pad(0x5c),
-        }
+        // HMAC takes a key of any length (RFC 2104 hashes one longer than a block), so
+        // `new_from_slice` cannot fail here; the fallback only satisfies the types.
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+            .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+        HmacKey { mac }
     }
 
     /// A key for signing JWTs: enforces the 32-byte minimum of RFC 7518 §3.2.
@@ -124,36 +48,30 @@ impl HmacKey {
         Ok(HmacKey::new_unchecked_len(secret))
     }
 
-    pub fn tag(&self, message: &[u8]) -> [u8; MAC_BYTES] {
-        let inner = finish(self.inner, BLOCK, message);
-        finish(self.outer, BLOCK, &inner)
+    fn with_message(&self, message: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.mac.clone();
+        mac.update(message);
+        mac
     }
 
-    /// Constant-time comparison: every byte is compared, whatever the first
-    /// difference.
+    pub fn tag(&self, message: &[u8]) -> [u8; MAC_BYTES] {
+        self.with_message(message).finalize().into_bytes().into()
+    }
+
+    /// The crate's constant-time check (`subtle`): a tag of another length, or any
+    /// differing byte, is refused, and the time does not depend on where they differ.
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
-        tag.len() == MAC_BYTES && equal_ct(&self.tag(message), tag)
+        self.with_message(message).verify_slice(tag).is_ok()
     }
 
     /// Constant-time check of a truncated tag (Wycheproof has 128-bit tag groups): the
     /// leftmost `tag.len()` bytes of the MAC, 1 to 32 of them.
+    /// (The crate refuses an empty tag or one longer than the MAC.)
     pub fn verify_truncated(&self, message: &[u8], tag: &[u8]) -> bool {
-        let mac = self.tag(message);
-        match mac.get(..tag.len()) {
-            Some(left) if !tag.is_empty() => equal_ct(left, tag),
-            _ => false,
-        }
+        self.with_message(message)
+            .verify_truncated_left(tag)
+            .is_ok()
     }
-}
-
-/// Equal-length byte strings compared without an early exit. `black_box` keeps the
-/// optimiser from turning the accumulated difference back into a branch per byte.
-fn equal_ct(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    core::hint::black_box(diff) == 0
 }
 
 pub fn check_secret_len(len: usize, what: &str) -> Result<(), ConfigError> {

@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 pub const MAX_MAX_TOKEN_BYTES: usize = 1 << 20;
 
 /// The option names the JavaScript `KeyRing` constructor accepts.
-pub const OPTION_NAMES: [&str; 8] = [
+pub const OPTION_NAMES: [&str; 9] = [
     "keys",
     "signWith",
     "issuer",
@@ -23,13 +23,14 @@ pub const OPTION_NAMES: [&str; 8] = [
     "leewaySeconds",
     "maxTokenBytes",
     "typ",
+    "tokenType",
     "now",
 ];
 
 /// `OPTION_NAMES` as error messages list them (a literal: `join` would cost ~2 KiB of
 /// wasm; a unit test keeps the two in step).
 pub const OPTION_LIST: &str =
-    "keys, signWith, issuer, audience, leewaySeconds, maxTokenBytes, typ, now";
+    "keys, signWith, issuer, audience, leewaySeconds, maxTokenBytes, typ, tokenType, now";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -44,6 +45,11 @@ pub struct Policy {
     /// Accepted `typ` values when the header has one (keep "JWT": it is what `sign`
     /// writes; the JS `KeyRing` always keeps it and adds the configured ones) (compared case-insensitively, as
     /// media types are; an `application/` prefix is ignored per RFC 7515 §4.1.9).
+    /// The first entry is the `typ` that `sign` writes. A token without a `typ` header
+    /// is a generic JWT (RFC 7519 §5.1) and is judged as if it said "JWT". So the JS
+    /// `tokenType` option, which puts its type (e.g. "at+jwt", RFC 9068) in the place of
+    /// "JWT", gives explicit typing (RFC 8725 §3.11): a token minted for another purpose
+    /// with the same key (untyped, "JWT", an ID token...) is refused.
     pub typ: Vec<String>,
     /// Require `sub` (a string). On by default: an identity token without a subject
     /// authenticates no one.
@@ -97,11 +103,19 @@ impl Policy {
         Ok(())
     }
 
-    pub(crate) fn typ_allowed(&self, typ: &str) -> bool {
-        let bare = strip_application(typ);
+    /// Whether a token's `typ` header (`None`: absent, read as "JWT") is one of `typ`,
+    /// compared as media types: case-insensitively, an `application/` prefix ignored
+    /// (RFC 7515 §4.1.9).
+    pub(crate) fn header_typ_ok(&self, typ: Option<&str>) -> bool {
+        let bare = strip_application(typ.unwrap_or("JWT"));
         self.typ
             .iter()
             .any(|t| strip_application(t).eq_ignore_ascii_case(bare))
+    }
+
+    /// The `typ` header `sign` writes: the first accepted one.
+    pub(crate) fn written_typ(&self) -> &str {
+        self.typ.first().map_or("JWT", String::as_str)
     }
 }
 
@@ -119,5 +133,47 @@ mod tests {
     #[test]
     fn option_list_names_every_option() {
         assert_eq!(OPTION_LIST, OPTION_NAMES.join(", "));
+    }
+
+    #[test]
+    fn token_type_is_required_and_compared_as_a_media_type() {
+        let p = Policy {
+            typ: vec!["at+jwt".into()],
+            ..Policy::default()
+        };
+        assert_eq!(p.written_typ(), "at+jwt");
+        assert_eq!(Policy::default().written_typ(), "JWT");
+        for ok in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+JWT",
+        ] {
+            assert!(p.header_typ_ok(Some(ok)), "{ok}");
+        }
+        for bad in [
+            None,
+            Some("JWT"),
+            Some("jwt"),
+            Some(""),
+            Some("application/"),
+            Some("at+jwt "),
+            Some("dpop+jwt"),
+            Some("text/at+jwt"),
+        ] {
+            assert!(!p.header_typ_ok(bad), "{bad:?}");
+        }
+        // With "JWT" accepted: absent too.
+        let plain = Policy::default();
+        assert!(plain.header_typ_ok(None));
+        assert!(plain.header_typ_ok(Some("application/JWT")));
+        assert!(!plain.header_typ_ok(Some("at+jwt")));
+        // Other accepted types (the JS `typ` option) stay accepted; absent still is not.
+        let more = Policy {
+            typ: vec!["at+jwt".into(), "JOSE".into()],
+            ..p.clone()
+        };
+        assert!(more.header_typ_ok(Some("jose")));
+        assert!(!more.header_typ_ok(None));
     }
 }

@@ -24,7 +24,7 @@ pub const MAX_KID_BYTES: usize = 128;
 struct RingKey {
     kid: String,
     key: HmacKey,
-    /// `base64url({"alg":"HS256","typ":"JWT","kid":...})`, computed once.
+    /// `base64url({"alg":"HS256","typ":<tokenType or "JWT">,"kid":...})`, computed once.
     header_b64: String,
 }
 
@@ -131,7 +131,9 @@ impl KeyRing {
                 ])));
             }
             let key = HmacKey::for_jwt(&secret, &cat(&[T("keys["), N(i as u64), T("].secret")]))?;
-            let mut header = String::from(r#"{"alg":"HS256","typ":"JWT","kid":"#);
+            let mut header = String::from(r#"{"alg":"HS256","typ":"#);
+            json::write_string(&mut header, policy.written_typ());
+            header.push_str(r#","kid":"#);
             json::write_string(&mut header, &kid);
             header.push('}');
             ring_keys.push(RingKey {
@@ -212,10 +214,9 @@ impl KeyRing {
         };
         let key = self.authenticate(&seg, kid.as_deref())?;
         // Only an authentic token gets its remaining header and its payload examined.
-        if let Some(typ) = &header.typ {
-            if !self.policy.typ_allowed(typ) {
-                return Err(Reason::BadTyp);
-            }
+        // With a `tokenType`, a missing `typ` is refused too (RFC 8725 §3.11).
+        if !self.policy.header_typ_ok(header.typ.as_deref()) {
+            return Err(Reason::BadTyp);
         }
         let payload = b64::decode(seg.payload_b64).ok_or(Reason::Malformed)?;
         Ok(Jws {
@@ -236,7 +237,7 @@ impl KeyRing {
         if let Some(k) = self.keys.iter().find(|k| k.header_b64 == header_b64) {
             return Ok(Header {
                 kid: Kid::Str(k.kid.clone()),
-                typ: Some(String::from("JWT")),
+                typ: self.policy.typ.first().cloned(),
             });
         }
         token::parse_header(header_b64)
@@ -286,6 +287,9 @@ impl KeyRing {
     }
 
     /// Signs with the signing key under the plain `{"alg":"HS256","typ":"JWT"}` header.
+    /// For the drop-in ring (`generateJWT`), which accepts "JWT": a ring that types its
+    /// tokens otherwise would refuse the result (no runtime check: the .wasm budget; the JS API never
+    /// reaches this with such a ring).
     pub fn sign_plain(&self, payload_json: &str) -> Result<String, ConfigError> {
         let key = self
             .keys
@@ -459,6 +463,103 @@ mod tests {
         assert_eq!(
             ring.header(&ring.keys[0].header_b64).unwrap().kid,
             Kid::Str("k1".into())
+        );
+    }
+
+    fn typed_ring(token_type: &str) -> KeyRing {
+        let policy = Policy {
+            issuer: Some("https://auth.example".into()),
+            audience: Some("api".into()),
+            typ: vec![token_type.into()],
+            ..Policy::default()
+        };
+        KeyRing::new(vec![("k1".into(), vec![1u8; 32])], "k1", policy).unwrap()
+    }
+
+    fn header_json(token: &str) -> String {
+        let h = token.split('.').next().unwrap();
+        String::from_utf8(b64::decode(h).unwrap()).unwrap()
+    }
+
+    /// A token whose header is `header` and claims `claims`, MAC'd with the ring's key.
+    fn raw(ring: &KeyRing, header: &str, claims: &str) -> String {
+        let mut t = b64::encode(header.as_bytes());
+        t.push('.');
+        t.push_str(&b64::encode(claims.as_bytes()));
+        let tag = ring.keys[0].key.tag(t.as_bytes());
+        t.push('.');
+        t.push_str(&b64::encode(&tag));
+        t
+    }
+
+    const NOW: f64 = 1_700_000_000.0;
+
+    #[test]
+    fn token_type_is_written_when_signing_and_the_result_verifies() {
+        let ring = typed_ring("at+jwt");
+        let req = SignRequest {
+            claims_json: r#"{"sub":"u"}"#,
+            expires_in: Some(60.0),
+            now: NOW,
+        };
+        let token = ring.sign(&req, || Ok("j".to_string())).unwrap();
+        assert_eq!(
+            header_json(&token),
+            r#"{"alg":"HS256","typ":"at+jwt","kid":"k1"}"#
+        );
+        let v = ring.verify(&token, NOW).unwrap();
+        assert_eq!(v.claims.iss.as_deref(), Some("https://auth.example"));
+        assert_eq!(v.claims.aud, Some(vec!["api".to_string()]));
+        assert_eq!(v.claims.jti.as_deref(), Some("j"));
+        // The shortcut for the ring's own header gives what parsing gives.
+        let h = token.split('.').next().unwrap();
+        assert_eq!(ring.header(h), token::parse_header(h));
+        // `sign_plain` (the drop-in's) writes typ "JWT": such a ring refuses it.
+        let plain_signed = ring
+            .sign_plain(r#"{"sub":"u","exp":1700000060,"iss":"https://auth.example","aud":"api"}"#)
+            .unwrap();
+        assert_eq!(
+            ring.verify(&plain_signed, NOW).unwrap_err().reason,
+            Reason::BadTyp
+        );
+        // Without a token type the ring keeps writing "JWT".
+        let plain =
+            KeyRing::new(vec![("k1".into(), vec![1u8; 32])], "k1", Policy::default()).unwrap();
+        let t = plain.sign(&req, || Ok("j".to_string())).unwrap();
+        assert_eq!(header_json(&t), r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#);
+    }
+
+    #[test]
+    fn token_type_is_required_when_verifying() {
+        let ring = typed_ring("at+jwt");
+        let claims = r#"{"sub":"u","exp":1700000060,"iss":"https://auth.example","aud":"api"}"#;
+        for (header, ok) in [
+            (r#"{"alg":"HS256","typ":"at+jwt","kid":"k1"}"#, true),
+            (r#"{"alg":"HS256","typ":"AT+JWT"}"#, true),
+            (r#"{"alg":"HS256","typ":"application/at+jwt"}"#, true),
+            (r#"{"alg":"HS256","kid":"k1"}"#, false),
+            (r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#, false),
+            (r#"{"alg":"HS256","typ":"JWT"}"#, false),
+            (r#"{"alg":"HS256","typ":"dpop+jwt"}"#, false),
+        ] {
+            let result = ring.verify(&raw(&ring, header, claims), NOW);
+            if ok {
+                assert!(result.is_ok(), "{header}: {result:?}");
+            } else {
+                assert_eq!(result.unwrap_err().reason, Reason::BadTyp, "{header}");
+            }
+        }
+        // The plain-header shortcut is checked like any other header.
+        let plain = raw(&ring, r#"{"alg":"HS256","typ":"JWT"}"#, claims);
+        assert!(plain.starts_with(PLAIN_HEADER_B64));
+        assert_eq!(ring.verify(&plain, NOW).unwrap_err().reason, Reason::BadTyp);
+        // A forged token is refused for its MAC before its typ is looked at.
+        let mut forged = raw(&ring, r#"{"alg":"HS256"}"#, claims);
+        forged.pop();
+        forged.push(if forged.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(
+            ring.verify(&forged, NOW).unwrap_err().reason,
+            Reason::BadSignature
         );
     }
 

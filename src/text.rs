@@ -47,38 +47,28 @@ pub fn cat(pieces: &[Piece<'_>]) -> String {
     s
 }
 
-/// 16 random bytes as a version 4 UUID (RFC 9562 §5.4): version and variant bits set,
-/// lower-case hex in the 8-4-4-4-12 form. (The `jti` of signed tokens: only the wasm
-/// API draws random bytes, so native builds use it in tests alone.)
+/// 16 random bytes as a version 4 UUID (RFC 9562 §5.4): the `uuid` crate sets the
+/// version and variant bits and writes the lower-case 8-4-4-4-12 form (into a buffer,
+/// without `core::fmt`). (The `jti` of signed tokens: only the wasm API draws random
+/// bytes, so native builds use it in tests alone.)
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    if let Some(b) = bytes.get_mut(6) {
-        *b = (*b & 0x0f) | 0x40;
-    }
-    if let Some(b) = bytes.get_mut(8) {
-        *b = (*b & 0x3f) | 0x80;
-    }
-    let mut s = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        for nibble in [b >> 4, b & 15] {
-            s.push(char::from(
-                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
-            ));
-        }
-    }
-    s
+pub fn uuid_v4(bytes: [u8; 16]) -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .encode_lower(&mut buf);
+    String::from(&*text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Against an independent reading of RFC 9562 §5.4 (the version nibble is 4, the
+    /// variant bits are 10, the rest are the random bytes in order), not the crate.
     #[test]
-    fn uuid_v4_matches_the_uuid_crate() {
+    fn uuid_v4_sets_version_and_variant_and_keeps_the_rest() {
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for round in 0..1000 {
             let mut bytes = [0u8; 16];
@@ -91,17 +81,29 @@ mod tests {
             if round == 0 {
                 bytes = [0xff; 16];
             }
-            let ours = uuid_v4(bytes);
-            let reference = uuid::Builder::from_random_bytes(bytes)
-                .into_uuid()
-                .hyphenated()
-                .to_string();
-            assert_eq!(ours, reference);
+            if round == 1 {
+                bytes = [0; 16];
+            }
+            let s = uuid_v4(bytes);
+            let mut expected = bytes;
+            expected[6] = (expected[6] & 0x0f) | 0x40;
+            expected[8] = (expected[8] & 0x3f) | 0x80;
+            let hex: String = expected.iter().map(|b| format!("{b:02x}")).collect();
+            let reference = format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            );
+            assert_eq!(s, reference);
         }
         assert_eq!(
             uuid_v4(core::array::from_fn(|i| i as u8)),
             "00010203-0405-4607-8809-0a0b0c0d0e0f"
         );
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! any other way.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::b64;
 use crate::json::{self, Value};
@@ -110,9 +111,47 @@ const REFUSED_PARAMS: [&str; 7] = ["crit", "b64", "jwk", "jku", "x5u", "x5c", "z
 /// so a forged one must not be able to make that parse expensive.
 const MAX_HEADER_MEMBERS: usize = 16;
 
+/// How many parsed headers [`parse_header`] remembers, and the longest header text it
+/// remembers (real headers are 36-70 characters).
+const HEADER_MEMO: usize = 4;
+const MAX_MEMO_HEADER_CHARS: usize = 256;
+
+/// Headers parsed successfully, by their exact base64url text, newest first.
+///
+/// Why: every token from one signer carries the same header text, so a deployment sees
+/// a handful of distinct headers. The key ring recognises the headers it writes by their
+/// text; a token from another signer (a seed-era one: `{"typ":"JWT","alg":"HS256"}`
+/// in another order, an extra `kid`) paid the full decode and JSON parse on every
+/// request, about 10-17% of a verification (bench/notes.md, "Crates and speed").
+/// The parse is a pure function of the text, so the remembered value is exactly what
+/// parsing again would give (a unit test checks that); refused headers are never
+/// remembered. Bounded: 4 entries of at most 256 characters; a new header evicts the
+/// oldest, so a flood of distinct headers costs the parse it would have cost anyway.
+static HEADERS: spin::Mutex<Vec<(String, Header)>> = spin::Mutex::new(Vec::new());
+
 /// Decodes and checks the JOSE header: a UTF-8 JSON object, `alg` exactly "HS256",
 /// no `crit` (we understand no extension, RFC 7515 §4.1.11), no embedded keys.
+/// Remembers the last few accepted header texts ([`HEADERS`]).
 pub fn parse_header(header_b64: &str) -> Result<Header, Reason> {
+    // `try_lock`: never waits; a busy memo only means parsing (it cannot be re-entered
+    // in wasm, and native threads in tests just skip it).
+    if let Some(memo) = HEADERS.try_lock() {
+        if let Some((_, header)) = memo.iter().find(|(text, _)| text == header_b64) {
+            return Ok(header.clone());
+        }
+    }
+    let header = parse_header_text(header_b64)?;
+    if header_b64.len() <= MAX_MEMO_HEADER_CHARS {
+        if let Some(mut memo) = HEADERS.try_lock() {
+            memo.truncate(HEADER_MEMO - 1);
+            memo.insert(0, (String::from(header_b64), header.clone()));
+        }
+    }
+    Ok(header)
+}
+
+/// [`parse_header`] without the memo.
+pub fn parse_header_text(header_b64: &str) -> Result<Header, Reason> {
     let bytes = b64::decode(header_b64).ok_or(Reason::Malformed)?;
     let text = core::str::from_utf8(&bytes).map_err(|_| Reason::Malformed)?;
     let value = json::parse_limited(text, MAX_HEADER_MEMBERS).map_err(|_| Reason::Malformed)?;
@@ -236,6 +275,45 @@ mod tests {
         }
         // Both answers are exercised often.
         assert!((3_000..97_000).contains(&accepted), "{accepted}");
+    }
+
+    #[test]
+    fn remembered_headers_are_what_parsing_gives_and_refusals_are_not_remembered() {
+        let headers = [
+            r#"{"typ":"JWT","alg":"HS256","kid":"x"}"#,
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"alg":"HS256","kid":7}"#,
+            r#"{"alg":"HS256","kid":"a\u0062"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"HS256","crit":[]}"#,
+            r#"{"alg":"HS256","typ":7}"#,
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"alg":"HS256","x":1}"#,
+            r#"{"alg":"HS256","y":1}"#,
+        ];
+        // Three passes: the first fills the memo, later ones read it (and evict, with
+        // more distinct accepted headers than it holds).
+        for _ in 0..3 {
+            for json in headers {
+                let text = b64::encode(json.as_bytes());
+                let fresh = parse_header_text(&text);
+                assert_eq!(parse_header(&text), fresh, "{json}");
+                assert_eq!(parse_header(&text), fresh, "{json} (again)");
+                let memo = HEADERS.lock();
+                let remembered = memo.iter().any(|(t, _)| *t == text);
+                assert!(memo.len() <= HEADER_MEMO);
+                if fresh.is_err() {
+                    assert!(!remembered, "a refused header was remembered: {json}");
+                }
+            }
+        }
+        let long =
+            b64::encode(format!(r#"{{"alg":"HS256","k":"{}"}}"#, "a".repeat(300)).as_bytes());
+        assert!(parse_header(&long).is_ok());
+        assert!(
+            !HEADERS.lock().iter().any(|(t, _)| *t == long),
+            "too long to remember"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ const RFC4231: &str = include_str!("vectors/rfc4231_hmac_sha256.json");
 const JWS_RFC: &str = include_str!("vectors/jws_hs256_rfc.json");
 const JWT_CASES: &str = include_str!("vectors/jwt_hs256_cases.json");
 const SEED_COMPAT: &str = include_str!("vectors/seed_compat_cases.json");
+const TYP_CASES: &str = include_str!("vectors/jwt_typ_cases.json");
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("vector file is JSON")
@@ -214,6 +215,45 @@ fn jwt_edge_cases_all_80_strict_profile() {
         }
     }
     assert_eq!((valid, invalid), (14, 66));
+}
+
+/// Explicit typing (RFC 8725 §3.11, RFC 9068 §2.1): a ring with `tokenType: "at+jwt"`
+/// and an issuer/audience refuses untyped, generic ("JWT") and other-kind tokens and
+/// those bound elsewhere, each with its stable code. Generated independently by
+/// make_typ_cases.py (Python's hmac).
+#[test]
+fn token_type_vectors_all_20() {
+    let v = json(TYP_CASES);
+    let cases = v.as_array().unwrap();
+    assert_eq!(cases.len(), 20);
+    let (mut valid, mut invalid) = (0, 0);
+    for c in cases {
+        let name = str_of(c, "name");
+        let policy = Policy {
+            issuer: Some(str_of(c, "issuer").into()),
+            audience: Some(str_of(c, "audience").into()),
+            typ: vec![str_of(c, "token_type").into()],
+            ..Policy::default()
+        };
+        let ring = KeyRing::new(
+            vec![("typ-key".into(), b64url(str_of(c, "key_b64url")))],
+            "typ-key",
+            policy,
+        )
+        .unwrap();
+        let got = ring
+            .verify(str_of(c, "token"), c["now"].as_f64().unwrap())
+            .map(|_| ())
+            .map_err(|r| r.reason.code());
+        if str_of(c, "expect") == "valid" {
+            assert_eq!(got, Ok(()), "{name}");
+            valid += 1;
+        } else {
+            assert_eq!(got, Err(str_of(c, "reason_code")), "{name}");
+            invalid += 1;
+        }
+    }
+    assert_eq!((valid, invalid), (6, 14));
 }
 
 /// The reasons given for representative vectors: stable codes callers can count.

@@ -3,6 +3,8 @@
 // what state the database is in and write the SQL of the one atomic upgrade step.
 // No I/O here: the CLI (bin/hybrid-auth.mjs) collects the snapshot and runs the SQL.
 
+import { collisionReport, planEmailNormalization } from "./email-address.mjs";
+
 /** Raised for a database the upgrade must not touch; the message says what to do. */
 export class UpgradeError extends Error {}
 
@@ -271,17 +273,13 @@ export function planUpgrade(snapshot, migrations, { now, passwordColumn = "passw
       throw new UpgradeError(`users has no ${col.name} column, which the v3 schema requires and the upgrade cannot invent`);
     }
   }
-  // The v3 code looks users up by trim()+lower-case email and relies on a UNIQUE index for "email taken".
-  if (snapshot.duplicateEmails.length > 0) {
-    throw new UpgradeError(
-      `these emails belong to more than one user once trimmed and lower-cased: ${snapshot.duplicateEmails.join(", ")}; ` +
-        "merge or rename those accounts first",
-    );
-  }
-  if (snapshot.unnormalizedEmails > 0) {
-    early.push(`UPDATE users SET email = lower(trim(email)) WHERE email <> lower(trim(email))`);
-    notes.push(`${snapshot.unnormalizedEmails} email(s) trimmed and lower-cased (the v3 login looks them up that way)`);
-  }
+  // The v3 code looks users up by the Worker's normalised email (normalizeEmail: JavaScript's
+  // trim() and toLowerCase(), full Unicode; SQLite's lower()/trim() are ASCII-only) and
+  // relies on a UNIQUE index for "email taken". So the addresses are normalised here, in
+  // JavaScript, and addresses that would collide once normalised are refused with a report.
+  const emails = emailNormalizationSql(snapshot.emails ?? []);
+  early.push(...emails.statements);
+  notes.push(...emails.notes);
   if (!snapshot.emailUnique) {
     if (taken.has(EMAIL_INDEX)) throw new UpgradeError(`an object named ${EMAIL_INDEX} exists but is not a unique index on users(email)`);
     early.push(`CREATE UNIQUE INDEX ${EMAIL_INDEX} ON users(email)`);
@@ -346,6 +344,27 @@ export function planUpgrade(snapshot, migrations, { now, passwordColumn = "passw
       `WHERE NOT EXISTS (SELECT 1 FROM ${quoteIdent(migrationsTable)} WHERE name = ${sqlString(migrations.firstName)})`,
   );
   return { statements: [...early, ...late], notes };
+}
+
+/**
+ * The statements that store every address as the Worker normalises it (`rows`: {id, email}
+ * as stored), for the upgrade step and for a rerun on a database an earlier version of
+ * this tool upgraded with SQLite's ASCII-only lower(). Throws UpgradeError, listing them,
+ * when addresses collide once normalised.
+ */
+export function emailNormalizationSql(rows) {
+  const { updates, collisions } = planEmailNormalization(rows);
+  if (collisions.length > 0) {
+    throw new UpgradeError(
+      `${collisions.length} email address(es) belong to more than one user once normalised as the Worker does ` +
+        "(trimmed and lower-cased, full Unicode); merge or rename those accounts first, then run again:\n" +
+        collisionReport(collisions).join("\n"),
+    );
+  }
+  // Matched by the stored address itself: after the collision check it names exactly one row.
+  const statements = updates.map(({ from, to }) => `UPDATE users SET email = ${sqlString(to)} WHERE email = ${sqlString(from)}`);
+  const notes = updates.length > 0 ? [`${updates.length} email(s) trimmed and lower-cased as the Worker does (its login looks them up that way)`] : [];
+  return { statements, notes };
 }
 
 /** The seed's index definition under a new name, on its table's new name. */

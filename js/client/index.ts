@@ -91,7 +91,11 @@ export interface ClientOptions {
   mode?: "bearer" | "cookie";
   /** Bearer mode: where the tokens live (default: memory). `webStorage(sessionStorage)` survives a reload. */
   storage?: TokenStorage;
-  /** Cross-tab coordination: a BroadcastChannel name (default "hybrid-auth"), an object like one, or false. */
+  /**
+   * Cross-tab coordination: a BroadcastChannel name, an object like one, or false. Default:
+   * "hybrid-auth" in browsers; none in Node, where an open channel would keep the process
+   * alive (name one to opt in, then call close() when done).
+   */
   channel?: string | ChannelLike | false;
   /** Refresh when the access token expires within this many seconds (default 30). */
   refreshLeewaySeconds?: number;
@@ -399,7 +403,7 @@ export function createClient(options: ClientOptions) {
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),
 
-    /** Stops listening to other tabs. */
+    /** Stops listening to other tabs (closes the BroadcastChannel, if this client opened one). */
     close: () => channel?.close(),
   };
 }

@@ -5,15 +5,18 @@
  * the rest of the code only ever sees a checked `Config`.
  */
 import { AuthConfigError } from "./options";
-import type { AuthHooks, AuthOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+import type { AuthHooks, AuthOptions, ClientIpSource, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 import { PasskeyConfigError, resolvePasskeyOptions } from "./passkeys/config";
 import type { PasskeyConfig } from "./passkeys/config";
 import { resolveCookieOptions, resolveCorsOptions } from "./browser/config";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import { resolveEmailOptions } from "./email/config";
 import type { EmailConfig } from "./email/config";
+import type { TokenBinding } from "./utils/jwt";
 
-export type { RateRule, RevocationMode, SessionAuthMode };
+export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
+/** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
+export const CLIENT_IP_SOURCES: readonly ClientIpSource[] = ["cloudflare", "cf-connecting-ip", "none"];
 
 /** Seven days, the seed's lifetime for both token kinds. */
 export const DEFAULT_TTL_SECONDS = 604_800;
@@ -55,6 +58,8 @@ export interface LifecycleConfig {
   sessionAuth: { mode: SessionAuthMode; deprecatedAt: number | null; sunset: number | null };
   usage: { flushRequests: number; flushSeconds: number; retentionDays: number };
   rateLimits: RateLimitConfig;
+  /** Whose CF-Connecting-IP the per-IP rules believe (issue 19 §6; lifecycle/rateLimit.ts clientIpKey). */
+  clientIp: ClientIpSource;
   cleanupBatchRows: number;
   /** Sudo mode: seconds after a password/passkey authentication during which credentials may be changed. */
   reauthMaxAge: number;
@@ -86,6 +91,8 @@ export type Config = (
   hooks: AuthHooks;
   /** Email sending, links and verification (issue 14 §3-4). */
   email: EmailConfig;
+  /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
+  tokenBinding: TokenBinding;
 };
 
 /** Kept under its old name for the code that catches it. */
@@ -220,6 +227,26 @@ export function checkSecret(label: string, secret: unknown): asserts secret is s
   }
 }
 
+/** The `iss`/`aud` of our tokens when the options name none. */
+export const DEFAULT_TOKEN_BINDING_NAME = "hybrid-auth";
+
+/** An `issuer`/`audience`: 1..512 UTF-8 bytes (the core's bound), no control characters. */
+function checkBindingName(label: string, value: unknown): string {
+  if (value === undefined) return DEFAULT_TOKEN_BINDING_NAME;
+  const bytes = typeof value === "string" ? new TextEncoder().encode(value).byteLength : 0;
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== "string" || bytes < 1 || bytes > 512 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new AuthConfigError(`${label} must be a string of 1 to 512 bytes without control characters, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkFlag(label: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new AuthConfigError(`${label} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function checkEnum<T extends string>(label: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
@@ -244,6 +271,7 @@ const KNOWN_OPTIONS = new Set([
   "sessionAuth",
   "usage",
   "rateLimits",
+  "clientIp",
   "passkeys",
   "cors",
   "cookies",
@@ -252,6 +280,9 @@ const KNOWN_OPTIONS = new Set([
   "devMailbox",
   "appUrl",
   "phase3",
+  "issuer",
+  "audience",
+  "acceptLegacyTokens",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
 const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier", "sendEmail"] as const;
@@ -305,6 +336,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     },
     usage: { flushRequests: num("usage.flushRequests"), flushSeconds: num("usage.flushSeconds"), retentionDays: num("usage.retentionDays") },
     rateLimits,
+    clientIp: checkEnum("clientIp", options.clientIp, CLIENT_IP_SOURCES, "cloudflare"),
     cleanupBatchRows: num("cleanupBatchRows"),
     reauthMaxAge: num("reauthMaxAge"),
     shortRefreshTokenTtl: num("shortRefreshTokenTtl"),
@@ -331,7 +363,12 @@ export function resolveOptions(options: AuthOptions<never>): Config {
   const cors = resolveCorsOptions(options.cors, num("cors.maxAge"));
   const cookies = resolveCookieOptions(options.cookies);
   const email = resolveEmailOptions(options, hooks, { passwordResetTtl: num("passwordResetTtl"), verificationTtl: num("emailVerificationTtl") });
-  const common = { database: options.database as (env: object) => D1Database, passkeys, cors, cookies, hooks, email };
+  const tokenBinding: TokenBinding = {
+    issuer: checkBindingName("issuer", options.issuer),
+    audience: checkBindingName("audience", options.audience),
+    acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
+  };
+  const common = { database: options.database as (env: object) => D1Database, passkeys, cors, cookies, hooks, email, tokenBinding };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

@@ -8,6 +8,12 @@ export interface AuthEnvVars {
   JWT_SECRET?: string;
   /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days, the seed's). */
   ACCESS_TOKEN_TTL?: string;
+  /** The `iss` of access JWTs, required of every JWT presented. Default "hybrid-auth". */
+  JWT_ISSUER?: string;
+  /** The `aud` of access JWTs, required of every JWT presented. Default "hybrid-auth". */
+  JWT_AUDIENCE?: string;
+  /** "on": also accept seed-era JWTs (no typ/iss/aud) during an upgrade; counted in GET /usage. Default "off". */
+  ACCEPT_LEGACY_JWT?: string;
   /** Session-token lifetime in seconds. Default 604800 (7 days). */
   SESSION_TTL?: string;
   // --- token lifecycle (issue 4); every one optional, see js/README.md ---
@@ -43,6 +49,8 @@ export interface AuthEnvVars {
   RATE_LIMIT_REGISTER_EMAIL?: string;
   RATE_LIMIT_REGISTER_IP?: string;
   RATE_LIMIT_REFRESH_IP?: string;
+  /** Per-IP rules: "cloudflare" (default: CF-Connecting-IP only on requests with Cloudflare's request.cf), "cf-connecting-ip" (always) or "none" (one shared bucket). */
+  CLIENT_IP?: string;
   /** Sudo mode: adding/removing a passkey needs a password or passkey authentication this recent (seconds, 1..86400). Default 600. */
   REAUTH_MAX_AGE_SECONDS?: string;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */
@@ -65,9 +73,9 @@ export interface AuthEnvVars {
   REFRESH_COOKIE?: string;
   /** "on": register sends a verification link and answers a taken email like a new one. Default "off". Needs a sender. */
   REQUIRE_EMAIL_VERIFICATION?: string;
-  /** "on" (development only): emails are logged and shown at /auth/dev/mailbox to loopback requests. Default "off". */
+  /** "on" (development only, a local runtime): emails are kept in memory and shown at /auth/dev/mailbox to loopback requests. Default "off". */
   DEV_MAILBOX?: string;
-  /** The page the links in emails point at (absolute http(s) URL, no #fragment). Required with a real sender. */
+  /** The page the links in emails point at (absolute https URL, http only on loopback, no #fragment). Required with a real sender. */
   APP_URL?: string;
   /** Resend API key (a secret): emails are sent with Resend's HTTP API. */
   RESEND_API_KEY?: string;

@@ -7,7 +7,7 @@
  */
 import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
-import { MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
+import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
 import type { RateLimitConfig } from "./config";
 import { passkeyOptionsFromEnv } from "./passkeys/config";
 import { applyEmailEnv } from "./email/envOptions";
@@ -45,6 +45,16 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
       for (const [index, value] of options.previousSecrets.entries()) checkSecret(`JWT_SECRET_PREVIOUS[${index}]`, value);
     }
   }
+
+  // Token binding (RFC 8725 §3.9-3.11): the iss/aud of access JWTs, and the seed-era tokens' grace.
+  for (const [name, option] of [["JWT_ISSUER", "issuer"], ["JWT_AUDIENCE", "audience"]] as const) {
+    const raw = vars[name];
+    if (raw === undefined || raw === "") continue;
+    if (typeof raw !== "string") throw new AuthConfigError(`${name} must be a string`);
+    options[option] = raw;
+  }
+  const legacy = enumVar(vars, "ACCEPT_LEGACY_JWT", ["on", "off"] as const);
+  if (legacy) options.acceptLegacyTokens = legacy === "on";
 
   for (const setting of NUMERIC_SETTINGS) {
     const raw = vars[setting.env];
@@ -84,6 +94,9 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
     rateLimits[name] = ruleVar(rule.env, raw);
   }
   if (Object.keys(rateLimits).length) options.rateLimits = rateLimits;
+  // Whose CF-Connecting-IP the per-IP rules believe (issue 19 §6).
+  const clientIp = enumVar(vars, "CLIENT_IP", CLIENT_IP_SOURCES);
+  if (clientIp) options.clientIp = clientIp;
 
   // CORS_ORIGINS and REFRESH_COOKIE (CORS_MAX_AGE is a NUMERIC_SETTINGS row, set above).
   const browser = browserOptionsFromEnv(vars);

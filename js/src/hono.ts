@@ -16,7 +16,7 @@ export type { Auth, AuthVariables } from "./auth";
 export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";
 export { AuthConfigError } from "./options";
-export type { AuthHooks, AuthOptions, LoginMethod, PasskeyOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, PasskeyOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 export type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "./options";
 export type { EmailMessage } from "./options";
 export { EmailSendError, RESEND_ENDPOINT, httpEmailSender } from "./email/httpSender";

@@ -9,6 +9,21 @@ import type { Context } from "hono";
 import type { PublicUser } from "./types";
 
 export type RevocationMode = "cached" | "strict";
+/**
+ * Where per-IP rate limits take the client address from (issue 19 §6):
+ *  - "cloudflare": the CF-Connecting-IP header, only on a request that carries
+ *    Cloudflare's `request.cf` object (with its `colo`). Cloudflare's edge sets
+ *    that header on every request it hands a Worker, overwriting what the
+ *    client sent; a request without `cf` did not come through the edge (another
+ *    host, a request built by hand), so its header is whatever the client said;
+ *  - "cf-connecting-ip": the header on every request: only behind a proxy of
+ *    yours that always sets it and overwrites the client's;
+ *  - "none": no address is trusted.
+ * An address that is not trusted (or absent, or not an address) puts the
+ * client in the one shared bucket ("unknown-ip"), so rotating the header
+ * escapes nothing.
+ */
+export type ClientIpSource = "cloudflare" | "cf-connecting-ip" | "none";
 export type SessionAuthMode = "accept" | "deprecated" | "off";
 
 /** One fixed-window rule: at most `max` attempts per `windowSeconds`. `null` switches the rule off. */
@@ -33,9 +48,9 @@ export interface RateLimitOptions {
   refreshPerIp?: RateRule | null;
   /** Wrong current passwords at POST /change-password, per user. Default 5/900. */
   changePasswordPerUser?: RateRule | null;
-  /** Password-reset requests per email (every request counts). Default 5/3600. */
+  /** Password-reset emails per address (every request counts; over it: the same 202, nothing sent). Default 5/3600. */
   passwordResetPerEmail?: RateRule | null;
-  /** Password-reset requests per client IP. Default 30/3600. */
+  /** Password-reset emails per client IP (every request counts; over it: the same 202, nothing sent). Default 30/3600. */
   passwordResetPerIp?: RateRule | null;
   /** Verification emails re-sent per user. Default 5/3600. */
   verificationResendPerUser?: RateRule | null;
@@ -99,7 +114,7 @@ export interface AuthHooks {
   /**
    * Claims added to every issued access JWT (login and refresh). They may not
    * name a claim the issuer owns (sub, email, name, iat, iat_ms, exp, nbf, jti,
-   * sid, auth_time): issuing then fails with a 500 and a log line.
+   * sid, auth_time, email_verified, iss, aud): issuing then fails with a 500 and a log line.
    */
   extraClaims?: (user: PublicUser) => Record<string, unknown>;
   /** After an account is created (its row is committed). Errors are logged, never answered. */
@@ -109,7 +124,10 @@ export interface AuthHooks {
   /**
    * Verifies a password against a hash in a format hybrid-auth does not know
    * (a seed-era deployment's). Return true for a match; the hash is then
-   * replaced by a PBKDF2 one. Without this hook such accounts cannot log in.
+   * replaced by a PBKDF2 one (a compare-and-swap: a password changed meanwhile
+   * stays). Without this hook such accounts cannot log in. Each check also pays
+   * the PBKDF2 run every other password check pays, so a seed-era account is
+   * never faster to refuse; the hook's own cost comes on top.
    */
   legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
   /**
@@ -127,12 +145,33 @@ export interface AuthOptions<E = unknown> {
   /** The D1 database of the auth tables, from the Worker's env: `(env) => env.DB`. Any binding name works. */
   database: (env: E) => D1Database;
   /**
-   * The HS256 signing secret, at least 32 bytes. Absent, null or "": session
-   * mode (logins issue session tokens, the seed's fallback).
+   * The HS256 signing secret, at least 32 bytes (UTF-8, not trimmed).
+   *
+   * Absent (`undefined`), `null` or `""`: session mode, not an error (the seed's
+   * `if (c.env.JWT_SECRET)`): logins issue session tokens, there are no refresh
+   * tokens, and every JWT presented is refused (401 `invalid_token`). So a secret
+   * missing from the env quietly means session tokens; `sessionAuth.mode`
+   * "deprecated" or "off", `previousSecrets` and `cookies.mode: "on"` refuse to
+   * start without one. Any other string shorter than 32 bytes is an
+   * `AuthConfigError` (503 `misconfigured` in the function form).
    */
   secret?: string | null;
   /** Old secrets that still verify (rotation), each at least 32 bytes. */
   previousSecrets?: readonly string[];
+  /**
+   * The `iss` of every access JWT, required of every JWT presented (RFC 8725 §3.10, RFC 9068).
+   * Use your auth service's URL, e.g. "https://auth.example.com". 1..512 bytes. Default "hybrid-auth".
+   */
+  issuer?: string;
+  /** The `aud` of every access JWT, required of every JWT presented (RFC 8725 §3.9). 1..512 bytes. Default "hybrid-auth". */
+  audience?: string;
+  /**
+   * Also accept access JWTs issued before tokens were bound (the seed's, and v3's before this option):
+   * no `typ` (or "JWT"), no `iss`, no `aud`. A token naming another issuer or audience is refused anyway.
+   * Counted in GET /usage (`legacy_jwt`): switch it off once none were seen for an access-token lifetime.
+   * Default false.
+   */
+  acceptLegacyTokens?: boolean;
   /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days). */
   accessTokenTtl?: number;
   /** Session-token lifetime in seconds. Default 604800 (7 days). */
@@ -150,6 +189,8 @@ export interface AuthOptions<E = unknown> {
   /** Usage counters: flush after `flushRequests` events (100) or `flushSeconds` (60); keep `retentionDays` (90), account events (auth_events) too. */
   usage?: { flushRequests?: number; flushSeconds?: number; retentionDays?: number };
   rateLimits?: RateLimitOptions;
+  /** The client address of the per-IP rate limits (see ClientIpSource). Default "cloudflare". */
+  clientIp?: ClientIpSource;
   /** Sudo mode: credential changes need a password/passkey sign-in this recent, in seconds (1..86400). Default 600. */
   reauthMaxAge?: number;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */
@@ -175,15 +216,19 @@ export interface AuthOptions<E = unknown> {
    */
   requireEmailVerification?: boolean;
   /**
-   * Development only: with no `hooks.sendEmail`, emails are logged and kept in memory (the last 50),
-   * shown at GET <mount>/dev/mailbox to loopback requests. Never set it in production. Default false.
+   * Development only: with no `hooks.sendEmail`, emails are kept in memory (the last 50; the log
+   * says only that one arrived, never its links) and shown at GET <mount>/dev/mailbox. Only in a
+   * local runtime: a request carrying CF-Ray (through Cloudflare's edge) gets no mailbox, the page
+   * answers loopback request URLs only, and a non-loopback `appUrl` with it is a configuration
+   * error. Never set it in production. Default false.
    */
   devMailbox?: boolean;
   /**
-   * The page that handles the links in emails, an absolute http(s) URL without a fragment; links
-   * are `<appUrl>#reset=<token>` (and `#verify-email=`, `#confirm-email=`). Required with
-   * `hooks.sendEmail`, so a link never takes its host from a request header. With only `devMailbox`,
-   * the request's origin + "/" is used when unset.
+   * The page that handles the links in emails: an absolute https URL (http only on localhost,
+   * 127.0.0.1 or [::1]) without a fragment; links are `<appUrl>#reset=<token>` (and
+   * `#verify-email=`, `#confirm-email=`). Required with `hooks.sendEmail`, so a link never takes
+   * its host from a request header. Unset: the request's origin + "/" only when it is loopback;
+   * any other request to a route that sends email answers 503 `app_url_required`.
    */
   appUrl?: string;
   /** Password-reset link lifetime in seconds, 60..86400. Default 1800 (30 minutes). */

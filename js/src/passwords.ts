@@ -59,8 +59,9 @@ export interface PasswordCheck {
 
 /**
  * Checks a password against a stored hash. An unparseable stored hash is a
- * failed check (never an exception), and still costs a full derivation so
- * that it cannot be told apart by timing.
+ * failed check (never an exception) unless `legacy` accepts it, and every
+ * path costs one full derivation at today's cost, so that none can be told
+ * apart by timing.
  */
 export async function verifyPassword(
   password: string,
@@ -68,16 +69,18 @@ export async function verifyPassword(
   legacy?: (password: string, stored: string) => boolean | Promise<boolean>,
 ): Promise<PasswordCheck> {
   const parsed = parseHash(stored);
-  if (!parsed && legacy && stored !== DUMMY_HASH) {
-    // A format we did not write (a seed-era hash): the adopter's verifier
-    // decides, and a match is rehashed to PBKDF2 by the caller.
+  if (!parsed) {
+    // A format we did not write (a seed-era hash, or garbage). Either way it
+    // pays the same PBKDF2 run as an unknown email or a wrong v3 password
+    // (issue 19 §2): without it, a wrong password on a seed-era account
+    // answered faster and told those accounts apart. The adopter's verifier
+    // (if any) runs on top; its own cost is the adopter's.
+    // (The DUMMY_HASH guard only stops a recursion should it ever stop parsing.)
+    if (stored !== DUMMY_HASH) await burnOneVerification(password);
+    if (!legacy || stored === DUMMY_HASH) return { ok: false, needsRehash: false };
+    // A match is rehashed to PBKDF2 by the caller.
     const ok = (await legacy(password, stored)) === true;
     return { ok, needsRehash: ok };
-  }
-  if (!parsed) {
-    // (The guard only stops a recursion should DUMMY_HASH ever stop parsing.)
-    if (stored !== DUMMY_HASH) await burnOneVerification(password);
-    return { ok: false, needsRehash: false };
   }
   const candidate = await derive(password, parsed.salt, parsed.iterations);
   const ok = constantTimeEqual(candidate, parsed.hash);

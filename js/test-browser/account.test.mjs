@@ -6,14 +6,15 @@
 //     else" ends the rest, and the page's own login lives on;
 //   - the admin dashboard: the SVG chart is drawn, one bar per day and kind,
 //     and every bar's value and height match the JSON report the page
-//     received; the phase-3 verdict and the session-clients table are the report's.
+//     received; the phase-3 verdict and the session-clients table are the report's;
+//     the same page shows an ordinary account no dashboard (after it showed the admin's).
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { runWrangler } from "../../scripts/lib/wrangler-dev.mjs";
-import { browserRun, js, registerOnPage, root } from "./support.mjs";
+import { browserRun, js, logOutOnPage, registerOnPage, root, signInOnPage } from "./support.mjs";
 
 const SCREENSHOT = join(root, "artifacts", "account-dashboard.png");
 const run = browserRun({ tag: "test:browser account", tempPrefix: "hybrid-auth-account-", hardLimitMs: 170_000 });
@@ -114,10 +115,6 @@ test("Sign out everywhere else ends every other login and keeps this one", async
   assert.equal(await rows().count(), 1);
 });
 
-test("a non-admin sees no dashboard", async () => {
-  assert.equal(await page.locator("#dashboard").isVisible(), false);
-});
-
 test("the admin dashboard: the chart is drawn and matches the JSON report, with the phase-3 verdict and session clients", async () => {
   // Promote the user, give the report history (as earlier flushes would have),
   // and a client that still uses a session token today.
@@ -198,6 +195,34 @@ test("the admin dashboard: the chart is drawn and matches the JSON report, with 
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.locator("#dashboard").screenshot({ path: SCREENSHOT });
   log(`screenshot: ${SCREENSHOT}`);
+});
+
+test("a non-admin sees no dashboard: on the same page build an admin's renders, then an ordinary account's stays hidden (403 from /auth/usage)", async () => {
+  // The admin first, so this test fails if the dashboard never renders at all.
+  const adminUsage = page.waitForResponse((r) => r.url().includes("/auth/usage"));
+  await page.reload();
+  assert.equal((await adminUsage).status(), 200);
+  await page.locator("#dashboard").waitFor({ state: "visible" });
+  assert.ok((await page.locator("#usage-chart svg rect.bar").count()) > 0, "the admin's chart has bars");
+
+  // Then an account that was never promoted, on the same page (its sign-in replaces the admin's).
+  await logOutOnPage(page);
+  const plain = { name: "Charles Babbage", email: `charles-${Date.now()}@example.com`, password: "another long enough password" };
+  const plainUsage = page.waitForResponse((r) => r.url().includes("/auth/usage"));
+  await registerOnPage(page, plain);
+  const refused = await plainUsage;
+  assert.equal(refused.status(), 403);
+  assert.equal((await refused.json()).error.code, "forbidden");
+  // The page said its last words after render() (and so the dashboard step) finished.
+  await page.getByText("Account created. You are signed in.").waitFor();
+  assert.equal(await page.locator("#me-email").textContent(), plain.email);
+  assert.equal(await page.locator("#dashboard").isVisible(), false);
+  assert.equal(await page.locator("#dashboard").getAttribute("hidden"), "");
+
+  // Back to the admin's account for the tests below.
+  await logOutOnPage(page);
+  await signInOnPage(page, user);
+  await page.getByText("Signed in with your password.").waitFor();
 });
 
 test("change password on the page: the other logins end, the new password signs in", async () => {

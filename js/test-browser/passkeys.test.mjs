@@ -16,7 +16,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { browserRun, logOutOnPage, registerOnPage, root, signInOnPage } from "./support.mjs";
+import { addVirtualAuthenticator, browserRun, logOutOnPage, registerOnPage, root, signInOnPage } from "./support.mjs";
 
 /** Short enough to wait out, long enough for one ceremony on a busy machine. */
 const CHALLENGE_TTL = 8;
@@ -38,17 +38,7 @@ before(async () => {
   log(`wrangler dev up at ${base} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   page = await run.launchPersistentPage({ viewport: { width: 900, height: 1000 } });
   cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable", { enableUI: false });
-  ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  }));
+  authenticatorId = await addVirtualAuthenticator(cdp);
 });
 
 const user = { name: "Grace Hopper", email: `grace-${Date.now()}@example.com`, password: "a long enough password" };

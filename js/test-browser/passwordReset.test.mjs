@@ -3,8 +3,10 @@
 // mailbox on (DEV_MAILBOX=on, passed with --var: the development sender that
 // logs each email and shows it at /auth/dev/mailbox). Driven like a person:
 // request a reset on the page → open the dev mailbox → click the link in the
-// email → set a new password → sign in with it. Bounded by a hard time limit; a
-// throwaway D1 and browser profile, removed at the end (support.mjs).
+// email → set a new password → sign in with it. And a verification link: the page
+// it opens acts only when its button is clicked, never on load (issue 19 §1).
+// Bounded by a hard time limit; a throwaway D1 and browser profile, removed at
+// the end (support.mjs).
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { before, test } from "node:test";
@@ -75,4 +77,43 @@ test("request a reset on the page → open the dev mailbox → click the link �
   await page.locator("#reset-form").getByLabel("New password").fill("yet another password 1");
   await page.getByRole("button", { name: "Set new password" }).click();
   await page.getByRole("alert").filter({ hasText: "email_token_used" }).waitFor();
+});
+
+test("a verification link opens a page that waits for a click: nothing is posted on load; the click verifies and ends the earlier sign-in", async () => {
+  const person = { name: "Dorothy Vaughan", email: `dorothy-${Date.now()}@example.com`, password: "the original password" };
+  assert.equal((await post("/auth/register", person)).status, 201);
+  const login = await (await post("/auth/login", { email: person.email, password: person.password })).json();
+  const resend = await fetch(`${base}/auth/email/verify/resend`, { method: "POST", headers: { Authorization: `Bearer ${login.token}` } });
+  assert.equal(resend.status, 202);
+  const { messages } = await (await fetch(`${base}/auth/dev/mailbox?format=json`)).json();
+  const mail = messages.find((m) => m.to === person.email && m.text.includes("#verify-email="));
+  assert.ok(mail, "the verification email is in the dev mailbox");
+  const link = /https?:\/\/\S+#verify-email=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
+  assert.ok(link);
+
+  const posted = [];
+  const onRequest = (request) => {
+    if (new URL(request.url()).pathname === "/auth/email/verify") posted.push(request.method());
+  };
+  page.on("request", onRequest);
+  try {
+    await page.goto(link);
+    const button = page.getByRole("button", { name: "Confirm this address" });
+    await button.waitFor({ state: "visible" });
+    // The token left the address bar, and nothing was sent: the page is loaded and idle.
+    assert.equal(new URL(page.url()).hash, "");
+    await page.waitForLoadState("networkidle");
+    assert.deepEqual(posted, []);
+
+    const verified = page.waitForResponse((r) => new URL(r.url()).pathname === "/auth/email/verify");
+    await button.click();
+    assert.equal((await verified).status(), 200);
+    assert.deepEqual(posted, ["POST"]);
+    await page.getByText(`Your address ${person.email} is verified`).waitFor();
+    assert.equal(await button.isVisible(), false);
+  } finally {
+    page.off("request", onRequest);
+  }
+  // The first proof of the address ended the sign-in made before it.
+  assert.equal((await post("/auth/refresh", { refresh_token: login.refresh_token })).status, 401);
 });

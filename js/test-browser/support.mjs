@@ -153,3 +153,20 @@ export async function logOutOnPage(page) {
   await page.getByRole("button", { name: "Log out", exact: true }).click();
   await page.locator("#signed-out").waitFor({ state: "visible" });
 }
+
+/** The authenticator every passkey test uses: a platform one (ctap2, internal) with resident keys and user verification. */
+export const VIRTUAL_AUTHENTICATOR = {
+  protocol: "ctap2",
+  transport: "internal",
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  automaticPresenceSimulation: true,
+};
+
+/** Adds a CDP virtual authenticator to `cdp` (WebAuthn enabled first); returns its id. */
+export async function addVirtualAuthenticator(cdp) {
+  await cdp.send("WebAuthn.enable", { enableUI: false });
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: VIRTUAL_AUTHENTICATOR });
+  return authenticatorId;
+}

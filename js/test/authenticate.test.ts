@@ -4,12 +4,16 @@ import { createSession } from "../src/db";
 import { parseBearer } from "../src/middleware/auth";
 import { sha256Hex } from "../src/utils/encoding";
 import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_ISSUER,
   OTHER_SECRET,
   SECRET,
+  accessClaims,
   call,
   countingDb,
   env,
   errorOf,
+  hs256Token,
   jwtEnv,
   loginUser,
   registerUser,
@@ -33,10 +37,12 @@ async function meCounting(token: string | undefined, base: (o?: Partial<Env>) =>
   return { status: response.status, code, queries: totalQueries(counts), response };
 }
 
-/** An HS256 JWT with the claims the core issues, signed independently with jose. */
+/** An HS256 access JWT of the shape the core issues (typ at+jwt, iss, aud, jti), signed independently with jose. */
 async function foreignJwt(secret: string, claims: { sub: string; email: string; name: string; iat: number; exp: number }) {
   return new SignJWT({ email: claims.email, name: claims.name, jti: crypto.randomUUID() })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: "HS256", typ: "at+jwt" })
+    .setIssuer(DEFAULT_ISSUER)
+    .setAudience(DEFAULT_AUDIENCE)
     .setSubject(claims.sub)
     .setIssuedAt(claims.iat)
     .setExpirationTime(claims.exp)
@@ -132,10 +138,26 @@ describe("JWT rejection (always zero D1 queries)", () => {
     }
   });
 
-  it('rejects alg "none"', async () => {
-    const enc = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-    const token = `${enc({ alg: "none", typ: "JWT" })}.${enc({ sub: "x", email: "a@b.co", name: "A", iat: now(), exp: now() + 60 })}.sig`;
-    expect(await meCounting(token)).toMatchObject({ status: 401, code: "invalid_token", queries: 0 });
+  // alg pinning: only "HS256" is accepted, whatever MAC the token carries. Each token
+  // below has valid claims for a real user and a signature segment that would pass the
+  // MAC check (a real HMAC-SHA256 with our secret over its own header and payload), so
+  // the header's alg is the only thing that can refuse it.
+  it('rejects alg "none" and every other alg, even over a valid HS256 MAC', async () => {
+    const user = await registerUser(jwtEnv());
+    const claims = accessClaims(user);
+    // Control: the same construction with alg HS256 is accepted.
+    expect(await meCounting(await hs256Token({ alg: "HS256", typ: "at+jwt" }, claims))).toMatchObject({ status: 200, queries: 0 });
+    for (const alg of ["none", "None", "NONE", "HS512", "HS384", "hs256", "RS256", "ES256"]) {
+      const token = await hs256Token({ alg, typ: "at+jwt" }, claims);
+      expect(await meCounting(token), alg).toMatchObject({ status: 401, code: "invalid_token", queries: 0 });
+    }
+  });
+
+  it('rejects an unsigned alg "none" token (empty signature segment)', async () => {
+    const user = await registerUser(jwtEnv());
+    const signed = await hs256Token({ alg: "none", typ: "at+jwt" }, accessClaims(user));
+    const unsigned = `${signed.slice(0, signed.lastIndexOf("."))}.`;
+    expect(await meCounting(unsigned)).toMatchObject({ status: 401, code: "invalid_token", queries: 0 });
   });
 
   it("rejects a valid JWT when JWT_SECRET is not configured, without a D1 query", async () => {

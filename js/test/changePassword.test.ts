@@ -4,7 +4,7 @@
  * current one is kept) and says which, and rate-limits wrong current passwords.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PASSWORD, call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
+import { PASSWORD, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
 import type { Env } from "../demo/worker";
 import { linkToken, mailEnv } from "./emailHelpers";
 
@@ -159,14 +159,26 @@ describe("POST /auth/change-password", () => {
       [{ current_password: PASSWORD, new_password: NEW_PASSWORD, revoke_other_logins: "no" }, "invalid_field"],
       [[PASSWORD, NEW_PASSWORD], "invalid_body"],
     ];
+    await settleIsolate();
+    // "Work": PBKDF2 (crypto.subtle.deriveBits, passwords.ts) and any D1 statement (the rate-limit counter, the user's row).
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const counted = countingDb(env.GENERAL_DB);
+    const e = jwtEnv({ GENERAL_DB: counted.db, USAGE_FLUSH_REQUESTS: "100000", USAGE_FLUSH_SECONDS: "3600" });
     for (const [json, code] of cases) {
-      const response = await change(mine.token, json);
+      const response = await change(mine.token, json, e);
       expect(response.status, JSON.stringify(json).slice(0, 60)).toBe(400);
       expect((await errorOf(response)).code).toBe(code);
     }
-    const huge = await call("POST", "/auth/change-password", { token: mine.token, body: JSON.stringify({ current_password: PASSWORD, new_password: "y".repeat(20_000) }) });
+    const huge = await call("POST", "/auth/change-password", { env: e, token: mine.token, body: JSON.stringify({ current_password: PASSWORD, new_password: "y".repeat(20_000) }) });
     expect(huge.status).toBe(400);
     expect((await errorOf(huge)).code).toBe("body_too_large");
+    expect(derive).not.toHaveBeenCalled();
+    expect(totalQueries(counted.counts)).toBe(0);
+    // Control: a well-formed request through the same spies is seen hashing and querying.
+    expect((await change(mine.token, { current_password: "not the password", new_password: NEW_PASSWORD }, e)).status).toBe(403);
+    expect(derive).toHaveBeenCalled();
+    expect(totalQueries(counted.counts)).toBeGreaterThan(0);
+    derive.mockRestore();
     expect(await canLogin(jwtEnv(), user.email, PASSWORD)).toBe(true);
   });
 

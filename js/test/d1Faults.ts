@@ -135,3 +135,42 @@ export async function sweep(
   }
   throw new Error(`${name}: still failing after 40 statements`);
 }
+
+/**
+ * A binding on which every statement whose SQL matches `pattern` fails (at
+ * run/first/all/raw, like a lost connection), while `failing.on` is true;
+ * every other statement reaches the real database. `failing.hits` counts the
+ * statements failed. (Added for issue 19 §9: faults on one query, e.g. the
+ * revocation snapshot's read, whatever comes before or after it.)
+ */
+export function failMatching(real: D1Database, pattern: RegExp): { db: D1Database; failing: { on: boolean; hits: number } } {
+  const failing = { on: true, hits: 0 };
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args));
+        if (prop === "run" || prop === "first" || prop === "all" || prop === "raw") {
+          return (...args: unknown[]) => {
+            if (failing.on) {
+              failing.hits++;
+              return Promise.reject(new Error(INJECTED));
+            }
+            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  const db = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => (pattern.test(sql) ? wrap(target.prepare(sql)) : target.prepare(sql));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, failing };
+}
+
+/** The SQL of the revocation snapshot's read (db/revocations.ts readRevocationsSince). */
+export const SNAPSHOT_READ = /FROM revocations\s+WHERE seq > \?1/;

@@ -8,13 +8,20 @@ import type { Env } from "../demo/worker";
 import { auth, env, jwtEnv, sessionEnv } from "./helpers";
 import type { MailboxEntry } from "../src/email/devMailbox";
 
+/**
+ * The page the links point at in these tests. The tests' requests go to
+ * https://auth.test (helpers.call), which is not loopback: without an
+ * APP_URL the email routes answer 503 app_url_required (issue 19 §7).
+ */
+export const TEST_APP_URL = "http://localhost:8787/";
+
 /** JWT mode with the development mailbox as the sender. */
 export function mailEnv(overrides: Partial<Env> = {}): Env {
-  return jwtEnv({ DEV_MAILBOX: "on", ...overrides });
+  return jwtEnv({ DEV_MAILBOX: "on", APP_URL: TEST_APP_URL, ...overrides });
 }
 
 export function mailSessionEnv(overrides: Partial<Env> = {}): Env {
-  return sessionEnv({ DEV_MAILBOX: "on", ...overrides });
+  return sessionEnv({ DEV_MAILBOX: "on", APP_URL: TEST_APP_URL, ...overrides });
 }
 
 /** Every message sent to `to`, newest first. */

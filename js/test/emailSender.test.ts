@@ -28,7 +28,7 @@ const API_KEY = "re_test_0123456789";
 const FROM = "hybrid-auth <no-reply@example.com>";
 const message = { to: "ada@example.com", subject: "Hello", text: "Hi https://x.test/#reset=abc\n", html: "<p>Hi</p>" };
 
-function box(behaviour: "ok" | "flaky" | "reject") {
+function box(behaviour: "ok" | "flaky" | "reject" | "echo" | "down") {
   const id = crypto.randomUUID();
   return { endpoint: `${provider}/${behaviour}/${id}/emails`, received: async () => (await (await fetch(`${provider}/__received/${id}`)).json()) as Received[] };
 }
@@ -63,11 +63,40 @@ describe("httpEmailSender (Resend's API shape) against a fake provider on 127.0.
     expect(await received()).toHaveLength(1);
   });
 
-  it("an unreachable provider throws EmailSendError (after one retry)", async () => {
-    const refused = "http://127.0.0.1:9/emails";
-    const error = await httpEmailSender({ apiKey: API_KEY, from: FROM, endpoint: refused, timeoutMs: 2000 })(message).catch((err: unknown) => err);
+  it("an unreachable provider throws EmailSendError after exactly one retry (two attempts, the same Idempotency-Key)", async () => {
+    // A provider that takes the request and drops the connection: it records each attempt.
+    const { endpoint, received } = box("down");
+    const error = await httpEmailSender({ apiKey: API_KEY, from: FROM, endpoint, timeoutMs: 2000 })(message).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(EmailSendError);
     expect((error as EmailSendError).status).toBeNull();
+    const attempts = await received();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]?.headers["idempotency-key"]).toBe(attempts[0]?.headers["idempotency-key"]);
+
+    // Nothing listening at all: the same two attempts, counted at the fetch the sender was given.
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const refused = await httpEmailSender({ apiKey: API_KEY, from: FROM, endpoint: "http://127.0.0.1:9/emails", timeoutMs: 2000, fetch: counting })(message).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(EmailSendError);
+    expect((refused as EmailSendError).status).toBeNull();
+    expect(calls).toBe(2);
+  });
+
+  it("a provider error that echoes the email: the EmailSendError (which is logged) carries no link and no token", async () => {
+    const { endpoint, received } = box("echo");
+    const token = "A".repeat(20) + "b_c-".repeat(5) + "xyz";
+    const withLink = { ...message, text: `Open https://app.example.com/#reset=${token}\n` };
+    const error = await httpEmailSender({ apiKey: API_KEY, from: FROM, endpoint })(withLink).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EmailSendError);
+    expect((await received())[0]?.body.text).toContain(token); // the provider did get it, and echoed it
+    const text = (error as Error).message;
+    expect(text).toMatch(/^email provider answered 422: /);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain("#reset=");
+    expect(text).not.toContain("app.example.com");
   });
 
   it("refuses, when made, a key-less sender or an endpoint that would send the key in clear to another host", () => {
@@ -108,7 +137,7 @@ describe("httpEmailSender (Resend's API shape) against a fake provider on 127.0.
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     for (const overrides of [
       { RESEND_API_KEY: API_KEY, APP_URL: "https://app.example.com/" },
-      { RESEND_API_KEY: API_KEY, EMAIL_FROM: FROM },
+      { RESEND_API_KEY: API_KEY, EMAIL_FROM: FROM, APP_URL: "" },
       { RESEND_API_KEY: API_KEY, EMAIL_FROM: FROM, APP_URL: "https://app.example.com/", RESEND_API_URL: "http://mail.example.com/emails" },
       { RESEND_API_KEY: API_KEY, EMAIL_FROM: FROM, APP_URL: "https://app.example.com/#x" },
       { EMAIL_FROM: FROM },

@@ -63,7 +63,7 @@ describe("register while verification is on", () => {
 });
 
 describe("email_verified", () => {
-  it("an unverified user can sign in; /auth/me and the JWT say false until the link is opened, then true (login and refresh)", async () => {
+  it("an unverified user can sign in; /auth/me and the JWT say false until the link is opened, which ends that login; the next login and its refresh say true", async () => {
     const email = uniqueEmail();
     expect((await register(email)).status).toBe(202);
     const before = await loginUser(verifyOn(), email);
@@ -75,11 +75,14 @@ describe("email_verified", () => {
     expect(await response.json()).toEqual({ email_verified: true, email });
     expect(await count("SELECT COUNT(*) AS n FROM auth_events e JOIN users u ON u.id = e.user_id WHERE u.email = ?1 AND e.kind = 'email_verified'", email)).toBe(1);
 
-    // A JWT says what was true when it was issued; the next login or refresh says true.
-    expect((await me(before.token)).email_verified).toBe(false);
-    const refreshed = await call("POST", "/auth/refresh", { env: verifyOn(), json: { refresh_token: before.refresh_token } });
-    expect(claimsOf(((await refreshed.json()) as { token: string }).token).email_verified).toBe(true);
+    // The first proof of the address ends every login made before it (issue 19 §1: account
+    // pre-hijacking): the JWT and the refresh token of the login above are refused.
+    expect((await call("GET", "/auth/me", { env: verifyOn(), token: before.token })).status).toBe(401);
+    expect((await call("POST", "/auth/refresh", { env: verifyOn(), json: { refresh_token: before.refresh_token } })).status).toBe(401);
+    // The next login says true, and so does its refresh.
     const after = await loginUser(verifyOn(), email);
+    const refreshed = await call("POST", "/auth/refresh", { env: verifyOn(), json: { refresh_token: after.refresh_token } });
+    expect(claimsOf(((await refreshed.json()) as { token: string }).token).email_verified).toBe(true);
     expect(claimsOf(after.token).email_verified).toBe(true);
     expect((await me(after.token)).email_verified).toBe(true);
     // A session reads it from D1 on each request.
@@ -170,7 +173,9 @@ describe("POST /auth/email/verify/resend", () => {
     expect((await errorOf(limited)).code).toBe("rate_limited");
 
     expect((await verify(linkToken(email, "verify-email"))).status).toBe(200);
-    const done = await call("POST", "/auth/email/verify/resend", { env: verifyOn(), token });
+    // The proof ended the login above (issue 19 §1): sign in again.
+    const again = await loginUser(verifyOn(), email);
+    const done = await call("POST", "/auth/email/verify/resend", { env: verifyOn(), token: again.token });
     expect(done.status).toBe(200);
     expect(await done.json()).toEqual({ sent: false, email_verified: true });
   });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { handleError } from "hybrid-auth/hono";
 import { countSessions, findUserByEmail } from "../src/db";
-import { PASSWORD, batchFailsAtEnd, brokenDb, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries, uniqueEmail } from "./helpers";
+import { PASSWORD, auth, batchFailsAtEnd, brokenDb, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries, uniqueEmail } from "./helpers";
 import type { AppEnv } from "../src/types";
 
 afterEach(() => vi.restoreAllMocks());
@@ -123,7 +123,21 @@ describe("misconfiguration fails closed", () => {
     const reg = await call("POST", "/auth/register", { env: weak, json: { email: uniqueEmail(), password: PASSWORD, name: "N" } });
     expect(reg.status).toBe(503);
 
-    // Three refused requests, one log line (31 bytes is used by no other test,
+    // Every declared route (auth.routes is ROUTES, routes.ts), each with a
+    // plausible body and a token: 503 misconfigured, nothing signed or set.
+    const { token } = await loginUser(jwtEnv(), user.email);
+    expect(auth.routes.length).toBeGreaterThanOrEqual(25);
+    for (const route of auth.routes) {
+      const path = `/auth${route.path.replace(/:id\b/g, crypto.randomUUID())}`;
+      const json = route.method === "GET" || route.method === "DELETE" ? undefined : { email: user.email, password: PASSWORD, name: "N", token: "t".repeat(43) };
+      const response = await call(route.method, path, { env: weak, token, ...(json === undefined ? {} : { json }) });
+      const text = await response.text();
+      expect(response.status, `${route.method} ${route.path}: ${text}`).toBe(503);
+      expect(JSON.parse(text), `${route.method} ${route.path}`).toEqual({ error: { code: "misconfigured", message: expect.any(String) } });
+      expect(response.headers.get("Set-Cookie"), `${route.method} ${route.path}`).toBeNull();
+    }
+
+    // Every refused request, one log line (31 bytes is used by no other test,
     // so this isolate cannot have reported it before).
     const lines = log.mock.calls.map((args) => String(args[0])).filter((l) => l.includes("JWT_SECRET"));
     expect(lines).toHaveLength(1);

@@ -9,6 +9,8 @@
  *   ok        → 200 {"id": "<uuid>"}
  *   flaky     → 503 the first time a box is hit, then 200
  *   reject    → 422 {"message": "invalid from"}
+ *   echo      → 422 whose message repeats the email's text (as some providers' validation errors do)
+ *   down      → the connection is dropped without an answer (a network failure), every time
  * `GET /__received/<box>` returns what the box received: method, path,
  * headers (lower-cased) and the parsed JSON body of every request.
  */
@@ -37,7 +39,7 @@ export async function setup(project) {
     };
     const received = /^\/__received\/([\w-]+)$/.exec(url.pathname);
     if (request.method === "GET" && received?.[1]) return send(200, boxes.get(received[1]) ?? []);
-    const match = /^\/(ok|flaky|reject)\/([\w-]+)\/emails$/.exec(url.pathname);
+    const match = /^\/(ok|flaky|reject|echo|down)\/([\w-]+)\/emails$/.exec(url.pathname);
     if (!match?.[1] || !match[2]) return send(404, { message: "not found" });
     const [, behaviour, box] = match;
     const text = await readBody(request);
@@ -53,6 +55,8 @@ export async function setup(project) {
     list.push({ method: request.method ?? "", path: url.pathname, headers, body });
     boxes.set(box, list);
     if (behaviour === "reject") return send(422, { statusCode: 422, message: "invalid from", name: "validation_error" });
+    if (behaviour === "echo") return send(422, { statusCode: 422, message: `cannot send this text: ${body && typeof body === "object" ? body.text : text}`, name: "validation_error" });
+    if (behaviour === "down") return void request.socket.destroy();
     if (behaviour === "flaky" && list.length === 1) return send(503, { message: "try again" });
     return send(200, { id: crypto.randomUUID() });
   });

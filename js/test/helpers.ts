@@ -178,3 +178,46 @@ export async function runScheduled(e: Env = jwtEnv(), scheduledTime: number = Da
 }
 
 export { auth, env };
+
+/** The `iss` and `aud` of access JWTs when JWT_ISSUER / JWT_AUDIENCE are unset (config.ts). */
+export const DEFAULT_ISSUER = "hybrid-auth";
+export const DEFAULT_AUDIENCE = "hybrid-auth";
+
+const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64urlJson = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
+
+/**
+ * A JWT with exactly this header and these claims, MAC'd with HMAC-SHA256 by
+ * WebCrypto, independently of the code under test, whatever the header says
+ * (so `alg: "none"` or a missing `typ` can carry a valid MAC).
+ */
+export async function hs256Token(header: Record<string, unknown>, claims: Record<string, unknown>, secret: string = SECRET): Promise<string> {
+  const input = `${b64urlJson(header)}.${b64urlJson(claims)}`;
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input)));
+  return `${input}.${b64url(mac)}`;
+}
+
+/** The claims of an access token as this server issues them (bound: iss, aud, jti), for `user`, valid for `ttl` seconds. */
+export function accessClaims(user: { id: string; email: string; name: string }, ttl = 600, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const iat = Math.floor(Date.now() / 1000);
+  return { sub: user.id, email: user.email, name: user.name, iat, exp: iat + ttl, jti: crypto.randomUUID(), iss: DEFAULT_ISSUER, aud: DEFAULT_AUDIENCE, ...extra };
+}
+
+/** The decoded header and claims of a compact JWT (no verification). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const part = (s: string | undefined) => JSON.parse(atob((s ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+  const [header, claims] = token.split(".");
+  return { header: part(header), claims: part(claims) };
+}
+
+/**
+ * The documented `kid` of a secret (src/key.rs derive_kid): base64url of the first
+ * 8 bytes of HMAC-SHA256(key = the secret's UTF-8 bytes, message "hybrid-auth/kid/v1"),
+ * computed with WebCrypto, independently of the code under test.
+ */
+export async function independentKid(secret: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("hybrid-auth/kid/v1")));
+  return b64url(mac.slice(0, 8));
+}

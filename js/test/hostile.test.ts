@@ -548,12 +548,34 @@ describe("routes, methods and odd requests", () => {
     await expectError(await call("GET", `/auth/usage?days=${"9".repeat(32 * 1024)}`, { token }), 403, "forbidden");
   });
 
-  it("hostile CF-Connecting-IP values never break the rate limiter", async () => {
-    for (const ip of ["' OR 1=1 --", "a".repeat(32 * 1024), "999.999.999.999", "::ffff:1.2.3.4", "1:2:3:4:5:6:7:8:9", ":::::", "\u202e1.2.3.4", "127.0.0.1, 10.0.0.1"]) {
-      const response = await call("POST", "/auth/login", { json: { email: uniqueEmail(), password: PASSWORD }, headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip } });
-      await expectError(response, 401, "invalid_credentials", ip.slice(0, 30));
+  it("hostile CF-Connecting-IP values never break the rate limiter: each is counted up to 429, and those that are not addresses share one bucket", async () => {
+    // Values that are not addresses: a client rotating through them must not escape a per-IP rule.
+    const notAddresses = ["' OR 1=1 --", "a".repeat(32 * 1024), "1:2:3:4:5:6:7:8:9", ":::::", "\u202e1.2.3.4", "127.0.0.1, 10.0.0.1"];
+    const hostile = [...notAddresses, "999.999.999.999", "::ffff:1.2.3.4"];
+    // A rule of its own per step (the rule is part of the bucket), so every step starts from zero.
+    const base = 4000 + Math.floor(Math.random() * 400);
+    // The header trusted as given (CLIENT_IP=cf-connecting-ip), so the limiter parses every value.
+    const limited = (rule: "RATE_LIMIT_REFRESH_IP" | "RATE_LIMIT_LOGIN_IP", max: number, step: number) =>
+      jwtEnv({ CLIENT_IP: "cf-connecting-ip", [rule]: `${max}/${base + step}` });
+    const headersFor = (ip: string) => ({ "Content-Type": "application/json", "CF-Connecting-IP": ip });
+    // Refresh counts every attempt (a token of the wrong shape: 401 after the count, no hashing).
+    const refresh = (e: Env, ip: string) => call("POST", "/auth/refresh", { env: e, json: { refresh_token: "x" }, headers: headersFor(ip) });
+    for (const [step, ip] of hostile.entries()) {
+      const e = limited("RATE_LIMIT_REFRESH_IP", 2, step);
+      for (let i = 0; i < 2; i++) await expectError(await refresh(e, ip), 401, "invalid_refresh_token", `${ip.slice(0, 30)} #${i + 1}`);
+      await expectError(await refresh(e, ip), 429, "rate_limited", `${ip.slice(0, 30)} over the limit`);
     }
-  });
+    // Login counts failures: rotating through the non-addresses, the shared bucket fills all the same.
+    const shared = limited("RATE_LIMIT_LOGIN_IP", notAddresses.length - 1, hostile.length);
+    const failedLogin = (ip: string) => call("POST", "/auth/login", { env: shared, json: { email: uniqueEmail(), password: PASSWORD }, headers: headersFor(ip) });
+    for (const ip of notAddresses.slice(0, -1)) await expectError(await failedLogin(ip), 401, "invalid_credentials", `shared ${ip.slice(0, 30)}`);
+    await expectError(await failedLogin(notAddresses.at(-1) as string), 429, "rate_limited", "a new non-address in the shared bucket");
+    // An IPv4-mapped IPv6 value is that IPv4 client, not a bucket of its own.
+    const mapped = limited("RATE_LIMIT_REFRESH_IP", 1, hostile.length + 1);
+    await expectError(await refresh(mapped, "::ffff:192.0.2.44"), 401, "invalid_refresh_token", "mapped");
+    await expectError(await refresh(mapped, "192.0.2.44"), 429, "rate_limited", "the same client as IPv4");
+    // Five failed logins hash a password each; the machine may be busy.
+  }, 30_000);
 
   it("refresh tokens: wrong shapes, wrong mode, 1,000 random ones → 401 invalid_refresh_token", async () => {
     await expectError(await call("POST", "/auth/refresh", { env: sessionEnv(), json: { refresh_token: "x".repeat(43) } }), 401, "invalid_refresh_token");

@@ -105,13 +105,37 @@ describe("POST /auth/refresh: rotation", () => {
     log.mockRestore();
   });
 
-  it("REFRESH_REUSE_GRACE_SECONDS=0 revokes on any reuse", async () => {
+  it("REFRESH_REUSE_GRACE_SECONDS=0 revokes the whole family on any reuse: the newest refresh token and the family's access JWTs are refused", async () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const e = jwtEnv({ REFRESH_REUSE_GRACE_SECONDS: "0" });
-    const { refreshToken } = await loggedIn(e);
-    expect((await refresh(refreshToken, e)).status).toBe(200);
+    const { user, login, refreshToken } = await loggedIn(e);
+    const rotatedResponse = await refresh(refreshToken, e);
+    expect(rotatedResponse.status).toBe(200);
+    const rotated = (await rotatedResponse.json()) as LoginBody;
+    const sid = (JSON.parse(atob(rotated.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sid: string }).sid;
+    // Before the reuse both access JWTs of the family work.
+    expect((await call("GET", "/auth/me", { env: e, token: rotated.token })).status).toBe(200);
+    expect((await call("GET", "/auth/me", { env: e, token: login.token })).status).toBe(200);
     await env.GENERAL_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 1 WHERE token_hash = ?1").bind(await sha256Hex(refreshToken)).run();
-    expect((await errorOf(await refresh(refreshToken, e))).code).toBe("refresh_token_reused");
+    const replay = await refresh(refreshToken, e);
+    expect(replay.status).toBe(401);
+    expect((await errorOf(replay)).code).toBe("refresh_token_reused");
+    // The family is revoked, for the reason "reuse".
+    const [family] = await listRefreshFamilies(env.GENERAL_DB, user.id);
+    expect(family).toMatchObject({ id: sid, revokedReason: "reuse" });
+    expect(family?.revokedAt).not.toBeNull();
+    // The newest (rotated, never used) refresh token of the family is refused.
+    const successor = await refresh(rotated.refresh_token, e);
+    expect(successor.status).toBe(401);
+    expect((await errorOf(successor)).code).toBe("invalid_refresh_token");
+    // Every access JWT of the family (its `sid`) is refused, in this isolate and from D1.
+    for (const mode of ["cached", "strict"]) {
+      for (const token of [rotated.token, login.token]) {
+        const me = await call("GET", "/auth/me", { env: jwtEnv({ REVOCATION: mode }), token });
+        expect(me.status, `${mode}`).toBe(401);
+        expect((await errorOf(me)).code).toBe("invalid_token");
+      }
+    }
     vi.restoreAllMocks();
   });
 

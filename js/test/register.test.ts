@@ -15,11 +15,27 @@ describe("POST /auth/register", () => {
   });
 
   it("works the same in session mode", async () => {
+    const email = uniqueEmail();
     const response = await call("POST", "/auth/register", {
       env: sessionEnv(),
-      json: { email: uniqueEmail(), password: PASSWORD, name: "Grace" },
+      json: { email, password: PASSWORD, name: "Grace" },
     });
     expect(response.status).toBe(201);
+    // The same answer as in JWT mode: {user: {id, email, name, created_at}}, nothing else.
+    const body = (await response.json()) as { user: { id: string; email: string; name: string; created_at: number } };
+    expect(Object.keys(body)).toEqual(["user"]);
+    expect(Object.keys(body.user).sort()).toEqual(["created_at", "email", "id", "name"]);
+    expect(body.user).toMatchObject({ email, name: "Grace" });
+    expect(body.user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Math.abs(body.user.created_at - Date.now() / 1000)).toBeLessThan(60);
+    // The account works in session mode: its login's session token authenticates as this user.
+    const login = await call("POST", "/auth/login", { env: sessionEnv(), json: { email, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    const { token, token_type } = (await login.json()) as { token: string; token_type: string };
+    expect(token_type).toBe("session");
+    const me = await call("GET", "/auth/me", { env: sessionEnv(), token });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ user: { id: body.user.id, email, name: "Grace" }, token_type: "session" });
   });
 
   it("trims and lower-cases the email, trims the name", async () => {

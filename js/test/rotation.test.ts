@@ -1,6 +1,6 @@
 import { KeyRing, deriveKid } from "hybrid-auth";
 import { describe, expect, it, vi } from "vitest";
-import { OTHER_SECRET, SECRET, call, errorOf, jwtEnv, loginUser, registerUser } from "./helpers";
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, OTHER_SECRET, SECRET, call, errorOf, independentKid, jwtEnv, loginUser, registerUser } from "./helpers";
 import type { LoginBody } from "./helpers";
 
 const THIRD_SECRET = "third-secret-0123456789abcdefghijklmnopqrstu";
@@ -8,6 +8,30 @@ const THIRD_SECRET = "third-secret-0123456789abcdefghijklmnopqrstu";
 function headerOf(token: string): { alg: string; kid?: string } {
   return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))) as { alg: string; kid?: string };
 }
+
+describe("the kid: known answers from an independent HMAC", () => {
+  // deriveKid is documented (src/key.rs derive_kid, js/README.md) as base64url of the
+  // first 8 bytes of HMAC-SHA256(key = the secret's UTF-8 bytes, "hybrid-auth/kid/v1").
+  // The literals were computed with Python's hmac module:
+  //   base64.urlsafe_b64encode(hmac.new(secret.encode(), b"hybrid-auth/kid/v1", hashlib.sha256).digest()[:8])
+  const KNOWN: [string, string][] = [
+    [SECRET, "KyCuQqlrsUE"],
+    [OTHER_SECRET, "3MJ9WhSHOvU"],
+  ];
+
+  it.each(KNOWN)("the kid of %j is %s, by WebCrypto HMAC and by deriveKid", async (secret, kid) => {
+    expect(await independentKid(secret)).toBe(kid);
+    expect(deriveKid(secret)).toBe(kid);
+  });
+
+  it("a login's token header names the signing secret's kid, as computed independently", async () => {
+    const e = jwtEnv({ JWT_SECRET: OTHER_SECRET });
+    const user = await registerUser(e);
+    const { token } = await loginUser(e, user.email);
+    expect(headerOf(token).kid).toBe(await independentKid(OTHER_SECRET));
+    expect(headerOf(token).kid).toBe("3MJ9WhSHOvU");
+  });
+});
 
 describe("secret rotation: JWT_SECRET signs, JWT_SECRET_PREVIOUS still verifies", () => {
   it("rotating mid-test: old tokens live until expiry, new ones carry the new kid", async () => {
@@ -34,7 +58,14 @@ describe("secret rotation: JWT_SECRET signs, JWT_SECRET_PREVIOUS still verifies"
     // "Until expiry": an old-key token past its exp is refused even though its key is still trusted.
     // Tokens the old deployment issued an hour ago: one for 60 s (expired now), one for 2 h.
     const nowS = Math.floor(Date.now() / 1000);
-    const oldRing = new KeyRing({ keys: [{ kid: deriveKid(SECRET), secret: SECRET }], signWith: deriveKid(SECRET), now: () => nowS - 3600 });
+    const oldRing = new KeyRing({
+      keys: [{ kid: deriveKid(SECRET), secret: SECRET }],
+      signWith: deriveKid(SECRET),
+      issuer: DEFAULT_ISSUER,
+      audience: DEFAULT_AUDIENCE,
+      tokenType: "at+jwt",
+      now: () => nowS - 3600,
+    });
     const claims = { sub: user.id, email: user.email, name: user.name };
     const expired = oldRing.sign(claims, 60);
     const stillValid = oldRing.sign(claims, 7200);

@@ -129,9 +129,46 @@ describe("GET /auth/sessions", () => {
     vi.setSystemTime(real + (SESSION_TOUCH_SECONDS - 30) * 1000);
     expect((await sessionsOf(token, e))[0]!.last_used_at).toBe(created);
     vi.setSystemTime(real + (SESSION_TOUCH_SECONDS + 10) * 1000);
-    await call("GET", "/auth/me", { env: e, token });
-    const touched = (await sessionsOf(token, e))[0]!.last_used_at;
+    // After the response: the touch is held at D1 until `gate` opens. The
+    // request must have started it, the answer must arrive while it is held
+    // (the row still old), and the write lands once the gate opens.
+    const hash = await sha256Hex(token);
+    const lastUsed = async () =>
+      (await env.GENERAL_DB.prepare("SELECT last_used_at FROM sessions WHERE token_hash = ?1").bind(hash).first<{ last_used_at: number }>())?.last_used_at;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let held = 0;
+    const gated = new Proxy(env.GENERAL_DB, {
+      get(target, prop) {
+        if (prop === "prepare") {
+          return (sql: string) => {
+            const statement = target.prepare(sql);
+            if (!/UPDATE sessions SET last_used_at/.test(sql)) return statement;
+            return { bind: (...args: unknown[]) => ({ run: async () => { held++; await gate; return statement.bind(...args).run(); } }) };
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as D1Database;
+    const ctx = createExecutionContext();
+    const request = new Request("https://auth.test/auth/me", { headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": randomClientIp() } });
+    try {
+      const answered = await Promise.race([
+        worker.fetch(request, sessionEnv({ GENERAL_DB: gated }), ctx),
+        new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), 2000)),
+      ]);
+      expect(answered, "the response waited for the touch").not.toBe("still waiting");
+      expect((answered as Response).status).toBe(200);
+      expect(held, "the touch was started by the request").toBe(1);
+      expect(await lastUsed()).toBe(created);
+    } finally {
+      open();
+    }
+    await waitOnExecutionContext(ctx);
+    const touched = await lastUsed();
     expect(touched).toBeGreaterThanOrEqual(created + SESSION_TOUCH_SECONDS);
+    expect((await sessionsOf(token, e))[0]!.last_used_at).toBe(touched);
   });
 
   it("lists both kinds for a user who has both, and leaves out revoked, expired and other users' logins", async () => {

@@ -53,8 +53,18 @@ export interface KeyRingOptions {
   leewaySeconds?: number;
   /** Tokens longer than this are refused before decoding. Default 8192. */
   maxTokenBytes?: number;
-  /** Extra accepted `typ` header values besides "JWT", e.g. ["at+jwt"]. */
+  /**
+   * Extra accepted `typ` header values besides "JWT" (or besides `tokenType`), e.g.
+   * ["at+jwt"]. A token without `typ` is judged as "JWT" (RFC 7519 §5.1).
+   */
   typ?: string[];
+  /**
+   * The token type of this ring (explicit typing, RFC 8725 §3.11), e.g. "at+jwt" (RFC
+   * 9068), in the place of "JWT": `sign` writes it as the `typ` header and `verify`
+   * requires it (case-insensitive, an `application/` prefix ignored), so a token with no
+   * `typ`, or with "JWT", is refused as `bad_typ`.
+   */
+  tokenType?: string;
   /** The clock, in seconds since the epoch. Default `Date.now() / 1000`. */
   now?: () => number;
 }

@@ -92,6 +92,13 @@ pub(super) fn parse_options(options: &JsValue) -> Result<(KeyRing, Option<Functi
         }
         policy.max_token_bytes = max as usize;
     }
+    // `tokenType`: the type this ring writes and requires, in the place of "JWT" (RFC
+    // 8725 §3.11; see `Policy::typ`); `typ` may still add other accepted ones.
+    if let (Some(token_type), Some(first)) =
+        (get_string(options, "tokenType")?, policy.typ.first_mut())
+    {
+        *first = token_type;
+    }
     if let Some(typ) = get(options, "typ")? {
         if !Array::is_array(&typ) {
             return Err(ConfigError::new("typ must be an array of strings"));

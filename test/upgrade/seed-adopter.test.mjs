@@ -32,7 +32,9 @@ function seedHash(password) {
 const NOW = Date.now() / 1000;
 const ALICE = { id: "u-1", email: "alice@example.com", password: `alice-${randomBytes(6).toString("hex")}` };
 const BOB = { id: "u-2", email: "bob@example.com", password: `bob-${randomBytes(6).toString("hex")}` };
-const HASHES = { alice: seedHash(ALICE.password), bob: seedHash(BOB.password) };
+// Stored by the seed with a non-ASCII capital (issue 19 §8): SQLite's lower() left the "É".
+const EMILE = { id: "u-3", stored: "ÉMILE@Example.com", email: "émile@example.com", password: `emile-${randomBytes(6).toString("hex")}` };
+const HASHES = { alice: seedHash(ALICE.password), bob: seedHash(BOB.password), emile: seedHash(EMILE.password) };
 // Live clients' tokens, as the seed issued them (crypto.randomUUID()), and one expired.
 const LIVE_ALICE = randomUUID();
 const LIVE_BOB = randomUUID();
@@ -42,6 +44,7 @@ CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT, pass TE
 CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), expires_at REAL NOT NULL);
 INSERT INTO users VALUES ('${ALICE.id}', 'Alice@Example.com', 'Alice', '${HASHES.alice}', 'pro');
 INSERT INTO users VALUES ('${BOB.id}', '${BOB.email}', NULL, '${HASHES.bob}', 'free');
+INSERT INTO users VALUES ('${EMILE.id}', '${EMILE.stored}', 'Émile', '${HASHES.emile}', 'free');
 INSERT INTO sessions VALUES ('${LIVE_ALICE}', '${ALICE.id}', ${NOW + 86400.375});
 INSERT INTO sessions VALUES ('${LIVE_BOB}', '${BOB.id}', ${NOW + 3600.5});
 INSERT INTO sessions VALUES ('${EXPIRED}', '${ALICE.id}', ${NOW - 10.25});
@@ -62,11 +65,9 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
     const file = join(work, "seed.sql");
     writeFileSync(file, SEED_SQL);
     await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--file", file]);
+    // No session flag: since issue 19 §8 the upgrade stores seed tokens only as hashes by default.
     const upgrade = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
     assert.equal(upgrade.code, 0, upgrade.out);
-    // The raw tokens are still there, under the legacy table: nothing is moved before use.
-    const [legacy] = await sql(persist, "SELECT id FROM legacy_sessions ORDER BY rowid");
-    assert.deepEqual(legacy.map((r) => r.id), [LIVE_ALICE, LIVE_BOB, EXPIRED]);
     server = await startWranglerDev({ cwd: work, args: ["--persist-to", persist, "--var", `AUTH_SECRET:${randomBytes(32).toString("base64url")}`], timeoutMs: 90_000 });
   });
 
@@ -74,29 +75,54 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
     await server?.stop();
   });
 
-  it("an unexpired seed session UUID authenticates on /api/auth/me, and from then on is stored only as its SHA-256", async () => {
+  it("by default the upgrade stores every live seed session only as its SHA-256 (expired ones dropped), and the tokens still authenticate on /api/auth/me", async () => {
+    const [legacy, moved] = await sql(persist, "SELECT id FROM legacy_sessions; SELECT token_hash, user_id, expires_at, created_at FROM sessions ORDER BY user_id");
+    assert.deepEqual(legacy, [], "no raw token left in legacy_sessions");
+    assert.deepEqual(moved, [
+      { token_hash: sha256(LIVE_ALICE), user_id: ALICE.id, expires_at: Math.ceil(NOW + 86400.375), created_at: 0 },
+      { token_hash: sha256(LIVE_BOB), user_id: BOB.id, expires_at: Math.ceil(NOW + 3600.5), created_at: 0 },
+    ]);
+    const everything = JSON.stringify(await dump(persist));
+    for (const token of [LIVE_ALICE, LIVE_BOB, EXPIRED]) assert.ok(!everything.includes(token), `raw token ${token} still stored`);
+
     const me = await call("GET", "/api/auth/me", { token: LIVE_ALICE });
     assert.equal(me.status, 200, me.text);
     assert.deepEqual(me.json.user, { id: ALICE.id, email: ALICE.email, name: "Alice" });
     assert.equal(me.json.token_type, "session");
-
-    const [legacy, moved] = await sql(persist, `SELECT id FROM legacy_sessions WHERE id = '${LIVE_ALICE}'; SELECT user_id, expires_at, created_at FROM sessions WHERE token_hash = '${sha256(LIVE_ALICE)}'`);
-    assert.deepEqual(legacy, [], "the raw id is gone from legacy_sessions");
-    assert.deepEqual(moved, [{ user_id: ALICE.id, expires_at: Math.ceil(NOW + 86400.375), created_at: 0 }]);
-    assert.ok(!JSON.stringify(await dump(persist)).includes(LIVE_ALICE), "the raw token is stored nowhere");
-
     const again = await call("GET", "/api/auth/me", { token: LIVE_ALICE });
-    assert.equal(again.status, 200, `the same token keeps working from sessions: ${again.text}`);
+    assert.equal(again.status, 200, `the same token keeps working: ${again.text}`);
   });
 
-  it("another seed session passes the adopter's own route behind auth.requireAuth, and is moved too", async () => {
+  it("a raw seed session still in legacy_sessions (--keep-raw-sessions) is moved to its SHA-256 on first use", async () => {
+    const late = randomUUID();
+    await sql(persist, `INSERT INTO legacy_sessions (id, user_id, expires_at) VALUES ('${late}', '${ALICE.id}', ${NOW + 7200.25})`);
+    const me = await call("GET", "/api/auth/me", { token: late });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.json.user.id, ALICE.id);
+    const [legacy, moved] = await sql(persist, `SELECT id FROM legacy_sessions WHERE id = '${late}'; SELECT user_id, expires_at, created_at FROM sessions WHERE token_hash = '${sha256(late)}'`);
+    assert.deepEqual(legacy, [], "the raw id is gone from legacy_sessions");
+    assert.deepEqual(moved, [{ user_id: ALICE.id, expires_at: Math.ceil(NOW + 7200.25), created_at: 0 }]);
+    assert.ok(!JSON.stringify(await dump(persist)).includes(late), "the raw token is stored nowhere");
+  });
+
+  it("another seed session passes the adopter's own route behind auth.requireAuth", async () => {
     const whoami = await call("GET", "/api/whoami", { token: LIVE_BOB });
     assert.equal(whoami.status, 200, whoami.text);
     assert.equal(whoami.json.principal.kind, "session");
     assert.deepEqual(whoami.json.principal.user, { id: BOB.id, email: BOB.email, name: "" });
     assert.equal(whoami.json.principal.sessionTokenHash, sha256(LIVE_BOB));
-    const [legacy] = await sql(persist, `SELECT id FROM legacy_sessions WHERE id = '${LIVE_BOB}'`);
-    assert.deepEqual(legacy, []);
+  });
+
+  it("a non-ASCII address is stored as the Worker normalises it: its owner logs in as they always typed it, and no look-alike account can be registered", async () => {
+    const [[row]] = await sql(persist, `SELECT email FROM users WHERE id = '${EMILE.id}'`);
+    assert.equal(row.email, EMILE.email, "not SQLite's 'Émile@example.com'");
+    const login = await call("POST", "/api/auth/login", { body: { email: EMILE.stored, password: EMILE.password } });
+    assert.equal(login.status, 200, login.text);
+    assert.equal(login.json.user.id, EMILE.id);
+    const lower = await call("POST", "/api/auth/login", { body: { email: EMILE.email, password: EMILE.password } });
+    assert.equal(lower.status, 200, lower.text);
+    const twin = await call("POST", "/api/auth/register", { body: { email: EMILE.email, password: "another password 123", name: "Twin" } });
+    assert.equal(twin.status, 409, twin.text);
   });
 
   it("an expired seed session is refused with 401 invalid_token", async () => {

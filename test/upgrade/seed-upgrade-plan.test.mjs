@@ -33,8 +33,7 @@ function seedSnapshot(over = {}) {
     columns: { users: cols("id", "email", "name", "password_hash"), sessions: cols("id", "user_id", "expires_at"), legacy_sessions: [] },
     emailUnique: true,
     appliedMigrations: null,
-    duplicateEmails: [],
-    unnormalizedEmails: 0,
+    emails: [],
     nullNames: 0,
     nullPasswords: 0,
     ...over,
@@ -111,12 +110,15 @@ describe("classify", () => {
 
 describe("planUpgrade", () => {
   it("puts the statements that break the seed's code after those that do not, and the bookkeeping last", () => {
-    const { statements } = plan(seedSnapshot({ columns: { ...seedSnapshot().columns, users: cols("id", "email", "name", "pw") }, unnormalizedEmails: 2, emailUnique: false }), {
-      passwordColumn: "pw",
-    });
+    const { statements } = plan(
+      seedSnapshot({ columns: { ...seedSnapshot().columns, users: cols("id", "email", "name", "pw") }, emails: [{ id: "u-1", email: "A@X.io" }], emailUnique: false }),
+      { passwordColumn: "pw" },
+    );
     const at = (re) => statements.findIndex((s) => re.test(s));
     assert.ok(at(/ADD COLUMN "created_at" INTEGER NOT NULL DEFAULT 1700000000/) < at(/RENAME TO "legacy_sessions"/));
-    assert.ok(at(/lower\(trim\(email\)\)/) < at(/RENAME COLUMN "pw" TO password_hash/));
+    assert.ok(at(/UPDATE users SET email = 'a@x.io'/) >= 0);
+    assert.ok(at(/UPDATE users SET email = 'a@x.io'/) < at(/RENAME COLUMN "pw" TO password_hash/));
+    assert.ok(at(/UPDATE users SET email = 'a@x.io'/) < at(/CREATE UNIQUE INDEX users_email_unique/));
     assert.ok(at(/CREATE UNIQUE INDEX users_email_unique/) < at(/RENAME COLUMN "pw"/));
     assert.ok(at(/RENAME TO "legacy_sessions"/) < at(/CREATE TABLE sessions/));
     assert.match(statements.at(-1), /INSERT INTO "d1_migrations" \(name\) SELECT '0001_init.sql'/);
@@ -160,11 +162,55 @@ describe("planUpgrade", () => {
   });
   it("refuses what it cannot do safely, with a message that says what to do", () => {
     assert.throws(() => plan(seedSnapshot({ columns: { ...seedSnapshot().columns, users: cols("id", "email", "name", "pw") } })), /--password-column/);
-    assert.throws(() => plan(seedSnapshot({ duplicateEmails: ["a@x"] })), /a@x/);
+    assert.throws(() => plan(seedSnapshot({ emails: [{ id: "u-1", email: "A@x.io" }, { id: "u-2", email: " a@x.io" }] })), /"a@x\.io" <- "A@x\.io" \(id "u-1"\), " a@x\.io" \(id "u-2"\)/);
     assert.throws(() => plan(seedSnapshot({ columns: { ...seedSnapshot().columns, users: cols("id", "name", "password_hash") } })), /no email column/);
     assert.throws(
       () => plan(seedSnapshot({ objects: [...seedSnapshot().objects, { type: "table", name: "legacy_sessions", tbl_name: "legacy_sessions", sql: "" }] })),
       /merge them by hand/,
+    );
+  });
+});
+
+describe("planUpgrade normalises addresses as the Worker does (issue 19 §8)", () => {
+  it("lower-cases and trims beyond ASCII, one UPDATE per changed address, matched by the stored address", () => {
+    const { statements, notes } = plan(
+      seedSnapshot({
+        emails: [
+          { id: "u-1", email: "ÉMILE@Example.com" },
+          { id: "u-2", email: "\u00a0zoë@x.io\u3000" },
+          { id: "u-3", email: "already@normal.io" },
+          { id: "u-4", email: "O'Brien@X.io" },
+        ],
+      }),
+    );
+    const updates = statements.filter((s) => s.startsWith("UPDATE users SET email"));
+    assert.deepEqual(updates, [
+      "UPDATE users SET email = 'émile@example.com' WHERE email = 'ÉMILE@Example.com'",
+      "UPDATE users SET email = 'zoë@x.io' WHERE email = '\u00a0zoë@x.io\u3000'",
+      "UPDATE users SET email = 'o''brien@x.io' WHERE email = 'O''Brien@X.io'",
+    ]);
+    assert.ok(notes.some((n) => /^3 email\(s\)/.test(n)), notes.join("\n"));
+    assert.ok(!statements.some((s) => /lower\(|trim\(/.test(s)), "no SQLite lower()/trim() (ASCII-only)");
+  });
+
+  it("refuses addresses that collide only beyond ASCII (which SQLite's lower() missed), listing every one", () => {
+    const emails = [
+      { id: "u-1", email: "ÉMILE@example.com" },
+      { id: "u-2", email: "émile@example.com" },
+      { id: "u-3", email: "Σ@x.io" },
+      { id: "u-4", email: "σ@x.io" },
+      { id: "u-5", email: "unique@x.io" },
+    ];
+    assert.throws(
+      () => plan(seedSnapshot({ emails })),
+      (err) => {
+        assert.ok(err instanceof UpgradeError);
+        assert.match(err.message, /^2 email address\(es\) belong to more than one user/);
+        assert.match(err.message, /"émile@example\.com" <- "ÉMILE@example\.com" \(id "u-1"\), "émile@example\.com" \(id "u-2"\)/);
+        assert.match(err.message, /"σ@x\.io" <- "Σ@x\.io" \(id "u-3"\), "σ@x\.io" \(id "u-4"\)/);
+        assert.doesNotMatch(err.message, /unique@x\.io/);
+        return true;
+      },
     );
   });
 });

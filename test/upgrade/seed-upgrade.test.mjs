@@ -50,7 +50,7 @@ describe("hybrid-auth upgrade-seed on a seed-era local D1", { timeout: 600_000 }
   before(async () => {
     persist = await seedDatabase();
     seedDump = await dump(persist);
-    firstRun = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    firstRun = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass", "--keep-raw-sessions"]);
   });
 
   it("exits 0 and applies the remaining migrations", () => {
@@ -105,7 +105,7 @@ describe("hybrid-auth upgrade-seed on a seed-era local D1", { timeout: 600_000 }
 
   it("is harmless to run again: same tables, same rows", async () => {
     const before = await dump(persist);
-    const again = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    const again = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass", "--keep-raw-sessions"]);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /already upgraded; only applying migrations/);
     assert.deepEqual(await dump(persist), before);
@@ -123,6 +123,25 @@ describe("hybrid-auth upgrade-seed on a seed-era local D1", { timeout: 600_000 }
     const everything = JSON.stringify(await dump(persist));
     for (const token of [...LIVE, ...EXPIRED]) assert.ok(!everything.includes(token), `raw token ${token} still stored`);
   });
+
+  it("a rerun repairs an address an earlier version left half-lower-cased (SQLite's lower()), and refuses one that now collides", async () => {
+    // What the old upgrade made of "ÉMILE@Example.com": its owner could not sign in.
+    await sql(persist, "INSERT INTO users (id, email, name, password_hash) VALUES ('u-9', 'Émile@example.com', 'Émile', 'x')");
+    const run = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--keep-raw-sessions"]);
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /1 email\(s\) trimmed and lower-cased as the Worker does/);
+    const [[row]] = await sql(persist, "SELECT email FROM users WHERE id = 'u-9'");
+    assert.equal(row.email, "émile@example.com");
+
+    // A second spelling of the same address (the UNIQUE index is byte-wise): listed, nothing changed.
+    await sql(persist, "INSERT INTO users (id, email, name, password_hash) VALUES ('u-10', 'ÉMILE@example.com', 'Twin', 'x')");
+    const before = await dump(persist);
+    const refused = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--keep-raw-sessions"]);
+    assert.equal(refused.code, 3, refused.out);
+    assert.match(refused.out, /"émile@example\.com" <- "émile@example\.com" \(id "u-9"\), "ÉMILE@example\.com" \(id "u-10"\)/);
+    assert.deepEqual(await dump(persist), before);
+    await sql(persist, "DELETE FROM users WHERE id IN ('u-9', 'u-10')");
+  });
 });
 
 describe("a failure in the middle of the upgrade step", { timeout: 600_000 }, () => {
@@ -133,7 +152,7 @@ describe("a failure in the middle of the upgrade step", { timeout: 600_000 }, ()
 CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
 CREATE TRIGGER injected_failure BEFORE INSERT ON d1_migrations BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
     const before = await dump(persist);
-    const failed = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    const failed = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass", "--keep-raw-sessions"]);
     assert.notEqual(failed.code, 0, failed.out);
     assert.match(failed.out, /injected failure/);
     assert.deepEqual(await dump(persist), before);
@@ -144,9 +163,26 @@ CREATE TRIGGER injected_failure BEFORE INSERT ON d1_migrations BEGIN SELECT RAIS
     assert.deepEqual(expired, []);
 
     await sql(persist, "DROP TRIGGER injected_failure");
-    const retry = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    const retry = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass", "--keep-raw-sessions"]);
     assert.equal(retry.code, 0, retry.out);
     const [legacy] = await sql(persist, "SELECT id FROM legacy_sessions ORDER BY rowid");
     assert.deepEqual(legacy.map((r) => r.id), [...LIVE, ...EXPIRED]);
+  });
+});
+
+describe("addresses that collide once normalised as the Worker does (issue 19 §8)", { timeout: 600_000 }, () => {
+  it("stop the upgrade with a report naming each one, and change nothing", async () => {
+    // SQLite's lower() leaves "É" alone, so the old check saw two different addresses
+    // and the upgrade went through; the Worker lower-cases both to "émile@example.com".
+    const persist = await seedDatabase(`
+INSERT INTO users VALUES ('u-3', 'ÉMILE@example.com', 'Émile', 'sha256$c2FsdA==$aa', NULL, 'free');
+INSERT INTO users VALUES ('u-4', 'émile@example.com', 'Emile', 'sha256$c2FsdA==$bb', NULL, 'free');`);
+    const before = await dump(persist);
+    const run = await runCli(["upgrade-seed", "APP_DB", "--local", "--persist-to", persist, "--password-column", "pass"]);
+    assert.equal(run.code, 3, run.out);
+    assert.match(run.out, /1 email address\(es\) belong to more than one user once normalised as the Worker does/);
+    assert.match(run.out, /"émile@example\.com" <- "ÉMILE@example\.com" \(id "u-3"\), "émile@example\.com" \(id "u-4"\)/);
+    assert.doesNotMatch(run.out, /alice@example\.com|bob@example\.com/i, "only the colliding addresses are listed");
+    assert.deepEqual(await dump(persist), before);
   });
 });

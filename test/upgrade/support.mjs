@@ -35,10 +35,21 @@ export function upgradeWorkspace(prefix, extra = {}) {
 
   const wrangler = (args) => runWrangler([...args, "--config", config], { cwd: work, timeoutMs: 120_000 });
 
-  /** Runs `command` (one or more statements); resolves with each statement's rows. */
+  /**
+   * Runs `command` (one or more statements); resolves with each statement's rows. While a
+   * `wrangler dev` holds the same local SQLite file (seed-adopter), a write of the Worker's
+   * can leave it locked for a moment: SQLITE_BUSY is retried a few times, nothing else.
+   */
   async function sql(persist, command) {
-    const out = await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--json", "--command", command]);
-    return JSON.parse(out.slice(out.indexOf("["))).map((set) => set.results);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await wrangler(["d1", "execute", "APP_DB", "--local", "--persist-to", persist, "--json", "--command", command]);
+        return JSON.parse(out.slice(out.indexOf("["))).map((set) => set.results);
+      } catch (err) {
+        if (attempt >= 4 || !/SQLITE_BUSY|database is locked/.test(String(err?.message))) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   }
 
   /** Every object's definition and every row of every table, for before/after comparisons. */

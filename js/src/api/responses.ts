@@ -64,6 +64,11 @@ export const USAGE_RESPONSE = out.object({
     "detail rows, at most 5000 (see counts_truncated)",
   ),
   counts_truncated: out.boolean(),
+  legacy_jwt: out.object({
+    accepted: out.boolean("whether seed-era JWTs (no typ/iss/aud) are still accepted (ACCEPT_LEGACY_JWT / acceptLegacyTokens)"),
+    count: out.integer("seed-era JWTs accepted in the period (also counted under totals.jwt)"),
+    last_seen: out.nullable(unixSeconds("the latest one; null when none")),
+  }),
   series: out.array(
     out.object({
       day: out.string("UTC day (YYYY-MM-DD)"),

@@ -7,6 +7,7 @@
  */
 import { AuthConfigError } from "../options";
 import type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "../options";
+import { isLoopbackHost } from "../http/loopback";
 
 export interface CorsConfig {
   /** Exact origins (scheme://host[:port]) allowed to call the auth routes with credentials. Empty: none. */
@@ -21,8 +22,6 @@ export interface CookieConfig {
   sameSite: RefreshCookieSameSite;
 }
 
-/** Hosts on which http:// is accepted (local development), as URL.hostname spells them. */
-export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
 const CORS_KEYS = new Set(["origins", "maxAge"]);
 const COOKIE_KEYS = new Set(["mode", "sameSite"]);
@@ -64,7 +63,7 @@ function checkOrigin(entry: unknown): string {
     throw new AuthConfigError(`cors.origins entry ${JSON.stringify(entry)} must be an http(s) origin`);
   }
   if (url.origin !== entry) throw new AuthConfigError(`cors.origins entry ${JSON.stringify(entry)} must be a bare origin like ${url.origin}`);
-  if (url.protocol === "http:" && !LOOPBACK_HOSTS.includes(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     throw new AuthConfigError(`cors.origins entry ${entry} must be https (http is only allowed for localhost and 127.0.0.1)`);
   }
   return entry;

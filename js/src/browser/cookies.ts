@@ -26,7 +26,7 @@ import { HttpError } from "../errors";
 import { isRefreshTokenShape } from "../lifecycle/refreshTokens";
 import type { LoginResponse } from "../lifecycle/loginTokens";
 import type { AppContext } from "../types";
-import { LOOPBACK_HOSTS } from "./config";
+import { isLoopbackHost } from "../http/loopback";
 import type { RefreshCookieSameSite } from "../options";
 import { requireCsrfChecks } from "./csrf";
 import type { RefreshDelivery } from "./delivery";
@@ -50,13 +50,18 @@ export interface CookieSite {
 export function cookieSiteOf(url: string): CookieSite | null {
   const parsed = new URL(url);
   if (parsed.protocol === "https:") return { name: SECURE_REFRESH_COOKIE_NAME, secure: true };
-  if (parsed.protocol === "http:" && LOOPBACK_HOSTS.includes(parsed.hostname)) return { name: REFRESH_COOKIE_NAME, secure: false };
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return { name: REFRESH_COOKIE_NAME, secure: false };
   return null;
 }
 
-/** A Set-Cookie value. `value` is a refresh token (base64url) or "" to clear. */
-export function serializeRefreshCookie(site: CookieSite, value: string, maxAge: number, sameSite: RefreshCookieSameSite): string {
-  return `${site.name}=${value}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAge))}; HttpOnly;${site.secure ? " Secure;" : ""} SameSite=${sameSite}`;
+/**
+ * A Set-Cookie value. `value` is a refresh token (base64url) or "" to clear.
+ * `maxAge` null makes a session cookie (no Max-Age, no Expires): the browser
+ * drops it when it closes (issue 19 §5, a `remember: false` login).
+ */
+export function serializeRefreshCookie(site: CookieSite, value: string, maxAge: number | null, sameSite: RefreshCookieSameSite): string {
+  const lifetime = maxAge === null ? "" : ` Max-Age=${Math.max(0, Math.floor(maxAge))};`;
+  return `${site.name}=${value}; Path=/;${lifetime} HttpOnly;${site.secure ? " Secure;" : ""} SameSite=${sameSite}`;
 }
 
 export type CookieRead = { kind: "absent" } | { kind: "present"; token: string } | { kind: "invalid"; message: string };
@@ -133,15 +138,19 @@ export function checkRefreshDelivery(c: AppContext, delivery: RefreshDelivery): 
 
 /**
  * The answer of a login or refresh: the body as is in bearer mode; in cookie
- * mode the refresh token moves to the Set-Cookie (Max-Age = its remaining
- * lifetime) and the body says `"refresh": "cookie"`.
+ * mode the refresh token moves to the Set-Cookie and the body says
+ * `"refresh": "cookie"`. The cookie's lifetime follows the login's "remember
+ * me" choice (`remember`: the login's, or its family's on a refresh): a
+ * remembered login gets Max-Age = the token's remaining lifetime; a
+ * `remember: false` one a session cookie, gone when the browser closes,
+ * while the server still ends it after SHORT_REFRESH_TOKEN_TTL (issue 19 §5).
  */
-export function loginAnswer(c: AppContext, response: LoginResponse, delivery: RefreshDelivery): Response {
+export function loginAnswer(c: AppContext, response: LoginResponse, delivery: RefreshDelivery, remember: boolean): Response {
   if (delivery === "body" || response.refresh_token === undefined) return c.json(response);
   const site = cookieSiteOf(c.req.url);
   if (site === null) throw new Error("cookie delivery was accepted for a request that cannot hold the cookie");
   const { refresh_token: token, ...rest } = response;
-  const maxAge = (response.refresh_expires_at ?? 0) - Math.floor(Date.now() / 1000);
+  const maxAge = remember ? (response.refresh_expires_at ?? 0) - Math.floor(Date.now() / 1000) : null;
   c.header("Set-Cookie", serializeRefreshCookie(site, token, maxAge, c.get("config").cookies.sameSite), { append: true });
   const body: CookieLoginResponse = { ...rest, refresh: "cookie" };
   return c.json(body);

@@ -10,8 +10,9 @@
  * uses produce one change, and a failure anywhere rolls everything back.
  */
 import { guard } from "./errors";
-import { hasLegacySessionTable, revokeAllForUserStatements } from "./revocations";
+import { hasLegacySessionTable } from "./revocations";
 import type { RevocationWrite } from "./revocations";
+import { endUnprovenCredentialsStatements } from "./unprovenCredentials";
 
 export type EmailTokenPurpose = "password_reset" | "verify_email" | "change_email";
 
@@ -152,30 +153,47 @@ export interface Spend {
 /** A reset token is addressed to the account's current address: after a change of address, old links are dead. */
 const SENT_TO_CURRENT_ADDRESS = `EXISTS (SELECT 1 FROM users WHERE id = email_tokens.user_id AND email = email_tokens.email)`;
 
+/** This request spent the token, and its user's address is still unproven (read inside the batch, before it is marked verified). */
+const FIRST_PROOF = `${SPENT_BY_US} AND EXISTS (SELECT 1 FROM users WHERE id = ${SPENT_USER} AND email_verified_at IS NULL)`;
+
+/** What ending the user's logins needs (revokeAllForUserStatements): the stamp's instant and lifetime. */
+export interface EndLogins {
+  userId: string;
+  notBeforeMs: number;
+  stampExpiresAt: number;
+}
+
+/** What a proof ended: the revocation rows (for this isolate), and counts. */
+export type ProofEnded = RevocationWrite & { sessions: number; families: number; credentials: number };
+
+const NOTHING_ENDED: ProofEnded = { rows: [], sessions: 0, families: 0, credentials: 0 };
+
 /**
  * Completes a password reset, in ONE batch:
  *  1. spends the token (compare-and-set, see above);
  *  2. records an `auth_events` row (how many logins it ends);
- *  3. if the address was never verified, deletes the user's passkeys (set
- *     up by whoever registered it before its mailbox was proven: account
- *     pre-hijacking); sets the new password hash, and marks the address
- *     verified (the link reached it);
- *  4. retires every other outstanding token of the user (other reset links,
- *     a pending change of address: a reset is how an owner takes the account back);
- *  5. revokes every login of the user: every refresh family with its `sid`
- *     row, a per-user stamp, every session (db/revocations.ts).
+ *  3. ends every login of the user (every refresh family with its `sid`
+ *     row, a per-user stamp, every session: db/revocations.ts) and, if the
+ *     address was never proven, every credential set up before this first
+ *     proof (db/unprovenCredentials.ts: account pre-hijacking);
+ *  4. sets the new password hash, and marks the address verified (the link reached it);
+ *  5. retires every other outstanding token of the user (other reset links,
+ *     a pending change of address: a reset is how an owner takes the account back).
  * The revocation statements carry no nonce condition: if two requests race
  * with one token, the loser revokes the (new) logins a second time, which
- * only a holder of that token can cause.
+ * only a holder of that token can cause. The credential deletes do carry it.
  */
 export function completePasswordReset(
   db: D1Database,
   spend: Spend,
-  change: { userId: string; passwordHash: string; notBeforeMs: number; stampExpiresAt: number },
-): Promise<{ completed: boolean } & RevocationWrite & { sessions: number; families: number }> {
+  change: EndLogins & { passwordHash: string },
+): Promise<{ completed: boolean } & ProofEnded> {
   return guard("completePasswordReset", async () => {
-    const legacySessions = await hasLegacySessionTable(db);
-    const revokeAll = revokeAllForUserStatements(db, { userId: change.userId, notBeforeMs: change.notBeforeMs, stampExpiresAt: change.stampExpiresAt }, spend.now, "password_reset", legacySessions);
+    const end = endUnprovenCredentialsStatements(db, {
+      userId: change.userId,
+      when: { sql: FIRST_PROOF, binds: [spend.tokenHash, spend.nonce] },
+      logins: { notBeforeMs: change.notBeforeMs, stampExpiresAt: change.stampExpiresAt, now: spend.now, reason: "password_reset", legacySessions: await hasLegacySessionTable(db) },
+    });
     const results = await db.batch([
       spendStatement(db, spend, "password_reset", SENT_TO_CURRENT_ADDRESS),
       db
@@ -188,15 +206,7 @@ export function completePasswordReset(
             WHERE ${SPENT_BY_US}`,
         )
         .bind(spend.tokenHash, spend.nonce, spend.now, change.userId),
-      // Account pre-hijacking: while the address was never proven, whoever
-      // registered it may have added passkeys; the reset is the mailbox
-      // owner's first proof, so those passkeys go (before the address is marked verified).
-      db
-        .prepare(
-          `DELETE FROM passkeys WHERE user_id = ?4 AND user_id = ${SPENT_USER}
-              AND EXISTS (SELECT 1 FROM users WHERE id = ?4 AND email_verified_at IS NULL)`,
-        )
-        .bind(spend.tokenHash, spend.nonce, spend.now, change.userId),
+      ...end.statements,
       db
         .prepare(
           `UPDATE users SET password_hash = ?4, updated_at = ?3, email_verified_at = COALESCE(email_verified_at, ?3)
@@ -204,22 +214,32 @@ export function completePasswordReset(
         )
         .bind(spend.tokenHash, spend.nonce, spend.now, change.passwordHash, change.userId),
       supersedeOthers(db, spend, ["password_reset", "verify_email", "change_email"]),
-      ...revokeAll.statements,
     ]);
-    return { completed: (results[0]?.meta.changes ?? 0) === 1, ...revokeAll.read(results.slice(5)) };
+    return { completed: (results[0]?.meta.changes ?? 0) === 1, ...end.read(results.slice(2, 2 + end.statements.length)) };
   });
 }
 
 /**
  * Verifies the account's address with a verification token, in ONE batch:
  * the spend (only while the account still has the address the link went
- * to), the account marked verified, the user's other verification links
- * retired, an `auth_events` row.
+ * to), then, when `firstProof` (the caller read the address as unproven),
+ * everything set up while it was unproven ends (db/unprovenCredentials.ts:
+ * credentials guarded by FIRST_PROOF inside the batch, every login), the
+ * account marked verified, the user's other verification links retired, an
+ * `auth_events` row.
  */
-export function verifyEmailWithToken(db: D1Database, spend: Spend): Promise<{ verified: boolean }> {
+export function verifyEmailWithToken(db: D1Database, spend: Spend, firstProof: EndLogins | null): Promise<{ verified: boolean } & ProofEnded> {
   return guard("verifyEmailWithToken", async () => {
+    const end = firstProof
+      ? endUnprovenCredentialsStatements(db, {
+          userId: firstProof.userId,
+          when: { sql: FIRST_PROOF, binds: [spend.tokenHash, spend.nonce] },
+          logins: { notBeforeMs: firstProof.notBeforeMs, stampExpiresAt: firstProof.stampExpiresAt, now: spend.now, reason: "email_verified", legacySessions: await hasLegacySessionTable(db) },
+        })
+      : null;
     const results = await db.batch([
       spendStatement(db, spend, "verify_email", SENT_TO_CURRENT_ADDRESS),
+      ...(end?.statements ?? []),
       db
         .prepare(`UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?3), updated_at = ?3 WHERE id = ${SPENT_USER}`)
         .bind(spend.tokenHash, spend.nonce, spend.now),
@@ -231,19 +251,29 @@ export function verifyEmailWithToken(db: D1Database, spend: Spend): Promise<{ ve
         )
         .bind(spend.tokenHash, spend.nonce, spend.now),
     ]);
-    return { verified: (results[0]?.meta.changes ?? 0) === 1 };
+    const ended = end ? end.read(results.slice(1, 1 + end.statements.length)) : NOTHING_ENDED;
+    return { verified: (results[0]?.meta.changes ?? 0) === 1, ...ended };
   });
 }
 
 /**
  * Moves the account to the address a change-of-address token was sent to,
  * in ONE batch: the spend (only while no account holds that address), an
- * `auth_events` row naming both addresses, the new address set and marked
- * verified, and every other outstanding token of the user retired (they were
- * addressed to the old mailbox, or to another requested address).
+ * `auth_events` row naming both addresses, everything set up before this
+ * first proof of the new address ends (db/unprovenCredentials.ts: every
+ * credential and every login of the account, all of which predate it), the
+ * new address set and marked verified, and every other outstanding token of
+ * the user retired (they were addressed to the old mailbox, or to another
+ * requested address).
  */
-export function confirmEmailChange(db: D1Database, spend: Spend): Promise<{ changed: boolean }> {
+export function confirmEmailChange(db: D1Database, spend: Spend, logins: EndLogins): Promise<{ changed: boolean } & ProofEnded> {
   return guard("confirmEmailChange", async () => {
+    const end = endUnprovenCredentialsStatements(db, {
+      userId: logins.userId,
+      // A new address is always proven here for the first time for this account.
+      when: { sql: SPENT_BY_US, binds: [spend.tokenHash, spend.nonce] },
+      logins: { notBeforeMs: logins.notBeforeMs, stampExpiresAt: logins.stampExpiresAt, now: spend.now, reason: "email_changed", legacySessions: await hasLegacySessionTable(db) },
+    });
     const results = await db.batch([
       spendStatement(db, spend, "change_email", `NOT EXISTS (SELECT 1 FROM users WHERE email = email_tokens.email)`),
       db
@@ -254,6 +284,7 @@ export function confirmEmailChange(db: D1Database, spend: Spend): Promise<{ chan
             WHERE t.token_hash = ?1 AND t.consumed_by = ?2`,
         )
         .bind(spend.tokenHash, spend.nonce, spend.now),
+      ...end.statements,
       db
         .prepare(
           `UPDATE users SET email = (SELECT email FROM email_tokens WHERE token_hash = ?1 AND consumed_by = ?2),
@@ -263,6 +294,6 @@ export function confirmEmailChange(db: D1Database, spend: Spend): Promise<{ chan
         .bind(spend.tokenHash, spend.nonce, spend.now),
       supersedeOthers(db, spend, ["password_reset", "verify_email", "change_email"]),
     ]);
-    return { changed: (results[0]?.meta.changes ?? 0) === 1 };
+    return { changed: (results[0]?.meta.changes ?? 0) === 1, ...end.read(results.slice(2, 2 + end.statements.length)) };
   });
 }

@@ -82,6 +82,8 @@ export interface UsageReportData {
   rows: UsageRow[];
   /** Whether more detail rows exist than `rows` holds (totals are exact either way). */
   truncated: boolean;
+  /** Accepted seed-era JWTs (kind 'jwt', reason `legacyReason`): how many, and the latest (null: none). */
+  legacyJwt: { count: number; lastSeen: number | null };
 }
 
 /**
@@ -89,9 +91,9 @@ export interface UsageReportData {
  * per-client session counts are aggregated in SQL over every row, so no
  * number of rows (e.g. many client ids) can push a kind out of them.
  */
-export function readUsageReport(db: D1Database, sinceDay: string, limit: number): Promise<UsageReportData> {
+export function readUsageReport(db: D1Database, sinceDay: string, limit: number, legacyReason: string): Promise<UsageReportData> {
   return guard("readUsageReport", async () => {
-    const [totals, sessionClients, rows] = await db.batch([
+    const [totals, sessionClients, rows, legacy] = await db.batch([
       db.prepare(`SELECT kind, reason, SUM(count) AS count FROM auth_usage WHERE day >= ?1 GROUP BY kind, reason`).bind(sinceDay),
       db
         .prepare(
@@ -105,13 +107,18 @@ export function readUsageReport(db: D1Database, sinceDay: string, limit: number)
             WHERE day >= ?1 ORDER BY day DESC, kind = 'failed', kind, count DESC, reason, client LIMIT ?2`,
         )
         .bind(sinceDay, limit + 1),
+      db
+        .prepare(`SELECT COALESCE(SUM(count), 0) AS count, MAX(last_seen) AS last_seen FROM auth_usage WHERE day >= ?1 AND kind = 'jwt' AND reason = ?2`)
+        .bind(sinceDay, legacyReason),
     ]);
     const detail = (rows?.results ?? []) as UsageRow[];
+    const legacyRow = (legacy?.results?.[0] ?? { count: 0, last_seen: null }) as { count: number; last_seen: number | null };
     return {
       totals: (totals?.results ?? []) as { kind: string; reason: string; count: number }[],
       sessionClients: (sessionClients?.results ?? []) as { client: string; count: number; last_seen: number }[],
       rows: detail.slice(0, limit),
       truncated: detail.length > limit,
+      legacyJwt: { count: legacyRow.count, lastSeen: legacyRow.last_seen },
     };
   });
 }

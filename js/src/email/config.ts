@@ -5,13 +5,14 @@
  */
 import { AuthConfigError } from "../options";
 import type { AuthHooks, AuthOptions } from "../options";
+import { isLoopbackHost } from "./local";
 
 export interface EmailConfig {
   /** Verification at register, and register answering a taken email like a new one. */
   requireVerification: boolean;
   /** Emails go to the in-memory dev mailbox (only when there is no hooks.sendEmail). */
   devMailbox: boolean;
-  /** The page links point at; null: the request's origin (dev mailbox only). */
+  /** The page links point at; null: the request's origin, only when it is loopback (email/local.ts). */
   appUrl: string | null;
   /** Seconds a password-reset link works. */
   passwordResetTtl: number;
@@ -25,7 +26,11 @@ function checkFlag(label: string, value: unknown): boolean {
   return value;
 }
 
-/** An absolute http(s) URL without a fragment or credentials (links append `#reset=...`). */
+/**
+ * An absolute URL without a fragment or credentials (links append
+ * `#reset=...`): https, or http only to a loopback host (a development
+ * server). A reset link in plain http over the network could be read on the way.
+ */
 export function checkAppUrl(label: string, value: unknown): string | null {
   if (value === undefined || value === null || value === "") return null;
   let url: URL | null = null;
@@ -34,8 +39,11 @@ export function checkAppUrl(label: string, value: unknown): string | null {
   } catch {
     url = null;
   }
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.hash !== "" || String(value).includes("#") || url.username || url.password) {
-    throw new AuthConfigError(`${label} must be an absolute http(s) URL without a #fragment, e.g. "https://example.com/account", got ${JSON.stringify(value)}`);
+  const scheme = url?.protocol === "https:" || (url?.protocol === "http:" && isLoopbackHost(url.hostname));
+  if (!url || !scheme || url.hash !== "" || String(value).includes("#") || url.username || url.password) {
+    throw new AuthConfigError(
+      `${label} must be an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a #fragment, e.g. "https://example.com/account", got ${JSON.stringify(value)}`,
+    );
   }
   return url.href;
 }
@@ -52,6 +60,10 @@ export function resolveEmailOptions(
     // A link built from the request's Host header is a known account-takeover
     // bug (a forged Host sends the victim a link to the attacker's site).
     throw new AuthConfigError("hooks.sendEmail needs appUrl (APP_URL): the page the links in emails point at");
+  }
+  if (devMailbox && !hooks.sendEmail && appUrl !== null && !isLoopbackHost(new URL(appUrl).hostname)) {
+    // A public page address says this is a deployment: the dev mailbox is for a local server only.
+    throw new AuthConfigError("devMailbox (DEV_MAILBOX) is for a local development server: its appUrl (APP_URL) must be a loopback URL, or unset");
   }
   if (requireVerification && !hooks.sendEmail && !devMailbox) {
     throw new AuthConfigError("requireEmailVerification (REQUIRE_EMAIL_VERIFICATION) needs an email sender: hooks.sendEmail, RESEND_API_KEY, or devMailbox in development");

@@ -1,6 +1,7 @@
 /**
  * The development sender (issue 14 §3): with `devMailbox` on and no
- * `hooks.sendEmail`, each email is logged and kept here, in the auth
+ * `hooks.sendEmail`, each email is kept here (its arrival logged, never its
+ * text or links: issue 19 §7), in the auth
  * instance's memory (the last MAILBOX_SIZE), and GET <mount>/dev/mailbox
  * shows them with clickable links. Memory, not D1: it is for one
  * `wrangler dev` process, needs no migration, and nothing of it can reach a
@@ -24,7 +25,8 @@ export class DevMailbox {
     const entry: MailboxEntry = { id: this.nextId++, sentAt: Date.now(), to: message.to, subject: message.subject, text: message.text, html: message.html };
     this.entries.push(entry);
     if (this.entries.length > MAILBOX_SIZE) this.entries.splice(0, this.entries.length - MAILBOX_SIZE);
-    console.log(`[hybrid-auth] dev mailbox: email to ${message.to}: ${message.subject}\n${message.text}`);
+    // Never the text: it holds live links (a reset link is the account). Only that something arrived.
+    console.log(`[hybrid-auth] dev mailbox: "${message.subject}" to ${message.to}, shown at <auth mount>/dev/mailbox`);
     return entry;
   }
 

@@ -14,6 +14,7 @@
  * that speaks this shape can be used.
  */
 import type { EmailMessage } from "../options";
+import { isLoopbackHost } from "../http/loopback";
 
 export const RESEND_ENDPOINT = "https://api.resend.com/emails";
 
@@ -41,7 +42,14 @@ export class EmailSendError extends Error {
   }
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A provider's error text may echo what it was sent (a live reset link),
+ * and the caller logs it: every URL and every token-like run goes (issue 19 §7).
+ */
+export function redactLinks(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, "[link]").replace(/[A-Za-z0-9_-]{32,}/g, "[redacted]");
+}
 
 /** Checks the endpoint once, when the sender is made: a typo fails at start-up, not at the first reset. */
 export function checkEndpoint(endpoint: string): URL {
@@ -51,7 +59,7 @@ export function checkEndpoint(endpoint: string): URL {
   } catch {
     throw new TypeError(`httpEmailSender: endpoint is not a URL: ${JSON.stringify(endpoint)}`);
   }
-  const loopbackHttp = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  const loopbackHttp = url.protocol === "http:" && isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !loopbackHttp) {
     // The API key travels in the Authorization header: never over plain http to another host.
     throw new TypeError(`httpEmailSender: endpoint must be https (or http to a loopback host), got ${JSON.stringify(endpoint)}`);
@@ -94,7 +102,7 @@ export function httpEmailSender(options: HttpEmailSenderOptions): (message: Emai
       }
       const text = await response.text().catch(() => "");
       if (response.ok) return;
-      lastError = new EmailSendError(`email provider answered ${response.status}: ${text.slice(0, 200)}`, response.status);
+      lastError = new EmailSendError(`email provider answered ${response.status}: ${redactLinks(text).slice(0, 200)}`, response.status);
       if (response.status !== 429 && response.status < 500) break;
     }
     throw lastError ?? new EmailSendError("email not sent", null);

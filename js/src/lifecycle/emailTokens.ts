@@ -10,6 +10,7 @@
  */
 import { findEmailToken, storeEmailToken } from "../db";
 import type { EmailTokenPurpose, EmailTokenRecord } from "../db";
+import { cameThroughEdge, loopbackOrigin } from "../email/local";
 import { HttpError } from "../errors";
 import type { EmailMessage } from "../options";
 import { waitUntilOf } from "../scope";
@@ -33,18 +34,39 @@ export function newEmailToken(): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Who delivers email for this request: the adopter's hook, else the dev mailbox when on, else nobody. */
+/**
+ * Who delivers email for this request: the adopter's hook, else the dev
+ * mailbox when it is on AND the request did not come through Cloudflare's
+ * edge (email/local.ts: the mailbox runs only in a local runtime), else nobody.
+ */
 function senderOf(c: AppContext): ((message: EmailMessage) => void | Promise<void>) | null {
   const hook = c.get("config").hooks.sendEmail;
   if (hook) return (message) => hook(message, c);
-  if (c.get("config").email.devMailbox) return (message) => void c.get("auth").mailbox.deliver(message);
+  if (c.get("config").email.devMailbox && !cameThroughEdge(c.req.raw.headers)) return (message) => void c.get("auth").mailbox.deliver(message);
   return null;
 }
 
-/** 503 email_not_configured unless some sender is configured (checked before any other work). */
+/**
+ * The page links point at: the configured appUrl; without one, the
+ * request's origin only when it is loopback (a development server); else
+ * null: a link must never take its host from a request header.
+ */
+function pageUrlOrNull(c: AppContext): string | null {
+  return c.get("config").email.appUrl ?? loopbackOrigin(c.req.url);
+}
+
+/**
+ * Checked before any other work of a route that sends email: 503
+ * email_not_configured unless some sender serves this request, and 503
+ * app_url_required when links would have to take their host from a
+ * non-loopback request (no appUrl / APP_URL configured).
+ */
 export function requireEmailSender(c: AppContext): void {
   if (senderOf(c) === null) {
-    throw new HttpError(503, "email_not_configured", "this server cannot send email (no hooks.sendEmail / RESEND_API_KEY configured)");
+    throw new HttpError(503, "email_not_configured", "this server cannot send email for this request (no hooks.sendEmail / RESEND_API_KEY configured; the dev mailbox serves a local development server only)");
+  }
+  if (pageUrlOrNull(c) === null) {
+    throw new HttpError(503, "app_url_required", "this server has no appUrl (APP_URL) for the links in its emails; without one, links are made only for a loopback development server");
   }
 }
 
@@ -74,9 +96,11 @@ export function send(c: AppContext, message: EmailMessage): Promise<void> {
   return deliver(c, message);
 }
 
-/** The page links point at: appUrl, or (dev mailbox only, checked at config) the request's origin. */
+/** The page links point at (requireEmailSender checked, before the answer, that there is one). */
 export function pageUrl(c: AppContext): string {
-  return c.get("config").email.appUrl ?? `${new URL(c.req.url).origin}/`;
+  const url = pageUrlOrNull(c);
+  if (url === null) throw new HttpError(503, "app_url_required", "no appUrl (APP_URL) for the links in emails");
+  return url;
 }
 
 export function linkFor(c: AppContext, purpose: EmailTokenPurpose, token: string): string {

@@ -12,8 +12,9 @@
 import { hitRateLimits, refundRateLimits } from "../db";
 import { HttpError } from "../errors";
 import { normalizeEmail } from "../http/fields";
+import { isLoopbackHost } from "../http/loopback";
 import { sha256Hex } from "../utils/encoding";
-import type { RateRule } from "../config";
+import type { ClientIpSource, RateRule } from "../config";
 import type { AppContext } from "../types";
 
 export interface RateCheck {
@@ -36,9 +37,10 @@ export function emailKey(raw: string): string {
 
 /**
  * The bucket subject of every client whose address is unknown: no
- * CF-Connecting-IP (a deployment outside Cloudflare, `wrangler dev`) or a
- * value that is not an address. They all share it, so per-IP limits still
- * apply (to all such clients together) instead of silently switching off.
+ * CF-Connecting-IP, a header the configuration does not trust (clientIp,
+ * see trustedClientIp), or a value that is not an address. They all share
+ * it, so per-IP limits still apply (to all such clients together) instead of
+ * silently switching off, and rotating an untrusted header escapes nothing.
  */
 export const UNKNOWN_IP_KEY = "unknown-ip";
 
@@ -54,7 +56,7 @@ export function ipKey(header: string | null | undefined, logOnce: LogOnce): stri
   if (key !== null) return key;
   logOnce("unknown-ip", () =>
     console.warn(
-      `[hybrid-auth] a request came without a usable CF-Connecting-IP header; per-IP rate limits count every such client in one shared bucket ("${UNKNOWN_IP_KEY}"). Deploy behind Cloudflare to limit per client address.`,
+      `[hybrid-auth] a request came without a usable, trusted CF-Connecting-IP header; per-IP rate limits count every such client in one shared bucket ("${UNKNOWN_IP_KEY}"). Deploy behind Cloudflare (clientIp "cloudflare") to limit per client address.`,
     ),
   );
   return UNKNOWN_IP_KEY;
@@ -137,6 +139,19 @@ export async function enforceRateLimits(db: D1Database, checks: RateCheck[], now
   if (retryAfter > 0) throw tooMany(retryAfter);
 }
 
+/**
+ * Counts one attempt against every applicable rule, like enforceRateLimits,
+ * but refuses nothing: returns whether every rule is still within its limit.
+ * For work done quietly after a fixed answer (password-reset emails: the
+ * answer is 202 for everyone, only the sending is capped).
+ */
+export async function withinRateLimits(db: D1Database, checks: RateCheck[], nowMs: number = Date.now()): Promise<boolean> {
+  const now = Math.floor(nowMs / 1000);
+  const active = await activeBuckets(checks, now);
+  if (active.length === 0) return true;
+  return (await hit(db, active, now)) === 0;
+}
+
 /** What limitFailures reserved; pass it to `succeeded` when the attempt turns out good. */
 export interface FailureReservation {
   /** The attempt succeeded: it does not count (its reservation is given back). */
@@ -172,7 +187,42 @@ export async function limitFailures(db: D1Database, checks: RateCheck[], nowMs: 
   return { succeeded: refund };
 }
 
-/** The per-IP rate-limit subject of a request (CF-Connecting-IP, or the shared fallback). */
+/**
+ * The CF-Connecting-IP of a request when the configuration trusts it there
+ * (issue 19 §6, options.ts ClientIpSource), else null. Whoever sends the
+ * request can write this header: only a platform that overwrites it makes it
+ * an address. Cloudflare's edge does, and every request it hands a Worker
+ * carries `request.cf` with the data centre (`colo`) that received it; a
+ * request without that object did not come through the edge.
+ */
+export function trustedClientIp(source: ClientIpSource, request: Request): string | null {
+  if (source === "none") return null;
+  if (source === "cloudflare" && !cameThroughCloudflare(request)) return null;
+  return request.headers.get("CF-Connecting-IP");
+}
+
+/**
+ * `wrangler dev` fakes request.cf (colo "DFW") and keeps a CF-Connecting-IP the
+ * client sent, so request.cf alone does not prove an edge: a request addressed
+ * to a loopback host never crossed one either.
+ */
+function cameThroughCloudflare(request: Request): boolean {
+  const cf: unknown = request.cf;
+  if (typeof cf !== "object" || cf === null || typeof (cf as { colo?: unknown }).colo !== "string") return false;
+  return !isLoopbackHost(new URL(request.url).hostname);
+}
+
+
+/** The per-IP rate-limit subject of a request (a trusted CF-Connecting-IP, or the shared fallback). */
 export function clientIpKey(c: AppContext): string {
-  return ipKey(c.req.header("CF-Connecting-IP"), c.get("auth").logOnce);
+  const source = c.get("config").clientIp;
+  const header = trustedClientIp(source, c.req.raw);
+  if (header === null && source === "cloudflare" && c.req.header("CF-Connecting-IP") !== undefined) {
+    c.get("auth").logOnce("untrusted-client-ip", () =>
+      console.warn(
+        `[hybrid-auth] a request carried CF-Connecting-IP but no request.cf, so it did not come through Cloudflare's edge and its header is not trusted: per-IP rate limits use the shared bucket ("${UNKNOWN_IP_KEY}"). Behind a proxy of yours that always sets the header, set clientIp "cf-connecting-ip" (CLIENT_IP).`,
+      ),
+    );
+  }
+  return ipKey(header, c.get("auth").logOnce);
 }

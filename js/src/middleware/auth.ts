@@ -25,7 +25,15 @@ export type AuthFailure =
   | "session_auth_disabled" // a session token while SESSION_AUTH=off: rejected without a query
   | "unknown_session"; // no such session, or it has expired
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure; detail?: string };
+/**
+ * `legacy`: an access JWT of the seed era (no typ/iss/aud), accepted only under
+ * `acceptLegacyTokens`; counted apart in the usage report so the operator sees
+ * when the option can go.
+ */
+export type AuthOutcome = { ok: true; principal: Principal; legacy?: true } | { ok: false; reason: AuthFailure; detail?: string };
+
+/** The usage reason under which accepted legacy JWTs are counted (kind "jwt"). */
+export const LEGACY_JWT_REASON = "legacy";
 
 // RFC 6750 §2.1: `Bearer` SP b64token. The scheme is case-insensitive
 // (RFC 9110 §11.1); exactly one space; the token is 1+ b64token characters
@@ -69,14 +77,14 @@ export async function authenticate(scope: AuthScope, authorization: string | und
     if (config.mode !== "jwt") return { ok: false, reason: "jwt_not_accepted" };
     const checked = issuerOf(scope).verify(token);
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
-    const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified } = checked.identity;
+    const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified, legacy } = checked.identity;
     if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
     const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid };
     if (jti !== undefined) principal.jti = jti;
     if (sid !== undefined) principal.sid = sid;
     if (authTime !== undefined) principal.authTime = authTime;
     if (emailVerified !== undefined) principal.emailVerified = emailVerified;
-    return { ok: true, principal };
+    return legacy ? { ok: true, principal, legacy: true } : { ok: true, principal };
   }
 
   if (!SESSION_TOKEN.test(token)) return { ok: false, reason: "not_a_session_token" };
@@ -167,7 +175,8 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  */
 export async function authenticateOrThrow(scope: AuthScope, c: Context): Promise<Principal> {
   const outcome = await authenticate(scope, c.req.header("Authorization"));
-  scope.auth.usage.record(outcome.ok ? outcome.principal.kind : "failed", outcome.ok ? "" : usageReason(outcome), clientOf(c.req.raw.headers));
+  const reason = outcome.ok ? (outcome.legacy ? LEGACY_JWT_REASON : "") : usageReason(outcome);
+  scope.auth.usage.record(outcome.ok ? outcome.principal.kind : "failed", reason, clientOf(c.req.raw.headers));
   scope.auth.usage.maybeFlush(scope.db, scope.config, waitUntilOf(c));
   if (outcome.ok && outcome.principal.kind === "session") {
     const { sessionTokenHash, lastUsedAt } = outcome.principal;

@@ -87,6 +87,7 @@ async function renderDashboard(ctx) {
   verdict.textContent = report.phase3.statement;
   verdict.className = report.phase3.ready ? "phase3 ready" : "phase3 not-ready";
   verdict.dataset.ready = String(report.phase3.ready);
+  $("legacy-jwt-statement").textContent = legacyJwtStatement(report.legacy_jwt, ctx.formatTime);
   const clients = $("session-clients-body");
   clients.replaceChildren();
   for (const client of report.session_clients) {
@@ -97,6 +98,16 @@ async function renderDashboard(ctx) {
     clients.append(row);
   }
   $("no-session-clients").hidden = report.session_clients.length > 0;
+}
+
+/**
+ * Seed-era JWTs (no typ/iss/aud) accepted under ACCEPT_LEGACY_JWT in the period:
+ * the operator turns the option off once none was seen for an access-token lifetime.
+ */
+export function legacyJwtStatement(legacy, formatTime) {
+  if (!legacy.accepted) return `Not accepted (ACCEPT_LEGACY_JWT is off). ${legacy.count} accepted in this period.`;
+  if (legacy.count === 0) return "Accepted (ACCEPT_LEGACY_JWT is on); none was used in this period. Turn it off once none has been used for an access-token lifetime.";
+  return `Accepted (ACCEPT_LEGACY_JWT is on): ${legacy.count} used in this period, the latest at ${formatTime(legacy.last_seen)}.`;
 }
 
 /** The kinds the chart shows, in bar order, with their colours (SVG attributes: the CSP allows no inline styles). */

@@ -225,7 +225,7 @@ function value(id) {
 }
 
 function emailContext() {
-  return { client, action, say, withRecentAuth, showError };
+  return { client, action, say, withRecentAuth, showError, refreshPage: render };
 }
 
 function wire() {

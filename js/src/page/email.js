@@ -3,8 +3,12 @@
 //  - signed out: "Forgot your password?" (POST /auth/password/reset/request),
 //    and "Set a new password", shown when the page is opened from a reset
 //    link (#reset=<token>);
-//  - links from emails: #verify-email=<token> and #confirm-email=<token> are
-//    posted as soon as the page opens, and the result is said on the page;
+//  - links from emails: #verify-email=<token> and #confirm-email=<token> show
+//    a section with one button; the token is posted only when it is clicked
+//    (never on page load: a mail scanner or a prefetch that opens the link
+//    must not act on it), and the result is said on the page. Proving an
+//    address ends every sign-in of the account (server side), so the page
+//    then shows the signed-out view;
 //  - signed in: whether the address is verified (with "Resend the link"), and
 //    "Change your email" (sudo mode: a link goes to the new address).
 // The token is read from the #fragment (never sent to a server in a URL) and
@@ -32,8 +36,45 @@ function takeLink() {
 }
 
 let resetToken = null;
+/** The verify/confirm link waiting for its button: { kind, token }. */
+let pendingLink = null;
 
-/** Acts on a link from an email (call once, before the first render). */
+const LINK_TEXT = {
+  "verify-email": {
+    heading: "Confirm your email address",
+    text: "You opened a link to confirm the email address of an account. Confirming signs that account out everywhere, and removes passkeys added before the address was confirmed: you then sign in again.",
+    button: "Confirm this address",
+  },
+  "confirm-email": {
+    heading: "Confirm your new email address",
+    text: "You opened a link to make this address the email address of an account. Confirming signs that account out everywhere and removes its passkeys: you then sign in with the new address and add your passkeys again.",
+    button: "Use this address",
+  },
+};
+
+/** The section that asks for the click, made once (the page's HTML stays as it is). */
+function linkSection() {
+  let section = document.getElementById("email-link-section");
+  if (section) return section;
+  section = document.createElement("section");
+  section.id = "email-link-section";
+  section.setAttribute("aria-labelledby", "email-link-heading");
+  section.hidden = true;
+  const heading = document.createElement("h2");
+  heading.id = "email-link-heading";
+  const text = document.createElement("p");
+  text.id = "email-link-text";
+  const button = document.createElement("button");
+  button.id = "email-link-button";
+  button.type = "button";
+  section.append(heading, text, button);
+  // Outside both views: a link can be opened in a tab that is signed in or not.
+  const signedOut = $("signed-out");
+  signedOut.parentNode.insertBefore(section, signedOut);
+  return section;
+}
+
+/** Acts on a link from an email (call once, before the first render): shows what it would do, does nothing yet. */
 export async function handleEmailLink(ctx) {
   const link = takeLink();
   if (!link) return;
@@ -44,17 +85,29 @@ export async function handleEmailLink(ctx) {
     ctx.say("Choose a new password for your account.");
     return;
   }
-  try {
-    if (link.kind === "verify-email") {
-      const { email } = await ctx.client.verifyEmail(link.token);
-      ctx.say(`Your address ${email} is verified.`);
-    } else {
-      const { email } = await ctx.client.confirmEmailChange(link.token);
-      ctx.say(`Your account's email address is now ${email}. Sign in with it from now on.`);
-    }
-  } catch (err) {
-    ctx.showError(err);
-  }
+  pendingLink = link;
+  const copy = LINK_TEXT[link.kind];
+  const section = linkSection();
+  $("email-link-heading").textContent = copy.heading;
+  $("email-link-text").textContent = copy.text;
+  $("email-link-button").textContent = copy.button;
+  section.hidden = false;
+  $("email-link-button").focus();
+}
+
+/** The click on the link section's button: the only place a verify/confirm token is posted. */
+async function submitLink(ctx) {
+  const link = pendingLink;
+  if (!link) throw new Error("Open the link from the email first.");
+  const message =
+    link.kind === "verify-email"
+      ? `Your address ${(await ctx.client.verifyEmail(link.token)).email} is verified. Every sign-in of the account has ended: sign in again.`
+      : `Your account's email address is now ${(await ctx.client.confirmEmailChange(link.token)).email}. Every sign-in of the account has ended: sign in with it.`;
+  pendingLink = null;
+  linkSection().hidden = true;
+  // The server ended the account's logins: if this tab held one, re-rendering finds it over and shows the signed-out view.
+  await ctx.refreshPage();
+  ctx.say(message);
 }
 
 /** The signed-in part: the verification status and its resend button. */
@@ -68,6 +121,8 @@ export function renderEmail(me) {
 export function wireEmail(ctx) {
   // A link opened in a tab that already shows this page changes only the #fragment.
   window.addEventListener("hashchange", () => void handleEmailLink(ctx));
+  const linkButton = linkSection().querySelector("button");
+  linkButton.addEventListener("click", ctx.action(linkButton, () => submitLink(ctx)));
   const requestForm = $("reset-request-form");
   requestForm.addEventListener(
     "submit",

@@ -28,12 +28,13 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Compares two byte strings in time that depends only on their lengths, so
- * a mismatch position is not observable through timing.
+ * Compares two byte strings with the platform's timing-safe compare
+ * (workerd's `crypto.subtle.timingSafeEqual`), so a mismatch position is not
+ * observable through timing. Never a hand-written loop: an early exit in one
+ * would pass every functional test. Lengths are not secret to the callers
+ * (fixed-size digests): unequal lengths are simply false (workerd would throw).
  */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
+  return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -7,6 +7,14 @@
  * of the secret: it names the key without revealing it). Rotating the secret
  * therefore logs nobody out: old tokens verify against their old key until
  * they expire, new ones carry the new kid.
+ *
+ * Tokens are bound to this server (RFC 8725 §3.9-3.11, RFC 9068): every access
+ * token is issued with `typ: "at+jwt"`, `iss`, `aud` and a `jti`, and only such a
+ * token is accepted. A token signed with the same secret for another purpose
+ * (another audience, another issuer, an untyped or ID token) is refused. Tokens
+ * of the seed era (no `typ` or `typ: "JWT"`, no `iss`, no `aud`) verify only while
+ * `acceptLegacyTokens` is on, and are marked `legacy` so the usage report counts
+ * them; one that names any `iss` or `aud` is never legacy.
  */
 import { KeyRing, deriveKid, isJWT } from "hybrid-auth";
 import type { JwtClaims } from "hybrid-auth";
@@ -24,7 +32,8 @@ export interface JwtIdentity {
   iatMs: number;
   /** Unix seconds. */
   exp: number;
-  jti?: string;
+  /** Always present: a token without one is refused (it could not be logged out alone). */
+  jti: string;
   /** The refresh-token family this token was minted for, when there is one. */
   sid?: string;
   /** Unix seconds of the password/passkey authentication behind it (OIDC `auth_time`); a refresh keeps its login's. */
@@ -33,7 +42,22 @@ export interface JwtIdentity {
   emailVerified?: boolean;
   /** The key that verified it. */
   kid: string;
+  /** A seed-era token (untyped, no iss/aud), accepted only under `acceptLegacyTokens`. */
+  legacy: boolean;
 }
+
+/** What binds a token to this server, and whether unbound seed-era tokens still pass. */
+export interface TokenBinding {
+  /** The `iss` written into and required of every access token. */
+  issuer: string;
+  /** The `aud` written into and required of every access token. */
+  audience: string;
+  /** Accept tokens with no `typ` (or "JWT"), no `iss` and no `aud` (the seed's and earlier v3 releases'). */
+  acceptLegacy: boolean;
+}
+
+/** The `typ` header of every access token we issue (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYPE = "at+jwt";
 
 export type JwtCheck = { ok: true; identity: JwtIdentity } | { ok: false; reason: string };
 
@@ -61,11 +85,11 @@ export interface JwtIssuer {
 export class IssuerCache {
   private readonly issuers = new Map<string, JwtIssuer>();
 
-  get(secret: string, previous: readonly string[] = [], extraClaims?: ExtraClaims): JwtIssuer {
-    const key = JSON.stringify([secret, ...previous]);
+  get(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims): JwtIssuer {
+    const key = JSON.stringify([binding.issuer, binding.audience, binding.acceptLegacy, secret, ...previous]);
     let issuer = this.issuers.get(key);
     if (!issuer) {
-      issuer = createIssuer(secret, previous, extraClaims);
+      issuer = createIssuer(secret, previous, binding, extraClaims);
       if (this.issuers.size >= 4) this.issuers.clear();
       this.issuers.set(key, issuer);
     }
@@ -77,16 +101,22 @@ export class IssuerCache {
 export type ExtraClaims = (user: { id: string; email: string; name: string }) => Record<string, unknown>;
 
 /** Claims the issuer owns: a hook may not set them (they carry the security decisions). */
-const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp", "nbf", "jti", "sid", "auth_time", "email_verified"]);
+const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp", "nbf", "jti", "sid", "auth_time", "email_verified", "iss", "aud"]);
 
-function createIssuer(secret: string, previous: readonly string[], extraClaims?: ExtraClaims): JwtIssuer {
+/** Refusals a seed-era token gets from the bound ring: only these send it on to the legacy ring. */
+const UNBOUND_REASONS = new Set(["bad_typ", "wrong_issuer", "wrong_audience"]);
+
+function createIssuer(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims): JwtIssuer {
   const signingKid = deriveKid(secret);
   const keys = [{ kid: signingKid, secret }];
   for (const old of previous) {
     const kid = deriveKid(old);
     if (!keys.some((k) => k.kid === kid)) keys.push({ kid, secret: old });
   }
-  const ring = new KeyRing({ keys, signWith: signingKid });
+  const ring = new KeyRing({ keys, signWith: signingKid, issuer: binding.issuer, audience: binding.audience, tokenType: ACCESS_TOKEN_TYPE });
+  // Verifies the seed-era shape only (typ absent or "JWT"; iss and aud are checked
+  // absent below). Built only when the operator asked for it.
+  const legacyRing = binding.acceptLegacy ? new KeyRing({ keys, signWith: signingKid }) : null;
   return {
     signingKid,
     issue(user, ttlSeconds, extra = {}) {
@@ -117,21 +147,35 @@ function createIssuer(secret: string, previous: readonly string[], extraClaims?:
     },
     verify(token) {
       const checked = ring.verify(token);
-      if (!checked.ok) return { ok: false, reason: checked.reason };
-      const identity = toIdentity(checked.claims, checked.kid);
-      return identity ? { ok: true, identity } : { ok: false, reason: "invalid_claims" };
+      if (checked.ok) return identityResult(checked.claims, checked.kid, false);
+      if (legacyRing === null || !UNBOUND_REASONS.has(checked.reason)) return { ok: false, reason: checked.reason };
+      const legacy = legacyRing.verify(token);
+      if (!legacy.ok) return { ok: false, reason: legacy.reason };
+      // A token that names an issuer or an audience was minted for someone: if it
+      // were ours the bound ring would have taken it, so it is never legacy.
+      if (legacy.claims.iss !== undefined || legacy.claims.aud !== undefined) return { ok: false, reason: checked.reason };
+      return identityResult(legacy.claims, legacy.kid, true);
     },
   };
 }
 
-/** The seed's claims are required: sub, email, name, iat, exp. */
-function toIdentity(claims: JwtClaims, kid: string): JwtIdentity | null {
+function identityResult(claims: JwtClaims, kid: string, legacy: boolean): JwtCheck {
+  const identity = toIdentity(claims, kid, legacy);
+  return identity ? { ok: true, identity } : { ok: false, reason: "invalid_claims" };
+}
+
+/**
+ * The seed's claims are required: sub, email, name, iat, exp, and a `jti`:
+ * every token we (and the seed's generateJWT) issue has one, and a token
+ * without one could not be logged out on its own.
+ */
+function toIdentity(claims: JwtClaims, kid: string, legacy: boolean): JwtIdentity | null {
   const { sub, email, name, iat, exp, jti, sid } = claims;
   if (typeof sub !== "string" || typeof email !== "string" || typeof name !== "string") return null;
   if (typeof iat !== "number" || typeof exp !== "number") return null;
+  if (typeof jti !== "string" || jti === "") return null;
   const iatMs = typeof claims.iat_ms === "number" && Number.isSafeInteger(claims.iat_ms) ? claims.iat_ms : iat * 1000;
-  const identity: JwtIdentity = { id: sub, email, name, iat, iatMs, exp, kid };
-  if (typeof jti === "string") identity.jti = jti;
+  const identity: JwtIdentity = { id: sub, email, name, iat, iatMs, exp, kid, legacy, jti };
   if (typeof sid === "string") identity.sid = sid;
   // Absent (tokens issued before sudo mode) means unknown: never "recent".
   if (typeof claims.auth_time === "number" && Number.isSafeInteger(claims.auth_time)) identity.authTime = claims.auth_time;

@@ -1,21 +1,22 @@
 import { mailboxPage } from "../../email/devMailbox";
+import { cameThroughEdge, isLoopbackHost } from "../../email/local";
 import { HttpError } from "../../errors";
 import type { RouteInput } from "../../http/schema";
 import type { DevMailboxQuery } from "../../api/requests";
 import type { DevMailboxResponseBody } from "../../api/responses";
 import type { AppContext } from "../../types";
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /**
  * GET /auth/dev/mailbox → the dev mailbox (HTML, or JSON with ?format=json).
  * A 404 like any unknown route unless `devMailbox` is on AND the request is
- * addressed to a loopback host: the mailbox holds live reset links, so a
- * deployment that sets DEV_MAILBOX by mistake still does not publish them.
+ * local (email/local.ts): it did not come through Cloudflare's edge (no
+ * CF-Ray) AND it is addressed to a loopback host. The mailbox holds live
+ * reset links, so a deployment that sets DEV_MAILBOX by mistake still does
+ * not publish them, whatever Host a client sends.
  */
 export function devMailbox(c: AppContext, input: RouteInput<never, DevMailboxQuery>): Response {
-  const host = new URL(c.req.url).hostname;
-  if (!c.get("config").email.devMailbox || !LOOPBACK_HOSTS.has(host)) throw new HttpError(404, "not_found", "no such route");
+  const local = !cameThroughEdge(c.req.raw.headers) && isLoopbackHost(new URL(c.req.url).hostname);
+  if (!c.get("config").email.devMailbox || !local) throw new HttpError(404, "not_found", "no such route");
   const messages = c.get("auth").mailbox.list();
   // Read after the 404: a request the mailbox refuses learns nothing from its query.
   if (input.query().format === "json") return c.json({ messages } satisfies DevMailboxResponseBody);

@@ -1,3 +1,4 @@
+import { MAX_TTL_SECONDS } from "../../config";
 import { confirmEmailChange as confirmInDb, findUserByEmail, findUserById } from "../../db";
 import { HttpError, badRequest, unauthorized } from "../../errors";
 import { alreadyRegisteredEmail, emailChangeConfirmation, emailChangeNotice } from "../../email/messages";
@@ -44,20 +45,32 @@ export async function requestEmailChange(c: AppContext, input: RouteInput<EmailC
   return c.json(answer, 202);
 }
 
+const addressTaken = () => new HttpError(409, "email_taken", "another account has this address now");
+
 /**
  * POST /auth/email/change/confirm {token} → 200 {email_changed: true, email}.
  * No sign-in needed (the link may be opened on another device): the token
  * was issued in sudo mode and reached the new mailbox. One batch spends it
  * (only while no account holds that address: else 409 email_taken), records
- * an `auth_events` row with both addresses, sets the address as verified and
- * retires every other email link of the user.
+ * an `auth_events` row with both addresses, sets the address as verified,
+ * retires every other email link of the user and, since this is the new
+ * address's first proof for this account, ends everything set up before it:
+ * the account's passkeys and every login (account pre-hijacking through a
+ * change of address, db/unprovenCredentials.ts). The owner signs in again
+ * with the new address and adds passkeys again.
  */
 export async function confirmEmailChange(c: AppContext, input: RouteInput<EmailTokenBody, never>): Promise<Response> {
   const { token } = await input.body();
-  const now = Math.floor(Date.now() / 1000);
+  const db = c.get("db");
+  const nowMs = Date.now();
+  const now = Math.floor(nowMs / 1000);
   const { hash, record } = await checkEmailToken(c, token, "change_email", now);
-  const { changed } = await confirmInDb(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
-  if (!changed) throw await whySpendFailed(c, hash, now, () => new HttpError(409, "email_taken", "another account has this address now"));
+  // Checked before the batch too: its login revocation is not conditional on the spend,
+  // so a link that cannot succeed must not reach it (a race is caught by the spend itself).
+  if (await findUserByEmail(db, record.email)) throw addressTaken();
+  const result = await confirmInDb(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS });
+  c.get("auth").revocations.note(result.rows);
+  if (!result.changed) throw await whySpendFailed(c, hash, now, addressTaken);
   const answer: EmailChangedResponseBody = { email_changed: true, email: record.email };
   return c.json(answer);
 }

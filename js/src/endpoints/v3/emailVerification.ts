@@ -1,3 +1,4 @@
+import { MAX_TTL_SECONDS } from "../../config";
 import { findEmailVerified, findUserById, verifyEmailWithToken } from "../../db";
 import { verificationEmail } from "../../email/messages";
 import type { RouteInput } from "../../http/schema";
@@ -11,15 +12,25 @@ import type { AppContext } from "../../types";
  * POST /auth/email/verify {token} → 200 {email_verified: true, email}.
  * The link proves the account's current address: one batch spends the token,
  * marks the address verified, retires the other verification links and
- * records an `auth_events` row. JWTs carry `email_verified` as issued: the
- * next login or refresh carries `true`.
+ * records an `auth_events` row. When this is the address's first proof (it
+ * was unproven), the same batch ends everything set up while it was
+ * unproven: the account's passkeys and every login (account pre-hijacking,
+ * db/unprovenCredentials.ts); whoever registered the address must sign in
+ * again, with the password, which the mailbox's owner can now reset.
+ * JWTs carry `email_verified` as issued: the next login or refresh carries `true`.
  */
 export async function verifyEmail(c: AppContext, input: RouteInput<EmailTokenBody, never>): Promise<Response> {
   const { token } = await input.body();
-  const now = Math.floor(Date.now() / 1000);
+  const db = c.get("db");
+  const nowMs = Date.now();
+  const now = Math.floor(nowMs / 1000);
   const { hash, record } = await checkEmailToken(c, token, "verify_email", now);
-  const { verified } = await verifyEmailWithToken(c.get("db"), { tokenHash: hash, nonce: crypto.randomUUID(), now });
-  if (!verified) throw await whySpendFailed(c, hash, now);
+  // Read before the batch: whether this is a first proof decides whether logins end (the
+  // credential deletes check it again inside the batch).
+  const firstProof = (await findEmailVerified(db, record.userId)) === false ? { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS } : null;
+  const result = await verifyEmailWithToken(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, firstProof);
+  c.get("auth").revocations.note(result.rows);
+  if (!result.verified) throw await whySpendFailed(c, hash, now);
   const answer: EmailVerifiedResponseBody = { email_verified: true, email: record.email };
   return c.json(answer);
 }

@@ -56,7 +56,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
   const response = await issueLoginToken(c, publicUser, { remember, emailVerified: user.emailVerifiedAt != null });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: publicUser, method: "password" }, c));
-  return loginAnswer(c, response, delivery);
+  return loginAnswer(c, response, delivery, remember);
 }
 
 function badCredentials() {

@@ -71,7 +71,7 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   const answer = await issueLoginToken(c, passkey.user, { remember });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: passkey.user, method: "passkey" }, c));
-  return loginAnswer(c, answer, delivery);
+  return loginAnswer(c, answer, delivery, remember);
 }
 
 function decodeHandle(handle: string): string | null {

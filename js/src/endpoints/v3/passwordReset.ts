@@ -5,7 +5,7 @@ import type { RouteInput } from "../../http/schema";
 import type { PasswordResetCompleteBody, PasswordResetRequestBody } from "../../api/requests";
 import type { PasswordResetRequestedResponseBody, PasswordResetResponseBody } from "../../api/responses";
 import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
-import { clientIpKey, emailKey, enforceRateLimits } from "../../lifecycle/rateLimit";
+import { clientIpKey, emailKey, withinRateLimits } from "../../lifecycle/rateLimit";
 import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
@@ -13,11 +13,17 @@ import type { AppContext } from "../../types";
  * POST /auth/password/reset/request {email} → 202, always the same body.
  *
  * The answer never depends on whether an account has this address: after
- * the input check, the sender check and the rate limits (the same for every
- * address), the account lookup, the token and the email all happen after the
- * answer (ctx.waitUntil), so neither the body, the status nor the time to
- * answer can tell the two apart. Rate limits: per email and per client IP,
- * every request counted.
+ * the input check and the sender check (the same for every address), the
+ * account lookup, the token and the email all happen after the answer
+ * (ctx.waitUntil), so neither the body, the status nor the time to answer
+ * can tell the two apart.
+ *
+ * Nobody is refused (issue 19 §4): a 429 per address would let anyone lock
+ * an owner out of their own reset by asking first. Instead the SENDING is
+ * capped, quietly: every request counts against the per-address
+ * (RATE_LIMIT_RESET_EMAIL) and per-client (RATE_LIMIT_RESET_IP) rules, and a
+ * request over either gets the same 202 but no token and no email. No token
+ * either, so the newest link already in the mailbox stays the one that works.
  */
 export async function requestPasswordReset(c: AppContext, input: RouteInput<PasswordResetRequestBody, never>): Promise<Response> {
   // PASSWORD_RESET_REQUEST_BODY: the address trimmed and lower-cased, then checked.
@@ -25,18 +31,20 @@ export async function requestPasswordReset(c: AppContext, input: RouteInput<Pass
   requireEmailSender(c);
   const config = c.get("config");
   const db = c.get("db");
-  await enforceRateLimits(db, [
+  const maySend = await withinRateLimits(db, [
     { name: "reset:email", rule: config.rateLimits.passwordResetPerEmail, subject: emailKey(email) },
     { name: "reset:ip", rule: config.rateLimits.passwordResetPerIp, subject: clientIpKey(c) },
   ]);
-  await afterAnswer(c, "password reset request", async () => {
-    const user = await findUserByEmail(db, email);
-    if (!user) return;
-    const ttl = config.email.passwordResetTtl;
-    const token = await issueEmailToken(c, { purpose: "password_reset", userId: user.id, email: user.email, ttlSeconds: ttl });
-    await send(c, passwordResetEmail(user.email, linkFor(c, "password_reset", token), ttl));
-  });
-  const answer: PasswordResetRequestedResponseBody = { accepted: true, message: "If an account uses this address, an email with a link to reset its password is on its way." };
+  if (maySend) {
+    await afterAnswer(c, "password reset request", async () => {
+      const user = await findUserByEmail(db, email);
+      if (!user) return;
+      const ttl = config.email.passwordResetTtl;
+      const token = await issueEmailToken(c, { purpose: "password_reset", userId: user.id, email: user.email, ttlSeconds: ttl });
+      await send(c, passwordResetEmail(user.email, linkFor(c, "password_reset", token), ttl));
+    });
+  }
+  const answer: PasswordResetRequestedResponseBody = { accepted: true, message: "If an account uses this address, an email with a link to reset its password is on its way (a few per hour at most: if several were asked for, the newest link works)." };
   return c.json(answer, 202);
 }
 

@@ -93,7 +93,8 @@ export async function refresh(c: AppContext, input: RouteInput<RefreshBody, neve
         refresh_token: newToken,
         refresh_expires_at: expiresAt,
       };
-      return loginAnswer(c, response, fromCookie ? "cookie" : "body");
+      // The family's "remember me" choice: a session cookie stays one (issue 19 §5).
+      return loginAnswer(c, response, fromCookie ? "cookie" : "body", record.remember);
     }
     // Lost the race (or the family was revoked meanwhile): look again.
     record = await findRefreshToken(db, oldHash);

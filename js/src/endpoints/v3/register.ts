@@ -4,6 +4,7 @@ import { notify } from "../../hooks";
 import type { RouteInput } from "../../http/schema";
 import type { RegisterBody } from "../../api/requests";
 import type { RegisterResponseBody } from "../../api/responses";
+import { requireEmailSender } from "../../lifecycle/emailTokens";
 import { emailKey, enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
 import { answerRegistrationWithoutRevealing } from "../../lifecycle/verification";
 import { hashPassword } from "../../passwords";
@@ -13,6 +14,8 @@ import type { AppContext } from "../../types";
 export async function register(c: AppContext, input: RouteInput<RegisterBody, never>): Promise<Response> {
   // Checked by the route's REGISTER_BODY (api/requests.ts): email trimmed and lower-cased, name trimmed.
   const { email, password, name } = await input.body();
+  // Verification on: a link must be sendable before an account is made (issue 19 §7).
+  if (c.get("config").email.requireVerification) requireEmailSender(c);
   const limits = c.get("config").rateLimits;
   await enforceRateLimits(c.get("db"), [
     { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(email) },

@@ -5,6 +5,7 @@ import type { UsageQuery } from "../../api/requests";
 import type { UsageResponseBody } from "../../api/responses";
 import { utcDay } from "../../lifecycle/usage";
 import { dashboardOf } from "../../lifecycle/phase3";
+import { LEGACY_JWT_REASON } from "../../middleware/auth";
 import type { AppContext } from "../../types";
 
 /**
@@ -29,7 +30,7 @@ export async function getUsage(c: AppContext, input: RouteInput<never, UsageQuer
   const { days } = input.query();
   await c.get("auth").usage.flush(db);
   const since = utcDay(Date.now() - (days - 1) * 86_400_000);
-  const report = await readUsageReport(db, since, MAX_DETAIL_ROWS);
+  const report = await readUsageReport(db, since, MAX_DETAIL_ROWS, LEGACY_JWT_REASON);
   // The dashboard (issue 14 §6): per-day series and the phase-3 readiness signal.
   const dashboard = await dashboardOf(db, c.get("config"), Date.now(), days);
 
@@ -49,5 +50,12 @@ export async function getUsage(c: AppContext, input: RouteInput<never, UsageQuer
     counts_truncated: report.truncated,
     series: dashboard.series,
     phase3: dashboard.phase3,
+    // Seed-era JWTs accepted under acceptLegacyTokens (RFC 8725 §3.9-3.11 binding): the
+    // option can go once none was seen for an access-token lifetime.
+    legacy_jwt: {
+      accepted: c.get("config").tokenBinding.acceptLegacy,
+      count: report.legacyJwt.count,
+      last_seen: report.legacyJwt.lastSeen,
+    },
   } satisfies UsageResponseBody);
 }
