@@ -201,21 +201,18 @@ function loadOnce(entry, what) {
 }
 
 /**
- * The floor for a Worker with a wasm core: the bare app's bundle plus an import of each of
- * the Worker's `.wasm` files (the JWT module and, since issue 21, the password module,
- * which the `workerd` entry imports too) through the same stand-in module, and nothing
- * else of hybrid-auth. Its ratio to the bare app is what compiling them alone costs
- * under this method.
+ * The floor for a Worker with a wasm core: the bare app's bundle plus one import of the
+ * Worker's `.wasm` through the same stand-in module, and nothing else of hybrid-auth.
+ * Its ratio to the bare app is what compiling the `.wasm` alone costs under this method.
  */
 function bareWithWasm(bareLoadable, workerLoadable, dest) {
   const wasm = readdirSync(dirname(workerLoadable.entry)).filter((f) => f.endsWith(".wasm.mjs"));
-  if (wasm.length === 0) throw new Error("no .wasm in the Worker's bundle");
+  if (wasm.length !== 1) throw new Error(`expected one .wasm in the Worker's bundle, found ${wasm.length}`);
   mkdirSync(dest, { recursive: true });
   for (const f of readdirSync(dirname(bareLoadable.entry))) copyFileSync(join(dirname(bareLoadable.entry), f), join(dest, f));
-  for (const w of wasm) for (const f of [w, w.replace(/\.mjs$/, "")]) copyFileSync(join(dirname(workerLoadable.entry), f), join(dest, f));
+  for (const f of [wasm[0], wasm[0].replace(/\.mjs$/, "")]) copyFileSync(join(dirname(workerLoadable.entry), f), join(dest, f));
   const entry = join(dest, basename(bareLoadable.entry));
-  const imports = wasm.map((w, i) => `import __wasm${i} from "./${w}";\nglobalThis.__wasm${i} = __wasm${i};\n`).join("");
-  writeFileSync(entry, `${imports}${readFileSync(bareLoadable.entry, "utf8")}`);
+  writeFileSync(entry, `import __wasm from "./${wasm[0]}";\nglobalThis.__wasm = __wasm;\n${readFileSync(bareLoadable.entry, "utf8")}`);
   return entry;
 }
 

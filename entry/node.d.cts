@@ -6,8 +6,5 @@ declare const hybridAuth: {
   isJWT: typeof api.isJWT;
   deriveKid: typeof api.deriveKid;
   KeyRing: typeof api.KeyRing;
-  hashPassword: typeof api.hashPassword;
-  verifyPassword: typeof api.verifyPassword;
-  argon2idOwaspCosts: typeof api.argon2idOwaspCosts;
 };
 export = hybridAuth;

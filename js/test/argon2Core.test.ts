@@ -1,9 +1,10 @@
-// The Argon2id API of the core entry (issue 21) inside workerd: the `workerd` condition's
-// second .wasm import, instantiated on the first call. createAuth does not use it yet.
+// The Argon2id API of `hybrid-auth/argon2` (issue 21) inside workerd: the subpath's `workerd`
+// condition imports the password .wasm, instantiated on the first call. createAuth does not
+// use it yet, and the core entry (`hybrid-auth`) imports none of it (issue 20).
 // Also records hash time per OWASP row here, beside PBKDF2-SHA256 at 100,000 iterations
 // through WebCrypto (what the Worker uses today), for bench/notes.md; only sanity-bounded.
 import { describe, expect, it } from "vitest";
-import { argon2idOwaspCosts, hashPassword, verifyPassword } from "hybrid-auth";
+import { argon2idOwaspCosts, hashPassword, verifyPassword } from "hybrid-auth/argon2";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const tick = () => new Promise((r) => setTimeout(r, 0));

@@ -4,7 +4,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { hashPassword, verifyPassword, argon2idOwaspCosts } from "hybrid-auth";
+import { hashPassword, verifyPassword, argon2idOwaspCosts } from "hybrid-auth/argon2";
 
 const KAT = JSON.parse(readFileSync(new URL("../../tests/vectors/argon2id_kat.json", import.meta.url), "utf8"));
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
@@ -154,8 +154,8 @@ describe("hashPassword / verifyPassword", () => {
     assert.ok(afterOne - initial <= 32 * 1024 * 1024, `grew ${afterOne - initial} bytes`);
   });
 
-  test("CommonJS: require('hybrid-auth') has the same functions", () => {
-    const cjs = createRequire(import.meta.url)("hybrid-auth");
+  test("CommonJS: require('hybrid-auth/argon2') has the same functions", () => {
+    const cjs = createRequire(import.meta.url)("hybrid-auth/argon2");
     const h = cjs.hashPassword("pw", CHEAP);
     assert.deepEqual(verifyPassword("pw", h, CHEAP), { ok: true, needsRehash: false });
     assert.equal(cjs.verifyPassword, verifyPassword);

@@ -1,7 +1,9 @@
 // A Worker that imports the installed package by name; wrangler resolves it with the
 // `workerd` export condition and bundles the .wasm as a compiled module.
 // GET /probe?input=<JSON> runs the probe with env.SECRET (set with --var).
-import { generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword } from "hybrid-auth";
+import { generateJWT, verifyJWT, isJWT, KeyRing } from "hybrid-auth";
+// The password module is its own subpath export; wrangler bundles its .wasm only because of this import.
+import { hashPassword, verifyPassword } from "hybrid-auth/argon2";
 import probe from "./probe.cjs";
 
 export default {

@@ -3,7 +3,7 @@
 // it and the JWT module keeps its size and start-up (bench/notes.md, "Argon2id placement").
 // Each entry passes `init`, which instantiates the module synchronously (or nothing,
 // when the entry already awaited it).
-import { hashPassword as hash, verifyPassword as verify, argon2idOwaspCosts as costs } from "../pkg/argon2/hybrid_auth_argon2.js";
+import { hashPassword as hash, verifyPassword as verify, argon2idOwaspCosts as costs } from "../../pkg/argon2/hybrid_auth_argon2.js";
 
 export function passwordApi(init) {
   let ready = false;
