@@ -43,15 +43,21 @@ const profile = config.build?.profile ?? "release";
 const cargoArgs = config.build?.["cargo-args"] ?? [];
 if (!cliVersion || targets.length === 0) fail("wasm-bindgen.toml needs [wasm-bindgen].version and at least one [[targets]]");
 
-// 1. The pin in Cargo.toml must match the CLI declared here.
-const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
-const pin = cargoToml.match(/^wasm-bindgen\s*=\s*(?:\{[^}]*version\s*=\s*)?"=([^"]+)"/m)?.[1];
-if (!pin) fail('Cargo.toml must pin wasm-bindgen exactly, e.g. wasm-bindgen = "=0.2.130"');
-if (pin !== cliVersion) {
-  fail(
-    `version mismatch: Cargo.toml pins wasm-bindgen =${pin} but wasm-bindgen.toml declares the CLI ${cliVersion}.\n` +
-      `The two must be equal (the CLI reads a schema the crate writes). Change one of them so they agree.`,
-  );
+// Extra crates ([[crates]] in wasm-bindgen.toml): each its own module, web target.
+const crates = config.crates ?? [];
+
+// 1. The pin in Cargo.toml (and in each extra crate's, since one CLI builds them all) must
+// match the CLI declared here.
+for (const manifest of ["Cargo.toml", ...crates.map((c) => join(c.path, "Cargo.toml"))]) {
+  const cargoToml = readFileSync(join(root, manifest), "utf8");
+  const pin = cargoToml.match(/^wasm-bindgen\s*=\s*(?:\{[^}]*version\s*=\s*)?"=([^"]+)"/m)?.[1];
+  if (!pin) fail(`${manifest} must pin wasm-bindgen exactly, e.g. wasm-bindgen = "=0.2.130"`);
+  if (pin !== cliVersion) {
+    fail(
+      `version mismatch: ${manifest} pins wasm-bindgen =${pin} but wasm-bindgen.toml declares the CLI ${cliVersion}.\n` +
+        `The two must be equal (the CLI reads a schema the crate writes). Change one of them so they agree.`,
+    );
+  }
 }
 
 // Freshness: newest input vs oldest output.
@@ -65,8 +71,6 @@ function newestMtime(paths) {
   }
   return newest;
 }
-// Extra crates ([[crates]] in wasm-bindgen.toml): each its own module, web target.
-const crates = config.crates ?? [];
 const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"]
   .concat(crates.flatMap((c) => ["src", "Cargo.toml", "Cargo.lock"].map((f) => join(c.path, f))))
   .map((p) => join(root, p));
