@@ -43,15 +43,21 @@ const profile = config.build?.profile ?? "release";
 const cargoArgs = config.build?.["cargo-args"] ?? [];
 if (!cliVersion || targets.length === 0) fail("wasm-bindgen.toml needs [wasm-bindgen].version and at least one [[targets]]");
 
-// 1. The pin in Cargo.toml must match the CLI declared here.
-const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
-const pin = cargoToml.match(/^wasm-bindgen\s*=\s*(?:\{[^}]*version\s*=\s*)?"=([^"]+)"/m)?.[1];
-if (!pin) fail('Cargo.toml must pin wasm-bindgen exactly, e.g. wasm-bindgen = "=0.2.130"');
-if (pin !== cliVersion) {
-  fail(
-    `version mismatch: Cargo.toml pins wasm-bindgen =${pin} but wasm-bindgen.toml declares the CLI ${cliVersion}.\n` +
-      `The two must be equal (the CLI reads a schema the crate writes). Change one of them so they agree.`,
-  );
+// Extra crates ([[crates]] in wasm-bindgen.toml): each its own module, web target.
+const crates = config.crates ?? [];
+
+// 1. The pin in Cargo.toml (and in each extra crate's, since one CLI builds them all) must
+// match the CLI declared here.
+for (const manifest of ["Cargo.toml", ...crates.map((c) => join(c.path, "Cargo.toml"))]) {
+  const cargoToml = readFileSync(join(root, manifest), "utf8");
+  const pin = cargoToml.match(/^wasm-bindgen\s*=\s*(?:\{[^}]*version\s*=\s*)?"=([^"]+)"/m)?.[1];
+  if (!pin) fail(`${manifest} must pin wasm-bindgen exactly, e.g. wasm-bindgen = "=0.2.130"`);
+  if (pin !== cliVersion) {
+    fail(
+      `version mismatch: ${manifest} pins wasm-bindgen =${pin} but wasm-bindgen.toml declares the CLI ${cliVersion}.\n` +
+        `The two must be equal (the CLI reads a schema the crate writes). Change one of them so they agree.`,
+    );
+  }
 }
 
 // Freshness: newest input vs oldest output.
@@ -65,8 +71,12 @@ function newestMtime(paths) {
   }
   return newest;
 }
-const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"].map((p) => join(root, p));
-const outputs = targets.map((t) => join(root, t["out-dir"], `${OUT_NAME}_bg.wasm`));
+const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"]
+  .concat(crates.flatMap((c) => ["src", "Cargo.toml", "Cargo.lock"].map((f) => join(c.path, f))))
+  .map((p) => join(root, p));
+const outputs = targets
+  .map((t) => join(root, t["out-dir"], `${OUT_NAME}_bg.wasm`))
+  .concat(crates.map((c) => join(root, c["out-dir"], `${c["out-name"]}_bg.wasm`)));
 if (!force && outputs.every(existsSync)) {
   const oldestOut = Math.min(...outputs.map((p) => statSync(p).mtimeMs));
   if (oldestOut >= newestMtime(inputs)) {
@@ -99,6 +109,17 @@ for (const t of targets) {
   // The root package is "type": "module"; the nodejs target is CommonJS.
   const type = t.target === "nodejs" ? "commonjs" : "module";
   writeFileSync(join(root, outDir, "package.json"), JSON.stringify({ type }, null, 2) + "\n");
+}
+
+// 3b. The extra crates: same flags, from their own directory (their own Cargo.lock,
+// profiles and target/).
+for (const c of crates) {
+  const outDir = join(root, c["out-dir"]);
+  run("wasm-pack", ["build", c.path, `--${profile}`, "--target", "web", "--out-dir", outDir, "--out-name", c["out-name"], "--no-pack", "--no-opt", ...(cargoArgs.length ? ["--", ...cargoArgs] : [])]);
+  const wasm = join(outDir, `${c["out-name"]}_bg.wasm`);
+  run(wasmOpt, [...optFlags, wasm, "-o", wasm]);
+  rmSync(join(outDir, ".gitignore"), { force: true });
+  writeFileSync(join(outDir, "package.json"), JSON.stringify({ type: "module" }, null, 2) + "\n");
 }
 
 // 4. Sizes.

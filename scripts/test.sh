@@ -43,6 +43,13 @@ suite clippy-wasm none "clippy (wasm32)" cargo clippy --target wasm32-unknown-un
 suite cargo cargo "cargo test" cargo test
 suite fuzz-check none "fuzz targets compile" cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 suite wasm cargo "wasm-pack test --node" wasm-pack test --node
+# The password module (crates/argon2, issue 21): its own workspace, so its own suites.
+A2=crates/argon2/Cargo.toml
+suite argon2-fmt none "argon2: rust format" cargo fmt --check --manifest-path "$A2"
+suite argon2-clippy none "argon2: clippy (native)" cargo clippy --manifest-path "$A2" --all-targets --quiet -- -D warnings
+suite argon2-clippy-wasm none "argon2: clippy (wasm32)" cargo clippy --manifest-path "$A2" --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
+suite argon2-cargo cargo "argon2: cargo test" cargo test --manifest-path "$A2"
+suite argon2-wasm cargo "argon2: wasm-pack test --node" wasm-pack test --node crates/argon2
 suite node node "node tests" node --test test/node/
 suite typecheck none "worker typecheck" npx tsc -p js
 suite worker vitest "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts

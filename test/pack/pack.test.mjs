@@ -37,8 +37,9 @@ const ALLOWED = [
   /^README\.md$/,
   /^LICENSE(\.md|\.txt)?$/,
   /^bin\/(lib\/)?[^/]+\.mjs$/,
-  /^entry\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
+  /^entry\/(argon2\/)?[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
   /^pkg\/web\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
+  /^pkg\/argon2\/(hybrid_auth_argon2(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_argon2_bg\.wasm\.d\.ts|package\.json)$/,
   // scripts/build-lib.mjs's output: one bundle per subpath export, lazily loaded chunks,
   // declarations (dist/ is compared with the tarball below, file by file).
   /^dist\/[a-z]+\.js$/,
@@ -61,6 +62,17 @@ const REQUIRED = [
   "pkg/web/hybrid_auth.js",
   "pkg/web/hybrid_auth.d.ts",
   "pkg/web/package.json",
+  "entry/argon2/index.d.ts",
+  "entry/argon2/node.js",
+  "entry/argon2/node.cjs",
+  "entry/argon2/node.d.cts",
+  "entry/argon2/workerd.js",
+  "entry/argon2/browser.js",
+  "entry/argon2/password.js",
+  "pkg/argon2/hybrid_auth_argon2_bg.wasm",
+  "pkg/argon2/hybrid_auth_argon2.js",
+  "pkg/argon2/hybrid_auth_argon2.d.ts",
+  "pkg/argon2/package.json",
   "dist/hono.js",
   "dist/types/hono.d.ts",
   "migrations/0001_init.sql",
@@ -128,6 +140,13 @@ function checkReport(report, input) {
   assert.equal(ring.verified.claims.nonce, nonce);
   assert.equal(ring.verified.claims.exp - ring.verified.claims.iat, ttl);
   assert.deepEqual(ring.withOtherSecret, { ok: false, reason: "bad_signature" });
+
+  // hashPassword/verifyPassword (issue 21): the password module loads in this runtime.
+  const pw = report.password;
+  assert.match(pw.stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+  assert.deepEqual(pw.verified, { ok: true, needsRehash: false });
+  assert.deepEqual(pw.wrong, { ok: false, reason: "mismatch" });
+  assert.deepEqual(pw.tampered, { ok: false, reason: "params_above_limit" });
 }
 
 /** Fresh inputs for each runtime, so no report can be right by coincidence. */
@@ -232,15 +251,16 @@ describe("the packed package, installed into a fresh project", () => {
     assert.match(out, /usage:[\s\S]*hybrid-auth upgrade-seed/);
   });
 
-  for (const [kind, file, entry] of [
-    ["ES modules: import { ... } from \"hybrid-auth\"", "esm.mjs", "entry/node.js"],
-    ["CommonJS: require(\"hybrid-auth\")", "cjs.cjs", "entry/node.cjs"],
+  for (const [kind, file, entry, argon2Entry] of [
+    ["ES modules: import { ... } from \"hybrid-auth\" and \"hybrid-auth/argon2\"", "esm.mjs", "entry/node.js", "entry/argon2/node.js"],
+    ["CommonJS: require(\"hybrid-auth\") and require(\"hybrid-auth/argon2\")", "cjs.cjs", "entry/node.cjs", "entry/argon2/node.cjs"],
   ]) {
     test(`Node, ${kind}: signs and verifies with the installed package`, { timeout: LIMIT.node + 5_000 }, async () => {
       const input = freshInput();
       const out = await run(process.execPath, [file, JSON.stringify(input)], { cwd: project, timeoutMs: LIMIT.node });
-      const { resolved, report } = JSON.parse(out.trim().split("\n").at(-1));
+      const { resolved, resolvedArgon2, report } = JSON.parse(out.trim().split("\n").at(-1));
       assert.equal(resolved, join(project, "node_modules", "hybrid-auth", entry), "resolved from the installed tarball");
+      assert.equal(resolvedArgon2, join(project, "node_modules", "hybrid-auth", argon2Entry), "the subpath resolved from the installed tarball");
       checkReport(report, input);
     });
   }

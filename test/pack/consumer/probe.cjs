@@ -8,11 +8,11 @@ const b64uToString = (s) => atob(s.replace(/-/g, "+").replace(/_/g, "/"));
 const stringToB64u = (s) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /**
- * `api` is the module object of "hybrid-auth"; `input` holds { secret, otherSecret,
+ * `api` holds the functions of "hybrid-auth" and of "hybrid-auth/argon2"; `input` holds { secret, otherSecret,
  * sub, email, name, ttl, nonce } chosen by the test.
  */
 function runProbe(api, input) {
-  const { generateJWT, verifyJWT, isJWT, KeyRing } = api;
+  const { generateJWT, verifyJWT, isJWT, KeyRing, hashPassword, verifyPassword } = api;
   const { secret, otherSecret, sub, email, name, ttl, nonce } = input;
 
   const token = generateJWT(sub, email, name, secret, ttl);
@@ -25,7 +25,16 @@ function runProbe(api, input) {
   const ringToken = ring.sign({ sub, nonce }, ttl);
   const otherRing = new KeyRing({ keys: [{ kid: "k1", secret: otherSecret }], signWith: "k1" });
 
+  // Argon2id (issue 21), default cost: hybrid-auth/argon2's .wasm, in every runtime.
+  const stored = hashPassword(secret);
+
   return {
+    password: {
+      stored,
+      verified: verifyPassword(secret, stored),
+      wrong: verifyPassword(otherSecret, stored),
+      tampered: verifyPassword(secret, stored.replace("m=19456", "m=4194304")),
+    },
     token,
     verified: verifyJWT(token, secret),
     withOtherSecret: verifyJWT(token, otherSecret),
