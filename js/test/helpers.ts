@@ -1,5 +1,6 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import worker, { auth } from "../demo/worker";
 import { hasLegacySessions } from "../src/db";
 import type { Env } from "../demo/worker";
@@ -209,6 +210,17 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; cla
   const part = (s: string | undefined) => JSON.parse(atob((s ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
   const [header, claims] = token.split(".");
   return { header: part(header), claims: part(claims) };
+}
+
+/** A JWT's claims, typed as the caller reads them (no verification: the tests read what the Worker signed). */
+export function claimsOf<T = Record<string, unknown>>(token: string): T {
+  return decodeJwt(token).claims as T;
+}
+
+/** Moves this isolate's clock to `atMs` (Date only; timers stay real). Undo with vi.useRealTimers(). */
+export function setClock(atMs: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(atMs);
 }
 
 /**

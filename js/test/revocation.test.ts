@@ -1,14 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { countSessions, listRefreshFamilies, revokeFamily } from "../src/db";
-import { auth, brokenDb, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
+import { auth, brokenDb, call, claimsOf, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
 import type { Env } from "../demo/worker";
+
+/** The claims these tests read from the tokens the Worker issues. */
+type Claims = { jti: string; sid?: string; exp: number; sub: string };
 
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function claimsOf(token: string): { jti: string; sid?: string; exp: number; sub: string } {
-  return JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { jti: string; sid?: string; exp: number; sub: string };
-}
 
 async function me(token: string, e: Env = jwtEnv()) {
   const response = await call("GET", "/auth/me", { env: e, token });
@@ -17,7 +16,7 @@ async function me(token: string, e: Env = jwtEnv()) {
 
 /** What another isolate's logout writes: the family and its `sid` row, not this isolate's snapshot. */
 async function revokeElsewhere(token: string) {
-  const c = claimsOf(token);
+  const c = claimsOf<Claims>(token);
   await revokeFamily(env.GENERAL_DB, { familyId: c.sid as string, userId: c.sub, reason: "logout" }, now());
 }
 
@@ -32,9 +31,9 @@ describe("POST /auth/logout with a JWT", () => {
     expect(await me(a.token, jwtEnv({ REVOCATION: "strict" }))).toEqual({ status: 401, code: "invalid_token" });
     // One row, by family, living exactly as long as the login's latest JWT; no per-JWT row.
     const rows = await env.GENERAL_DB.prepare("SELECT kind, subject, expires_at FROM revocations WHERE subject IN (?1, ?2)")
-      .bind(claimsOf(a.token).sid, claimsOf(a.token).jti)
+      .bind(claimsOf<Claims>(a.token).sid, claimsOf<Claims>(a.token).jti)
       .all();
-    expect(rows.results).toEqual([{ kind: "sid", subject: claimsOf(a.token).sid, expires_at: a.expires_at }]);
+    expect(rows.results).toEqual([{ kind: "sid", subject: claimsOf<Claims>(a.token).sid, expires_at: a.expires_at }]);
     // The login's refresh token is dead, the other login is untouched.
     const refresh = await call("POST", "/auth/refresh", { json: { refresh_token: a.refresh_token } });
     expect((await errorOf(refresh)).code).toBe("invalid_refresh_token");

@@ -14,17 +14,16 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { revokeFamily } from "../src/db";
 import type { Env } from "../demo/worker";
 import { SNAPSHOT_READ, failMatching } from "./d1Faults";
-import { auth, call, env, errorOf, jwtEnv, loginUser, randomClientIp, registerUser, settleIsolate } from "./helpers";
+import { auth, call, claimsOf, env, errorOf, jwtEnv, loginUser, randomClientIp, registerUser, settleIsolate } from "./helpers";
+
+/** The claims these tests read from the tokens the Worker issues. */
+type Claims = { sid: string; sub: string };
 
 afterEach(async () => {
   vi.restoreAllMocks();
   // Leave a warm, loaded snapshot for whatever runs next in this isolate.
   await settleIsolate();
 });
-
-function claimsOf(token: string): { sid: string; sub: string } {
-  return JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sid: string; sub: string };
-}
 
 async function expectUnavailable(response: Response, what: string): Promise<void> {
   const text = await response.text();
@@ -89,7 +88,7 @@ describe("REVOCATION=cached before the first complete snapshot: JWTs are refused
     const user = await registerUser();
     const { token } = await loginUser(jwtEnv(), user.email);
     // Another isolate's logout: only D1 knows.
-    const c = claimsOf(token);
+    const c = claimsOf<Claims>(token);
     await revokeFamily(env.GENERAL_DB, { familyId: c.sid, userId: c.sub, reason: "logout" }, Math.floor(Date.now() / 1000));
     const { e, failing } = coldWithSnapshotDown();
     for (const path of ["/auth/me", "/auth/sessions", "/auth/passkeys"]) {

@@ -9,17 +9,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { revokeFamily } from "../src/db";
 import { SNAPSHOT_READ, failMatching } from "./d1Faults";
-import { auth, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, settleIsolate, totalQueries } from "./helpers";
+import { auth, call, claimsOf, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, settleIsolate, totalQueries } from "./helpers";
+
+/** The claims these tests read from the tokens the Worker issues. */
+type Claims = { sid: string; sub: string };
 
 afterEach(async () => {
   vi.useRealTimers();
   vi.restoreAllMocks();
   await settleIsolate();
 });
-
-function claimsOf(token: string): { sid: string; sub: string } {
-  return JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sid: string; sub: string };
-}
 
 describe("revocation snapshot: retry after a failed refresh", () => {
   it("a D1 fault during a refresh keeps the last snapshot; the next request after 5 s retries, succeeds and applies what changed", async () => {
@@ -29,7 +28,7 @@ describe("revocation snapshot: retry after a failed refresh", () => {
     await settleIsolate();
     const loadedAt = auth.state.revocations.info().refreshedAt;
     // Another isolate logs this login out: only D1 knows.
-    const c = claimsOf(token);
+    const c = claimsOf<Claims>(token);
     await revokeFamily(env.GENERAL_DB, { familyId: c.sid, userId: c.sub, reason: "logout" }, Math.floor(Date.now() / 1000));
 
     const { db: faulty, failing } = failMatching(env.GENERAL_DB, SNAPSHOT_READ);

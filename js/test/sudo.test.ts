@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { authenticatedRecently } from "../src/middleware/recentAuth";
-import { PASSWORD, call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
+import { PASSWORD, call, claimsOf, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
 import type { Env } from "../demo/worker";
 
 const REAUTH_DEFAULT = 600;
@@ -22,11 +22,6 @@ function travel(seconds: number): void {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function claimsOf(jwt: string): Record<string, unknown> {
-  const payload = jwt.split(".")[1] ?? "";
-  return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
-}
 
 /** Adds a passkey row for `userId` straight into D1 (the ceremony itself is tested in passkey.test.ts). */
 async function plantPasskey(userId: string): Promise<string> {

@@ -8,7 +8,10 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../demo/worker";
-import { PASSWORD, call, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
+import { PASSWORD, call, claimsOf, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, setClock, settleIsolate } from "./helpers";
+
+/** The claims these tests read from the tokens the Worker issues. */
+type Claims = { auth_time: number; iat: number };
 
 const NEW_PASSWORD = "a brand new passphrase";
 const REAUTH_DEFAULT = 600;
@@ -17,16 +20,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-/** Moves this isolate's clock to `atMs` (Date only; timers stay real). */
-function setClock(atMs: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(atMs);
-}
-
-function claimsOf(jwt: string): { auth_time: number; iat: number } {
-  return JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { auth_time: number; iat: number };
-}
 
 function change(token: string, e: Env): Promise<Response> {
   return call("POST", "/auth/change-password", { env: e, token, json: { current_password: PASSWORD, new_password: NEW_PASSWORD } });
@@ -44,15 +37,15 @@ describe("change-password needs sudo mode", () => {
   it("a JWT minted by refresh keeps its login's old auth_time and is still refused", async () => {
     const user = await registerUser();
     const login = await loginUser(jwtEnv(), user.email);
-    const authTime = claimsOf(login.token).auth_time;
+    const authTime = claimsOf<Claims>(login.token).auth_time;
     setClock((authTime + REAUTH_DEFAULT + 5) * 1000);
     await settleIsolate();
     const refreshed = await call("POST", "/auth/refresh", { json: { refresh_token: login.refresh_token } });
     expect(refreshed.status).toBe(200);
     const { token } = (await refreshed.json()) as { token: string };
     // A brand-new token (valid for everything else), carrying the login's auth_time.
-    expect(claimsOf(token).auth_time).toBe(authTime);
-    expect(claimsOf(token).iat).toBeGreaterThanOrEqual(authTime + REAUTH_DEFAULT);
+    expect(claimsOf<Claims>(token).auth_time).toBe(authTime);
+    expect(claimsOf<Claims>(token).iat).toBeGreaterThanOrEqual(authTime + REAUTH_DEFAULT);
     expect((await call("GET", "/auth/me", { token })).status).toBe(200);
     await expectRefusedAndUnchanged(await change(token, jwtEnv()), jwtEnv(), user.email);
   });

@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../demo/worker";
-import { call, errorOf, loginUser, registerUser, settleIsolate, uniqueEmail } from "./helpers";
+import { call, errorOf, loginUser, registerUser, setClock, settleIsolate, uniqueEmail } from "./helpers";
 import { claimsOf, mailEnv, mailSessionEnv, mailTo, one } from "./emailHelpers";
 
 const REAUTH_DEFAULT = 600;
@@ -18,12 +18,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-/** Moves this isolate's clock to `atMs` (Date only; timers stay real). */
-function setClock(atMs: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(atMs);
-}
 
 function change(token: string, email: string, e: Env): Promise<Response> {
   return call("POST", "/auth/email/change", { env: e, token, json: { email } });
