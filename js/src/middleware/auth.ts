@@ -79,8 +79,7 @@ export async function authenticate(scope: AuthScope, authorization: string | und
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
     const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified, legacy } = checked.identity;
     if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
-    const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid };
-    if (jti !== undefined) principal.jti = jti;
+    const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid, jti };
     if (sid !== undefined) principal.sid = sid;
     if (authTime !== undefined) principal.authTime = authTime;
     if (emailVerified !== undefined) principal.emailVerified = emailVerified;
