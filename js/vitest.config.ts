@@ -31,7 +31,15 @@ export default defineConfig({
   ],
   // The demo Worker and the tests import the library by its public name; in
   // this repo that is the TypeScript source (the package ships dist/hono.js).
-  resolve: { alias: { "hybrid-auth/hono": here("./src/hono.ts") } },
+  resolve: {
+    alias: {
+      "hybrid-auth/hono": here("./src/hono.ts"),
+      "hybrid-auth/passkeys": here("./src/plugins/passkeys.ts"),
+      "hybrid-auth/email": here("./src/plugins/email.ts"),
+      "hybrid-auth/sessions": here("./src/plugins/sessions.ts"),
+      "hybrid-auth/usage": here("./src/plugins/usage.ts"),
+    },
+  },
   test: {
     root: here("."),
     include: ["test/**/*.test.ts"],

@@ -15,8 +15,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 rmSync(dist, { recursive: true, force: true });
 
+// The core and each plugin are entries of one build: code they share lands in
+// chunks every entry imports (one AuthState, one HttpError class), and what only
+// a plugin uses stays in that plugin's files, so an adopter who does not import
+// `hybrid-auth/passkeys` never bundles the passkey code (issue 20).
+const PLUGIN_ENTRIES = ["passkeys", "email", "sessions", "usage"];
 await build({
-  entryPoints: { hono: join(root, "js", "src", "hono.ts") },
+  entryPoints: {
+    hono: join(root, "js", "src", "hono.ts"),
+    ...Object.fromEntries(PLUGIN_ENTRIES.map((id) => [id, join(root, "js", "src", "plugins", `${id}.ts`)])),
+  },
   outdir: dist,
   bundle: true,
   splitting: true,
@@ -55,4 +63,4 @@ if (tscClient.status !== 0) {
   console.error("build-lib: tsc could not emit the client's declarations");
   process.exit(1);
 }
-console.log(`build-lib: ${join("dist", "hono.js")}, ${join("dist", "client.js")} and dist/types/`);
+console.log(`build-lib: dist/hono.js, dist/{${PLUGIN_ENTRIES.join(",")}}.js, dist/client.js and dist/types/`);

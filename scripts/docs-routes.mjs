@@ -17,14 +17,27 @@ const GUARD_TEXT = { none: "none", auth: "Bearer token", recent: "Bearer token, 
 
 /** The markdown table for a list of routes, relative to the mount point `prefix`. */
 export function routeTable(routes, prefix = "/auth") {
-  const rows = routes.map((r) => `| \`${r.method} ${prefix}${r.path}\` | ${GUARD_TEXT[r.guard] ?? r.guard} | ${r.summary.replace(/\|/g, "\\|")} |`);
-  return ["| route | needs | what it does |", "|---|---|---|", ...rows].join("\n");
+  const rows = routes.map((r) => `| \`${r.method} ${prefix}${r.path}\` | ${r.plugin === "core" ? "core" : `\`${r.plugin}()\``} | ${GUARD_TEXT[r.guard] ?? r.guard} | ${r.summary.replace(/\|/g, "\\|")} |`);
+  return ["| route | mounted by | needs | what it does |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** The routes as the built library declares them. */
+/** The plugins the package ships, as their subpath entries name them (dist/<id>.js exports <id>()). */
+export const PLUGINS = [
+  ["passkeys", { rpId: "localhost", rpName: "docs", origins: ["http://localhost:8787"] }],
+  ["email", {}],
+  ["sessions", undefined],
+  ["usage", undefined],
+];
+
+/** The built library's plugin values, every one mounted (as the demo does). */
+export async function allPlugins() {
+  return Promise.all(PLUGINS.map(async ([id, options]) => (await import(join(root, "dist", `${id}.js`)))[id](options)));
+}
+
+/** The routes as the built library declares them, with every plugin mounted. */
 export async function declaredRoutes() {
   const { createAuth } = await import(join(root, "dist", "hono.js"));
-  return createAuth({ database: () => null }).routes;
+  return createAuth({ database: () => null, plugins: await allPlugins() }).routes;
 }
 
 /**

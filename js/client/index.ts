@@ -43,6 +43,7 @@ export type {
 export type {
   ChangePasswordResponseBody,
   DevMailboxResponseBody,
+  PluginsResponseBody,
   EmailChangePendingResponseBody,
   EmailChangedResponseBody,
   EmailVerifiedResponseBody,
@@ -141,6 +142,7 @@ export const CLIENT_ROUTES = {
   confirmEmailChange: ["POST", "/email/change/confirm"],
   devMailbox: ["GET", "/dev/mailbox"],
   openApi: ["GET", "/openapi.json"],
+  plugins: ["GET", "/plugins"],
 } as const satisfies Record<string, readonly [Method, string]>;
 
 export interface CallOptions {
@@ -402,6 +404,9 @@ export function createClient(options: ClientOptions) {
 
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),
+
+    /** The plugins the server mounts (passkeys, email, sessions, usage...), their routes and public settings: a page shows only what is offered. */
+    plugins: async (): Promise<Res.PluginsResponseBody> => parse(await raw("GET", path("plugins"), {}, null)),
 
     /** Stops listening to other tabs (closes the BroadcastChannel, if this client opened one). */
     close: () => channel?.close(),

@@ -1,6 +1,6 @@
 /**
  * The demo Worker: an adopter of hybrid-auth like any other. It imports only
- * the package's public entry points, keeps the seed's binding name
+ * the package's public entry points (the core and every plugin), keeps the seed's binding name
  * (GENERAL_DB) and configures everything from wrangler vars and secrets
  * (JWT_SECRET, ACCESS_TOKEN_TTL, REVOCATION, RP_*, ... see js/README.md).
  * The page at `/` is served by Workers static assets (public/).
@@ -8,12 +8,19 @@
 import { Hono } from "hono";
 import { createAuth, handleError, optionsFromEnv } from "hybrid-auth/hono";
 import type { AuthEnvVars } from "hybrid-auth/hono";
+import { email, emailOptionsFromEnv } from "hybrid-auth/email";
+import { passkeyOptionsFromEnv, passkeys } from "hybrid-auth/passkeys";
+import { sessions } from "hybrid-auth/sessions";
+import { usage } from "hybrid-auth/usage";
 
 export interface Env extends AuthEnvVars {
   GENERAL_DB: D1Database;
 }
 
-export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }));
+// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email).
+export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
+  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage()],
+});
 
 export const app = new Hono<{ Bindings: Env }>();
 // Nothing this Worker answers may be cached (tokens, personal data, errors).

@@ -20,11 +20,11 @@ import type { AuthOutcome, AuthScope } from "./middleware/auth";
 import { requireRecentAuth } from "./middleware/recentAuth";
 import { AuthConfigError } from "./options";
 import type { AuthOptions } from "./options";
-import { PasskeyConfigError } from "./passkeys/config";
 import { routeInput } from "./http/input";
-import { ROUTES } from "./routes";
+import type { AuthPlugin } from "./plugin";
+import { CORE_ROUTES, metaRoutes } from "./routes";
 import { corsMiddleware } from "./browser/cors";
-import type { RouteDeclaration } from "./routes";
+import type { MountedPlugin, RouteDeclaration } from "./routes";
 import { AuthState } from "./state";
 import type { AppEnv, Principal } from "./types";
 
@@ -36,7 +36,15 @@ export interface AuthVariables {
   principal: Principal;
 }
 
-export interface Auth<E extends object> {
+/** What createAuth mounts besides the core (the function form's second argument). */
+export interface MountOptions<P extends readonly AuthPlugin[] = readonly AuthPlugin[]> {
+  plugins?: P;
+}
+
+/** The ids of a plugin list, as a union ("passkeys" | "email"). */
+export type PluginIds<P extends readonly AuthPlugin[]> = P[number]["id"];
+
+export interface Auth<E extends object, Ids extends string = string> {
   /** Every auth route; mount it anywhere: `app.route("/auth", auth.app)`. */
   readonly app: Hono<{ Bindings: E }>;
   /** Authenticates a request of the adopter's own routes (both token kinds); never throws for a bad token. */
@@ -47,8 +55,10 @@ export interface Auth<E extends object> {
   readonly scheduled: (controller: ScheduledController, env: E, ctx: ExecutionContext) => Promise<void>;
   /** Runs the cleanup once and returns its report (tooling, tests). */
   cleanup(env: E, nowMs?: number): Promise<CleanupReport>;
-  /** Writes this instance's pending usage counts now (they are otherwise flushed in the background). */
+  /** Writes what the mounted plugins hold in memory now, e.g. the usage plugin's counts (otherwise flushed in the background). */
   flushUsage(env: E): Promise<void>;
+  /** The ids of the mounted plugins, in mount order (GET <mount>/plugins says the same to clients). */
+  readonly plugins: readonly Ids[];
   /**
    * The sub-app's CORS policy (CORS_ORIGINS / `cors`) for the adopter's own routes, so a
    * browser app on an allowed origin can call them with the same token:
@@ -56,8 +66,8 @@ export interface Auth<E extends object> {
    * (default GET, HEAD, POST, PUT, PATCH, DELETE).
    */
   cors(methods?: readonly string[]): MiddlewareHandler<{ Bindings: E }>;
-  /** The declared routes (method, path, guard, summary), e.g. for docs. */
-  readonly routes: readonly Pick<RouteDeclaration, "method" | "path" | "guard" | "summary">[];
+  /** The mounted routes (method, path, guard, summary, and "core" or the plugin that brings each), e.g. for docs. */
+  readonly routes: readonly (Pick<RouteDeclaration, "method" | "path" | "guard" | "summary"> & { plugin: string })[];
   /** This instance's state. Diagnostics and tests only: not a stable API. */
   readonly state: AuthState;
 }
@@ -72,9 +82,21 @@ export interface Auth<E extends object> {
  * mistake makes every auth route answer 503 `misconfigured` (the reason is
  * logged once), so a bad secret never signs anything.
  */
-export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>)): Auth<E> {
-  const state = new AuthState();
-  const configFor = configResolver(options, state);
+export function createAuth<E extends object, const P extends readonly AuthPlugin[] = []>(options: AuthOptions<E> & { plugins?: P }): Auth<E, PluginIds<P>>;
+export function createAuth<E extends object, const P extends readonly AuthPlugin[] = []>(options: (env: E) => AuthOptions<E>, mount?: MountOptions<P>): Auth<E, PluginIds<P>>;
+export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>), mount: MountOptions = {}): Auth<E> {
+  const plugins = checkPlugins(typeof options === "function" ? mount.plugins : (options as AuthOptions<E>).plugins, typeof options !== "function" && mount.plugins !== undefined);
+  const state = new AuthState(plugins);
+  const configFor = configResolver(options, plugins, state);
+  const ROUTES: readonly RouteDeclaration[] = [
+    ...CORE_ROUTES,
+    ...plugins.flatMap((plugin) => plugin.routes),
+    ...metaRoutes(
+      () => ROUTES,
+      (c) => plugins.map((plugin): MountedPlugin => ({ id: plugin.id, routes: plugin.routes.map(({ method, path }) => ({ method, path })), facts: plugin.describe?.(c.get("config")) ?? {} })),
+    ),
+  ];
+  checkRouteOverlap(ROUTES);
 
   /** The scope of a request: checked config, database, state; or the 503 of a bad configuration. */
   const scopeFor = (env: E): AuthScope => {
@@ -182,9 +204,11 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
     flushUsage: async (env) => {
       const config = configFor(env);
       if (config instanceof AuthConfigError) throw config;
-      await state.usage.flush(config.database(env));
+      const scope: AuthScope = { config, db: config.database(env), auth: state };
+      for (const flush of state.hooks.flush) await flush(scope);
     },
-    routes: ROUTES.map(({ method, path, guard, summary }) => ({ method, path, guard, summary })),
+    plugins: plugins.map((plugin) => plugin.id),
+    routes: ROUTES.map(({ method, path, guard, summary }) => ({ method, path, guard, summary, plugin: plugins.find((p) => p.routes.some((r) => r.method === method && r.path === path))?.id ?? "core" })),
     state,
   };
 }
@@ -195,18 +219,28 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
  * object (Workers hand every request of an isolate the same one), with a
  * mistake kept as the error and logged once.
  */
-function configResolver<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>), state: AuthState): (env: E) => Config | AuthConfigError {
-  if (typeof options !== "function") {
-    const config = resolveOptions(options as AuthOptions<never>);
-    if (config.passkeys instanceof PasskeyConfigError) throw new AuthConfigError(config.passkeys.message);
-    return () => config;
-  }
+function configResolver<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>), plugins: readonly AuthPlugin[], state: AuthState): (env: E) => Config | AuthConfigError {
+  /** The core's config plus what each mounted plugin fills in, for one env. */
+  const withPlugins = (core: Config, env: E): Config => {
+    let config = core;
+    for (const plugin of plugins) if (plugin.configure) config = { ...config, ...plugin.configure(env, config) };
+    return config;
+  };
+  const staticCore = typeof options === "function" ? null : resolveOptions(options as AuthOptions<never>);
   const checked = new WeakMap<object, Config | AuthConfigError>();
-  return (env) => {
+  /** A request without bindings (app.request() in Node tests) still has one cache entry. */
+  const noEnv = {};
+  return (given) => {
+    const env = (typeof given === "object" && given !== null ? given : noEnv) as E;
     let result = checked.get(env);
     if (result === undefined) {
       try {
-        result = resolveOptions(options(env) as AuthOptions<never>);
+        if (staticCore) result = withPlugins(staticCore, env);
+        else {
+          const own = (options as (env: E) => AuthOptions<E>)(env);
+          if (own && typeof own === "object" && "plugins" in own) throw new AuthConfigError("with an options function, pass plugins as createAuth's second argument: createAuth((env) => options, { plugins })");
+          result = withPlugins(resolveOptions(own as AuthOptions<never>), env);
+        }
       } catch (err) {
         if (!(err instanceof AuthConfigError)) throw err;
         result = err;
@@ -219,6 +253,33 @@ function configResolver<E extends object>(options: AuthOptions<E> | ((env: E) =>
     }
     return result;
   };
+}
+
+/** The plugin list, checked once at createAuth: plugin values, unique ids, "core" reserved. */
+function checkPlugins(plugins: readonly AuthPlugin[] | undefined, twice: boolean): readonly AuthPlugin[] {
+  if (twice) throw new AuthConfigError("plugins are given twice: in the options object and as createAuth's second argument");
+  if (plugins === undefined) return [];
+  if (!Array.isArray(plugins)) throw new AuthConfigError("plugins must be an array, e.g. plugins: [passkeys({...}), email()]");
+  const ids = new Set<string>(["core"]);
+  for (const [index, plugin] of plugins.entries()) {
+    const value = plugin as Partial<AuthPlugin> | null;
+    if (!value || typeof value !== "object" || typeof value.id !== "string" || !Array.isArray(value.routes)) {
+      throw new AuthConfigError(`plugins[${index}] is not a plugin: call its factory, e.g. passkeys({...}) rather than passkeys`);
+    }
+    if (ids.has(value.id)) throw new AuthConfigError(`plugins[${index}]: the id ${JSON.stringify(value.id)} is ${value.id === "core" ? "reserved" : "mounted twice"}`);
+    ids.add(value.id);
+  }
+  return plugins;
+}
+
+/** Two declarations of one method and path (a plugin shadowing the core or another plugin) are refused at createAuth. */
+function checkRouteOverlap(routes: readonly RouteDeclaration[]): void {
+  const seen = new Set<string>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path.replace(/:[A-Za-z0-9_]+/g, ":")}`;
+    if (seen.has(key)) throw new AuthConfigError(`the route ${route.method} ${route.path} is declared twice (a plugin overlaps the core or another plugin)`);
+    seen.add(key);
+  }
 }
 
 /**

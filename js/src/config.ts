@@ -6,11 +6,9 @@
  */
 import { AuthConfigError } from "./options";
 import type { AuthHooks, AuthOptions, ClientIpSource, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
-import { PasskeyConfigError, resolvePasskeyOptions } from "./passkeys/config";
-import type { PasskeyConfig } from "./passkeys/config";
+import type { PasskeyConfig, PasskeyConfigError } from "./passkeys/config";
 import { resolveCookieOptions, resolveCorsOptions } from "./browser/config";
 import type { CookieConfig, CorsConfig } from "./browser/config";
-import { resolveEmailOptions } from "./email/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
 
@@ -83,17 +81,27 @@ export type Config = (
 ) & {
   /** Where the auth tables live (AuthOptions.database). */
   database: (env: object) => D1Database;
-  /** The relying party; null when not configured; the error when configured wrongly (passkey routes answer 503). */
-  passkeys: PasskeyConfig | PasskeyConfigError | null;
   /** Browser apps (issue 15): the CORS allowlist (empty: none) and the refresh-cookie mode. */
   cors: CorsConfig;
   cookies: CookieConfig;
   hooks: AuthHooks;
-  /** Email sending, links and verification (issue 14 §3-4). */
-  email: EmailConfig;
   /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
   tokenBinding: TokenBinding;
-};
+} & PluginSlots;
+
+/**
+ * The parts of the configuration a plugin fills (AuthPlugin.configure); the
+ * core reads them with these defaults when the plugin is not mounted.
+ */
+export interface PluginSlots {
+  /** The passkeys plugin's relying party; null: not mounted; the error when its env settings are wrong (passkey routes answer 503). */
+  passkeys: PasskeyConfig | PasskeyConfigError | null;
+  /** The email plugin's sending, links and verification (issue 14 §3-4); EMAIL_OFF without it. */
+  email: EmailConfig;
+}
+
+/** Without the email plugin: no verification, no mailbox, no sender. */
+export const EMAIL_OFF: EmailConfig = { requireVerification: false, devMailbox: false, appUrl: null, passwordResetTtl: 1800, verificationTtl: 86_400, send: null };
 
 /** Kept under its old name for the code that catches it. */
 export { AuthConfigError as ConfigError };
@@ -157,8 +165,6 @@ export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
   { path: "cleanupBatchRows", env: "CLEANUP_BATCH_ROWS", min: 1, max: MAX_CLEANUP_BATCH_ROWS, fallback: MAX_CLEANUP_BATCH_ROWS },
   // A day is the longest any browser honours (Chromium caps at 2 hours).
   { path: "cors.maxAge", env: "CORS_MAX_AGE", min: 0, max: 86_400, fallback: 600 },
-  { path: "passwordResetTtl", env: "PASSWORD_RESET_TTL", min: 60, max: 86_400, fallback: 1800 },
-  { path: "emailVerificationTtl", env: "EMAIL_VERIFICATION_TTL", min: 60, max: 604_800, fallback: 86_400 },
   { path: "shortRefreshTokenTtl", env: "SHORT_REFRESH_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
   { path: "shortSessionTtl", env: "SHORT_SESSION_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
   { path: "phase3.readyDays", env: "PHASE3_READY_DAYS", min: 1, max: 366, fallback: 7 },
@@ -272,20 +278,27 @@ const KNOWN_OPTIONS = new Set([
   "usage",
   "rateLimits",
   "clientIp",
-  "passkeys",
   "cors",
   "cookies",
   "hooks",
-  "requireEmailVerification",
-  "devMailbox",
-  "appUrl",
   "phase3",
+  "plugins",
   "issuer",
   "audience",
   "acceptLegacyTokens",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
-const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier", "sendEmail"] as const;
+const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
+
+/** Options of 0.1 that moved to a plugin (issue 20): the error says where, instead of "unknown option". */
+const MOVED_OPTIONS: Record<string, string> = {
+  passkeys: 'passkeys moved to the passkeys plugin: plugins: [passkeys({ rpId, rpName, origins })] from "hybrid-auth/passkeys"',
+  requireEmailVerification: 'requireEmailVerification moved to the email plugin: plugins: [email({ requireVerification: true })] from "hybrid-auth/email"',
+  devMailbox: 'devMailbox moved to the email plugin: plugins: [email({ devMailbox: true })] from "hybrid-auth/email"',
+  appUrl: 'appUrl moved to the email plugin: plugins: [email({ appUrl })] from "hybrid-auth/email"',
+  passwordResetTtl: 'passwordResetTtl moved to the email plugin: email({ passwordResetTtl })',
+  emailVerificationTtl: 'emailVerificationTtl moved to the email plugin: email({ verificationTtl })',
+};
 
 /**
  * Checks AuthOptions and turns them into the Config every request uses.
@@ -295,6 +308,7 @@ const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier",
 export function resolveOptions(options: AuthOptions<never>): Config {
   if (options === null || typeof options !== "object") throw new AuthConfigError("createAuth needs an options object");
   for (const key of Object.keys(options)) {
+    if (MOVED_OPTIONS[key]) throw new AuthConfigError(MOVED_OPTIONS[key]);
     if (!KNOWN_OPTIONS.has(key)) throw new AuthConfigError(`unknown option ${JSON.stringify(key)}`);
   }
   if (typeof options.database !== "function") {
@@ -315,6 +329,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
 
   const hooks: AuthHooks = options.hooks ?? {};
   for (const key of Object.keys(hooks)) {
+    if (key === "sendEmail") throw new AuthConfigError('hooks.sendEmail moved to the email plugin: plugins: [email({ send, appUrl })] from "hybrid-auth/email"');
     if (!(HOOKS as readonly string[]).includes(key)) throw new AuthConfigError(`unknown hook ${JSON.stringify(key)}`);
     if (typeof (hooks as Record<string, unknown>)[key] !== "function") throw new AuthConfigError(`hooks.${key} must be a function`);
   }
@@ -351,24 +366,14 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     },
   };
 
-  let passkeys: Config["passkeys"] = null;
-  if (options.passkeys !== undefined && options.passkeys !== null) {
-    try {
-      passkeys = resolvePasskeyOptions(options.passkeys);
-    } catch (err) {
-      if (!(err instanceof PasskeyConfigError)) throw err;
-      passkeys = err;
-    }
-  }
   const cors = resolveCorsOptions(options.cors, num("cors.maxAge"));
   const cookies = resolveCookieOptions(options.cookies);
-  const email = resolveEmailOptions(options, hooks, { passwordResetTtl: num("passwordResetTtl"), verificationTtl: num("emailVerificationTtl") });
   const tokenBinding: TokenBinding = {
     issuer: checkBindingName("issuer", options.issuer),
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const common = { database: options.database as (env: object) => D1Database, passkeys, cors, cookies, hooks, email, tokenBinding };
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors, cookies, hooks, email: EMAIL_OFF, tokenBinding };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

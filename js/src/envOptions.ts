@@ -9,8 +9,6 @@ import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
 import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
 import type { RateLimitConfig } from "./config";
-import { passkeyOptionsFromEnv } from "./passkeys/config";
-import { applyEmailEnv } from "./email/envOptions";
 import { browserOptionsFromEnv } from "./browser/config";
 import type { AuthEnvVars } from "./env";
 
@@ -25,8 +23,7 @@ export type EnvBase<E> = Pick<AuthOptions<E>, "database"> & Partial<Pick<AuthOpt
 /**
  * Builds AuthOptions from `env`. `base` supplies what variables cannot hold
  * (the database accessor, hooks). Throws AuthConfigError naming the variable.
- * Passkey settings that are wrong only disable the passkey routes (503), as
- * they always did; everything else fails the whole configuration.
+ * The plugins' variables (RP_*, email) are read by their own readers.
  */
 export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: EnvBase<E>): AuthOptions<E> {
   const vars = env as EnvRecord;
@@ -102,12 +99,7 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   const browser = browserOptionsFromEnv(vars);
   if (browser.cors) options.cors = { ...options.cors, ...browser.cors };
   if (browser.cookies) options.cookies = browser.cookies;
-
-  // Email: verification, the dev mailbox, links, the Resend sender (issue 14 §3-4).
-  applyEmailEnv(vars, options);
-
-  // Wrong passkey settings surface when checked, and only disable the passkey routes.
-  options.passkeys = passkeyOptionsFromEnv(env);
+  // The plugins read their own variables (passkeyOptionsFromEnv, emailOptionsFromEnv).
   return options;
 }
 

@@ -7,20 +7,27 @@
  *   app.get("/api/me", auth.requireAuth, (c) => c.json(c.get("principal").user));
  *   export default { fetch: app.fetch, scheduled: auth.scheduled };
  *
+ * Features are plugins, each from its own entry, so what an adopter does not
+ * mount is not in its bundle (issue 20):
+ *
+ *   import { passkeys } from "hybrid-auth/passkeys";
+ *   import { email } from "hybrid-auth/email";
+ *   createAuth({ ..., plugins: [passkeys({ rpId, rpName, origins }), email({ send, appUrl })] });
+ *
  * The JWT core (generateJWT, verifyJWT, isJWT, KeyRing) is the package's
  * main entry, `hybrid-auth`. The D1 migrations ship in the package's
  * `migrations/` folder (point wrangler's `migrations_dir` at it).
  */
 export { createAuth, handleError } from "./auth";
-export type { Auth, AuthVariables } from "./auth";
+export type { Auth, AuthVariables, MountOptions, PluginIds } from "./auth";
+// The plugin contract, for plugins of your own (the ones this package ships are written against it).
+export type { AuthPlugin, PluginHooks, PluginOptionsInput, UsageEvent } from "./plugin";
+export { defineRoute } from "./routes";
 export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";
 export { AuthConfigError } from "./options";
-export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, PasskeyOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 export type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "./options";
-export type { EmailMessage } from "./options";
-export { EmailSendError, RESEND_ENDPOINT, httpEmailSender } from "./email/httpSender";
-export type { HttpEmailSenderOptions } from "./email/httpSender";
 // Browser apps (issue 15): the header cookie-mode requests must carry, and the refresh cookie's names.
 export { CSRF_HEADER, CSRF_HEADER_VALUE } from "./browser/csrf";
 export { REFRESH_COOKIE_NAME, SECURE_REFRESH_COOKIE_NAME } from "./browser/cookies";

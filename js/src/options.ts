@@ -6,6 +6,7 @@
  * environment variables for those who configure through wrangler vars.
  */
 import type { Context } from "hono";
+import type { AuthPlugin } from "./plugin";
 import type { PublicUser } from "./types";
 
 export type RevocationMode = "cached" | "strict";
@@ -93,7 +94,7 @@ export interface CookieOptions {
   sameSite?: RefreshCookieSameSite;
 }
 
-/** One email, as `hooks.sendEmail` receives it (issue 14 §3-4). */
+/** One email, as the email plugin's `send` receives it (issue 14 §3-4). */
 export interface EmailMessage {
   to: string;
   subject: string;
@@ -130,14 +131,6 @@ export interface AuthHooks {
    * never faster to refuse; the hook's own cost comes on top.
    */
   legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
-  /**
-   * Delivers an email (password reset, address verification, change of
-   * address). Called after the answer (ctx.waitUntil), so its time never shows
-   * in a response; a throw is logged, never answered. `httpEmailSender` (this
-   * package) is one over Resend's HTTP API. Without it (and without
-   * `devMailbox`), the routes that send email answer 503 `email_not_configured`.
-   */
-  sendEmail?: (message: EmailMessage, c: Context) => void | Promise<void>;
 }
 
 /** The options of createAuth. `E` is the Worker's env (its bindings). */
@@ -209,38 +202,19 @@ export interface AuthOptions<E = unknown> {
    * (0 < t <= 1, default 0.01) on `readyDays` consecutive days with traffic (1..366, default 7).
    */
   phase3?: { sessionShareThreshold?: number; readyDays?: number };
-  /**
-   * Email verification (issue 14 §4). When true: register sends a verification link, and answers
-   * a taken email exactly like a new one (its owner gets an email instead). Unverified users can
-   * still sign in; `email_verified` (in /me and the JWT) tells apps. Needs an email sender. Default false.
-   */
-  requireEmailVerification?: boolean;
-  /**
-   * Development only: with no `hooks.sendEmail`, emails are kept in memory (the last 50; the log
-   * says only that one arrived, never its links) and shown at GET <mount>/dev/mailbox. Only in a
-   * local runtime: a request carrying CF-Ray (through Cloudflare's edge) gets no mailbox, the page
-   * answers loopback request URLs only, and a non-loopback `appUrl` with it is a configuration
-   * error. Never set it in production. Default false.
-   */
-  devMailbox?: boolean;
-  /**
-   * The page that handles the links in emails: an absolute https URL (http only on localhost,
-   * 127.0.0.1 or [::1]) without a fragment; links are `<appUrl>#reset=<token>` (and
-   * `#verify-email=`, `#confirm-email=`). Required with `hooks.sendEmail`, so a link never takes
-   * its host from a request header. Unset: the request's origin + "/" only when it is loopback;
-   * any other request to a route that sends email answers 503 `app_url_required`.
-   */
-  appUrl?: string;
-  /** Password-reset link lifetime in seconds, 60..86400. Default 1800 (30 minutes). */
-  passwordResetTtl?: number;
-  /** Verification and change-of-email link lifetime in seconds, 60..604800. Default 86400 (1 day). */
-  emailVerificationTtl?: number;
-  passkeys?: PasskeyOptions | null;
   /** Browser apps on other origins. Default: none allowed. */
   cors?: CorsOptions;
   /** The refresh-token cookie. Default: off. */
   cookies?: CookieOptions;
   hooks?: AuthHooks;
+  /**
+   * The features this instance mounts (issue 20), each from its own entry:
+   * `passkeys()` (hybrid-auth/passkeys), `email()` (hybrid-auth/email),
+   * `sessions()` (hybrid-auth/sessions), `usage()` (hybrid-auth/usage). What is
+   * not mounted answers 404 and is not in your bundle. With the function form
+   * of createAuth, pass them as its second argument instead.
+   */
+  plugins?: readonly AuthPlugin[];
 }
 
 /** A configuration mistake, found when the options are checked. The message names the option. */

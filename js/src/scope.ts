@@ -8,6 +8,7 @@ import type { Config } from "./config";
 import type { AuthState } from "./state";
 import type { AppContext } from "./types";
 import type { JwtIssuer } from "./utils/jwt";
+import type { UsageEvent } from "./plugin";
 
 /** What authentication needs of a request: the checked configuration, the database and the instance state. */
 export interface AuthScope {
@@ -39,4 +40,9 @@ export function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | null 
   } catch {
     return null;
   }
+}
+
+/** Reports a usage event to the mounted plugins (the usage plugin counts it); nothing happens without one. */
+export function observe(scope: AuthScope, c: Context, event: UsageEvent): void {
+  for (const hook of scope.auth.hooks.observe) hook(scope, c, event);
 }

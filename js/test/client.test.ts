@@ -91,6 +91,7 @@ describe("hybrid-auth/client", () => {
       confirmEmailChange: (c) => c.confirmEmailChange("t".repeat(43)),
       devMailbox: (c) => c.devMailbox(),
       openApi: (c) => c.openApi(),
+      plugins: (c) => c.plugins(),
     };
     const sent: string[] = [];
     const recorder = createClient({

@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import type { Env } from "../demo/worker";
 import { auth, env, jwtEnv, sessionEnv } from "./helpers";
+import { mailboxOf } from "../src/email/devMailbox";
 import type { MailboxEntry } from "../src/email/devMailbox";
 
 /**
@@ -26,7 +27,7 @@ export function mailSessionEnv(overrides: Partial<Env> = {}): Env {
 
 /** Every message sent to `to`, newest first. */
 export function mailTo(to: string): MailboxEntry[] {
-  return auth.state.mailbox.list().filter((m) => m.to === to);
+  return mailboxOf(auth.state).list().filter((m) => m.to === to);
 }
 
 /** The token of the newest link of kind `fragment` ("reset", "verify-email", "confirm-email") sent to `to`. */

@@ -6,7 +6,7 @@
  * RESEND_API_URL / APP_URL.
  */
 import { describe, expect, inject, it, vi } from "vitest";
-import { EmailSendError, httpEmailSender } from "hybrid-auth/hono";
+import { EmailSendError, httpEmailSender } from "hybrid-auth/email";
 import { call, errorOf, loginUser, registerUser, uniqueEmail } from "./helpers";
 import { mailEnv } from "./emailHelpers";
 

@@ -1,3 +1,4 @@
+import { usageCounterOf } from "../src/lifecycle/usage";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
@@ -164,7 +165,7 @@ export function batchFailsAtEnd(db: D1Database): D1Database {
  * query until REVOCATION_CACHE_SECONDS / USAGE_FLUSH_* come round again.
  */
 export async function settleIsolate(): Promise<void> {
-  await auth.state.usage.flush(env.GENERAL_DB);
+  await usageCounterOf(auth.state).flush(env.GENERAL_DB);
   await auth.state.revocations.refresh(env.GENERAL_DB);
   // Whether a seed-era legacy_sessions table exists is asked once per instance, on its first unknown session.
   auth.state.legacySessions ??= await hasLegacySessions(env.GENERAL_DB);

@@ -11,6 +11,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAuth, handleError, optionsFromEnv } from "hybrid-auth/hono";
+import { passkeyOptionsFromEnv, passkeys } from "hybrid-auth/passkeys";
 import type { LoginMethod, PublicUser } from "hybrid-auth/hono";
 import type { Env } from "../demo/worker";
 import { PASSWORD, errorOf, jwtEnv, randomClientIp, sessionEnv, uniqueEmail } from "./helpers";
@@ -40,7 +41,7 @@ const hooked = createAuth((env: Env) => ({
       if (failing) throw new Error("the adopter's audit log is down");
     },
   },
-}));
+}), { plugins: [passkeys(passkeyOptionsFromEnv)] });
 const app = new Hono<{ Bindings: Env }>();
 app.route("/auth", hooked.app);
 app.onError(handleError);

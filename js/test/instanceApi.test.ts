@@ -7,6 +7,7 @@
  *    is USAGE_FLUSH_SECONDS old, even below USAGE_FLUSH_REQUESTS.
  * Time moves with vitest's fake Date (UsageCounter reads Date.now()).
  */
+import { usageCounterOf } from "../src/lifecycle/usage";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AuthConfigError } from "hybrid-auth/hono";
 import { sha256Hex } from "../src/utils/encoding";
@@ -70,11 +71,11 @@ describe("auth.flushUsage(env)", () => {
     await settleIsolate();
     const client = `flush-${crypto.randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 3; i++) expect((await call("GET", "/auth/me", { env: e, token, headers: { "X-Client-Id": client } })).status).toBe(200);
-    expect(auth.state.usage.pendingEvents()).toBeGreaterThanOrEqual(3);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBeGreaterThanOrEqual(3);
     expect(await usageOf(client)).toBe(0);
     await auth.flushUsage(e);
     expect(await usageOf(client)).toBe(3);
-    expect(auth.state.usage.pendingEvents()).toBe(0);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBe(0);
   });
 
   it("refuses a misconfigured env with the AuthConfigError and keeps the counts", async () => {
@@ -112,7 +113,7 @@ describe("usage flush by age", () => {
     await me();
     // 61 s: due by age; the request's waitUntil wrote all three.
     expect(await usageOf(client)).toBe(3);
-    expect(auth.state.usage.pendingEvents()).toBe(0);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBe(0);
   });
 });
 

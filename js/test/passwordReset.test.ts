@@ -2,6 +2,7 @@
  * Issue 14 §3: password reset by email, against the real local D1, with the
  * dev mailbox as the sender.
  */
+import { mailboxOf } from "../src/email/devMailbox";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../demo/worker";
@@ -356,7 +357,7 @@ describe("the dev mailbox", () => {
   });
 
   it("escapes what it shows", async () => {
-    auth.state.mailbox.deliver({ to: "x@example.com", subject: "<script>alert(1)</script>", text: "see https://a.test/#x=\"><img src=x>", html: "" });
+    mailboxOf(auth.state).deliver({ to: "x@example.com", subject: "<script>alert(1)</script>", text: "see https://a.test/#x=\"><img src=x>", html: "" });
     const { ctx, request } = mailboxRequest("localhost");
     const html = await (await worker.fetch(request, mailEnv(), ctx)).text();
     expect(html).not.toContain("<script>alert(1)</script>");

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../demo/worker";
-import { TOP_CLIENTS_PER_DAY, clientOf, userAgentFamily } from "../src/lifecycle/usage";
+import { TOP_CLIENTS_PER_DAY, clientOf, usageCounterOf, userAgentFamily } from "../src/lifecycle/usage";
 import { auth, call, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate } from "./helpers";
 
 async function admin() {
@@ -110,7 +110,7 @@ describe("phase 2: usage tracking", () => {
       expect((await worker.fetch(request, e, ctx)).status).toBe(200);
     }
     expect(batches).toBe(1);
-    expect(auth.state.usage.pendingEvents()).toBe(0);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBe(0);
     release();
     for (const ctx of contexts) await waitOnExecutionContext(ctx);
     const row = await env.GENERAL_DB.prepare("SELECT SUM(count) AS n FROM auth_usage WHERE kind = 'jwt' AND client = ?1")
@@ -133,18 +133,18 @@ describe("phase 2: usage tracking", () => {
       console.error = original;
     }
     expect(errors.length).toBeGreaterThan(0);
-    expect(auth.state.usage.pendingEvents()).toBe(1);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBe(1);
     await settleIsolate();
-    expect(auth.state.usage.pendingEvents()).toBe(0);
+    expect(usageCounterOf(auth.state).pendingEvents()).toBe(0);
   });
 
   it("in memory, failures cannot fill the successes' keys: 520 spoofed failing ids, then a real client is still named", async () => {
     await settleIsolate();
     const at = isolatedDay();
     const day = new Date(at).toISOString().slice(0, 10);
-    for (let i = 0; i < 520; i++) auth.state.usage.record("failed", "cap_test", `id:spoof-${i}`, at);
-    auth.state.usage.record("session", "", "id:legacy-app", at);
-    await auth.state.usage.flush(env.GENERAL_DB);
+    for (let i = 0; i < 520; i++) usageCounterOf(auth.state).record("failed", "cap_test", `id:spoof-${i}`, at);
+    usageCounterOf(auth.state).record("session", "", "id:legacy-app", at);
+    await usageCounterOf(auth.state).flush(env.GENERAL_DB);
     const session = await env.GENERAL_DB.prepare("SELECT client, count FROM auth_usage WHERE day = ?1 AND kind = 'session'").bind(day).all<{ client: string; count: number }>();
     expect(session.results).toEqual([{ client: "id:legacy-app", count: 1 }]);
     // Every failure is still counted, under named clients or 'other'.
@@ -157,14 +157,14 @@ describe("phase 2: usage tracking", () => {
     const at = isolatedDay();
     const day = new Date(at).toISOString().slice(0, 10);
     // Three real clients with many requests, then 240 ids seen once, over several flushes.
-    for (let i = 0; i < 40; i++) for (const c of ["id:ios", "id:android", "id:web"]) auth.state.usage.record("failed", "r", c, at);
-    await auth.state.usage.flush(env.GENERAL_DB);
+    for (let i = 0; i < 40; i++) for (const c of ["id:ios", "id:android", "id:web"]) usageCounterOf(auth.state).record("failed", "r", c, at);
+    await usageCounterOf(auth.state).flush(env.GENERAL_DB);
     for (let batch = 0; batch < 3; batch++) {
-      for (let i = 0; i < 80; i++) auth.state.usage.record("failed", i % 2 ? "r" : "s", `id:noise-${batch}-${i}`, at);
-      await auth.state.usage.flush(env.GENERAL_DB);
+      for (let i = 0; i < 80; i++) usageCounterOf(auth.state).record("failed", i % 2 ? "r" : "s", `id:noise-${batch}-${i}`, at);
+      await usageCounterOf(auth.state).flush(env.GENERAL_DB);
     }
-    auth.state.usage.record("jwt", "", "id:web", at);
-    await auth.state.usage.flush(env.GENERAL_DB);
+    usageCounterOf(auth.state).record("jwt", "", "id:web", at);
+    await usageCounterOf(auth.state).flush(env.GENERAL_DB);
     const rows = await env.GENERAL_DB.prepare("SELECT kind, reason, client, count FROM auth_usage WHERE day = ?1")
       .bind(day)
       .all<{ kind: string; reason: string; client: string; count: number }>();
@@ -183,8 +183,8 @@ describe("phase 2: usage tracking", () => {
     await settleIsolate();
     const before = await usageReport();
     const client = `id:blank-${crypto.randomUUID().slice(0, 8)}`;
-    for (let i = 0; i < 4; i++) auth.state.usage.record("session", "", client);
-    await auth.state.usage.flush(env.GENERAL_DB);
+    for (let i = 0; i < 4; i++) usageCounterOf(auth.state).record("session", "", client);
+    await usageCounterOf(auth.state).flush(env.GENERAL_DB);
     // 6000 distinct failing client ids today, as many isolates' flushes would write them.
     const today = new Date().toISOString().slice(0, 10);
     const reason = `blank_${crypto.randomUUID().slice(0, 8)}`;

@@ -14,11 +14,12 @@ import Ajv2020 from "ajv/dist/2020.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { createAuth } = await import(join(root, "dist", "hono.js"));
+const { allPlugins } = await import(join(root, "scripts", "docs-routes.mjs"));
 const { Hono } = await import("hono");
 
-/** The library mounted at /auth, as in the demo; the database is never reached by these routes. */
+/** The library mounted at /auth with every plugin, as in the demo; the database is never reached by these routes. */
 function mounted() {
-  const auth = createAuth({ database: () => null });
+  const auth = createAuth({ database: () => null, plugins: PLUGINS });
   const app = new Hono();
   app.route("/auth", auth.app);
   return { auth, app };
@@ -30,6 +31,8 @@ async function documentOf(app, path = "/auth/openapi.json") {
   assert.match(response.headers.get("Content-Type") ?? "", /^application\/json/);
   return response.json();
 }
+
+const PLUGINS = await allPlugins();
 
 const toOpenApi = (path) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
@@ -84,7 +87,7 @@ test("every route declares its schemas: no generic stand-in is left in the docum
 });
 
 test("mounted elsewhere, the document names that prefix", async () => {
-  const auth = createAuth({ database: () => null });
+  const auth = createAuth({ database: () => null, plugins: PLUGINS });
   const app = new Hono();
   app.route("/api/v3/identity", auth.app);
   const doc = await documentOf(app, "/api/v3/identity/openapi.json");

@@ -8,6 +8,7 @@
  * production database.
  */
 import type { EmailMessage } from "../options";
+import type { AuthState } from "../state";
 
 export const MAILBOX_SIZE = 50;
 
@@ -75,4 +76,12 @@ export function mailboxPage(entries: readonly MailboxEntry[]): string {
 ${entries.length ? items : `<p id="empty">No emails yet.</p>`}
 </body>
 </html>`;
+}
+
+/** The email plugin's id: its DevMailbox is that plugin's per-instance state. */
+export const EMAIL_PLUGIN_ID = "email";
+
+/** This instance's mailbox (the email plugin must be mounted). */
+export function mailboxOf(state: AuthState): DevMailbox {
+  return state.plugin<DevMailbox>(EMAIL_PLUGIN_ID);
 }

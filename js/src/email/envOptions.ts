@@ -1,12 +1,13 @@
 /**
  * The email settings of optionsFromEnv (issue 14 §3-4): REQUIRE_EMAIL_VERIFICATION,
  * DEV_MAILBOX, APP_URL, and the Resend sender (RESEND_API_KEY, EMAIL_FROM,
- * RESEND_API_URL), which becomes `hooks.sendEmail` unless the base options
- * already bring one. Errors name the variable.
+ * RESEND_API_URL), which becomes `send` unless the base options already
+ * bring one; PASSWORD_RESET_TTL and EMAIL_VERIFICATION_TTL. Errors name the variable.
  */
 import { AuthConfigError } from "../options";
-import type { AuthOptions } from "../options";
-import { checkAppUrl } from "./config";
+import { checkInteger } from "../config";
+import { EMAIL_TTL_SETTINGS, checkAppUrl } from "./config";
+import type { EmailOptions } from "./config";
 import { httpEmailSender } from "./httpSender";
 
 type EnvRecord = Record<string, unknown>;
@@ -27,28 +28,43 @@ function stringVar(vars: EnvRecord, name: string): string | undefined {
   return raw;
 }
 
-export function applyEmailEnv<E>(vars: EnvRecord, options: AuthOptions<E>): void {
+/**
+ * The email plugin's options from the environment: `email(emailOptionsFromEnv)`,
+ * or `email((env) => emailOptionsFromEnv(env, { send }))` to bring your own
+ * sender (it wins over RESEND_API_KEY).
+ */
+export function emailOptionsFromEnv(env: object, base: EmailOptions = {}): EmailOptions {
+  const vars = env as EnvRecord;
+  const options: EmailOptions = { ...base };
   const require = flagVar(vars, "REQUIRE_EMAIL_VERIFICATION");
-  if (require !== undefined) options.requireEmailVerification = require;
+  if (require !== undefined) options.requireVerification = require;
   const dev = flagVar(vars, "DEV_MAILBOX");
   if (dev !== undefined) options.devMailbox = dev;
   const appUrl = stringVar(vars, "APP_URL");
   if (appUrl !== undefined) options.appUrl = checkAppUrl("APP_URL", appUrl) ?? undefined;
+  for (const setting of Object.values(EMAIL_TTL_SETTINGS)) {
+    const raw = vars[setting.env];
+    if (raw === undefined || raw === "") continue;
+    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
+    if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
+    options[setting.path] = checkInteger(setting.env, Number(raw), setting);
+  }
 
   const apiKey = stringVar(vars, "RESEND_API_KEY");
   const from = stringVar(vars, "EMAIL_FROM");
   const endpoint = stringVar(vars, "RESEND_API_URL");
   if (apiKey === undefined) {
     if (from !== undefined || endpoint !== undefined) throw new AuthConfigError("EMAIL_FROM and RESEND_API_URL need RESEND_API_KEY");
-    return;
+    return options;
   }
   if (from === undefined) throw new AuthConfigError("RESEND_API_KEY needs EMAIL_FROM, the sender address (e.g. \"Acme <no-reply@acme.com>\")");
-  if (options.hooks?.sendEmail) return; // the adopter's own sender wins
+  if (options.send) return options; // the adopter's own sender wins
   let sender: ReturnType<typeof httpEmailSender>;
   try {
     sender = httpEmailSender({ apiKey, from, ...(endpoint === undefined ? {} : { endpoint }) });
   } catch (err) {
     throw new AuthConfigError(`RESEND_API_URL: ${err instanceof Error ? err.message : String(err)}`);
   }
-  options.hooks = { ...options.hooks, sendEmail: (message) => sender(message) };
+  options.send = (message) => sender(message);
+  return options;
 }

@@ -10,6 +10,7 @@
  */
 import { findEmailToken, storeEmailToken } from "../db";
 import type { EmailTokenPurpose, EmailTokenRecord } from "../db";
+import { mailboxOf } from "../email/devMailbox";
 import { cameThroughEdge, loopbackOrigin } from "../email/local";
 import { HttpError } from "../errors";
 import type { EmailMessage } from "../options";
@@ -40,9 +41,9 @@ export function newEmailToken(): string {
  * edge (email/local.ts: the mailbox runs only in a local runtime), else nobody.
  */
 function senderOf(c: AppContext): ((message: EmailMessage) => void | Promise<void>) | null {
-  const hook = c.get("config").hooks.sendEmail;
+  const hook = c.get("config").email.send;
   if (hook) return (message) => hook(message, c);
-  if (c.get("config").email.devMailbox && !cameThroughEdge(c.req.raw.headers)) return (message) => void c.get("auth").mailbox.deliver(message);
+  if (c.get("config").email.devMailbox && !cameThroughEdge(c.req.raw.headers)) return (message) => void mailboxOf(c.get("auth")).deliver(message);
   return null;
 }
 

@@ -17,6 +17,7 @@
  * separately, so failed (unauthenticated) requests never displace successful
  * ones.
  */
+import type { AuthState } from "../state";
 import { OTHER_CLIENT, addUsage } from "../db";
 import type { UsageDelta } from "../db";
 import type { LifecycleConfig } from "../config";
@@ -161,4 +162,12 @@ export class UsageCounter {
   pendingEvents(): number {
     return this.pending.events;
   }
+}
+
+/** The usage plugin's id: its UsageCounter is that plugin's per-instance state. */
+export const USAGE_PLUGIN_ID = "usage";
+
+/** This instance's counter (the usage plugin must be mounted). */
+export function usageCounterOf(state: AuthState): UsageCounter {
+  return state.plugin<UsageCounter>(USAGE_PLUGIN_ID);
 }

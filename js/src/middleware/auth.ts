@@ -2,13 +2,12 @@ import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import { claimLegacySession, findSessionUser, hasLegacySessions, touchSession } from "../db";
 import { unauthorized } from "../errors";
-import { clientOf } from "../lifecycle/usage";
 import { sha256Hex } from "../utils/encoding";
 import { isJWT } from "../utils/jwt";
 import type { AppContext, AppEnv, Principal } from "../types";
 import type { Config } from "../config";
 export type { AuthScope };
-import { issuerOf, scopeOf, waitUntilOf } from "../scope";
+import { issuerOf, observe, scopeOf, waitUntilOf } from "../scope";
 import type { AuthScope } from "../scope";
 
 /**
@@ -175,8 +174,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 export async function authenticateOrThrow(scope: AuthScope, c: Context): Promise<Principal> {
   const outcome = await authenticate(scope, c.req.header("Authorization"));
   const reason = outcome.ok ? (outcome.legacy ? LEGACY_JWT_REASON : "") : usageReason(outcome);
-  scope.auth.usage.record(outcome.ok ? outcome.principal.kind : "failed", reason, clientOf(c.req.raw.headers));
-  scope.auth.usage.maybeFlush(scope.db, scope.config, waitUntilOf(c));
+  observe(scope, c, { kind: outcome.ok ? outcome.principal.kind : "failed", reason });
   if (outcome.ok && outcome.principal.kind === "session") {
     const { sessionTokenHash, lastUsedAt } = outcome.principal;
     const now = Math.floor(Date.now() / 1000);

@@ -30,7 +30,7 @@ export interface AuthenticationInput {
 const B64URL = /^[A-Za-z0-9_-]*$/;
 /** Credential IDs are at most 1023 bytes (WebAuthn L3), so 1364 base64url characters. */
 const MAX_CREDENTIAL_ID = 1364;
-const TRANSPORTS = new Set(["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"]);
+const TRANSPORTS = /* @__PURE__ */ new Set(["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"]);
 /** The user's name for a passkey (api/requests.ts): 1..64 characters after trimming, no controls. */
 export const MAX_LABEL_LENGTH = 64;
 /** Largest base64url field of a credential (the 16 KiB body limit comes first anyway). */
@@ -58,7 +58,7 @@ function credentialSchema(kind: string, inner: Record<string, JsonSchema>, requi
 }
 
 /** JSON Schema of what parseRegistrationResponse accepts (for the OpenAPI document), from the same constants. */
-export const REGISTRATION_RESPONSE_SCHEMA: JsonSchema = credentialSchema(
+export const REGISTRATION_RESPONSE_SCHEMA: JsonSchema = /* @__PURE__ */ credentialSchema(
   "startRegistration",
   {
     clientDataJSON: b64urlSchema(MAX_FIELD, "client data JSON"),
@@ -69,7 +69,7 @@ export const REGISTRATION_RESPONSE_SCHEMA: JsonSchema = credentialSchema(
 );
 
 /** JSON Schema of what parseAuthenticationResponse accepts. */
-export const AUTHENTICATION_RESPONSE_SCHEMA: JsonSchema = credentialSchema(
+export const AUTHENTICATION_RESPONSE_SCHEMA: JsonSchema = /* @__PURE__ */ credentialSchema(
   "startAuthentication",
   {
     clientDataJSON: b64urlSchema(MAX_FIELD, "client data JSON"),

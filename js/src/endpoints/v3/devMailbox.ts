@@ -1,4 +1,4 @@
-import { mailboxPage } from "../../email/devMailbox";
+import { mailboxOf, mailboxPage } from "../../email/devMailbox";
 import { cameThroughEdge, isLoopbackHost } from "../../email/local";
 import { HttpError } from "../../errors";
 import type { RouteInput } from "../../http/schema";
@@ -17,7 +17,7 @@ import type { AppContext } from "../../types";
 export function devMailbox(c: AppContext, input: RouteInput<never, DevMailboxQuery>): Response {
   const local = !cameThroughEdge(c.req.raw.headers) && isLoopbackHost(new URL(c.req.url).hostname);
   if (!c.get("config").email.devMailbox || !local) throw new HttpError(404, "not_found", "no such route");
-  const messages = c.get("auth").mailbox.list();
+  const messages = mailboxOf(c.get("auth")).list();
   // Read after the 404: a request the mailbox refuses learns nothing from its query.
   if (input.query().format === "json") return c.json({ messages } satisfies DevMailboxResponseBody);
   c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");

@@ -6,9 +6,8 @@ import type { RouteInput } from "../../http/schema";
 import type { RefreshBody } from "../../api/requests";
 import { enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
 import { familyDeadline, isRefreshTokenShape, newRefreshToken } from "../../lifecycle/refreshTokens";
-import { clientOf } from "../../lifecycle/usage";
 import { jwtLifetimes, sightingOf } from "../../lifecycle/logins";
-import { jwtIssuerFor, waitUntilOf } from "../../scope";
+import { jwtIssuerFor, observe, scopeOf } from "../../scope";
 import { sha256Hex } from "../../utils/encoding";
 import type { AppContext } from "../../types";
 import type { LoginResponse } from "../../lifecycle/loginTokens";
@@ -33,12 +32,10 @@ import type { LoginResponse } from "../../lifecycle/loginTokens";
 export async function refresh(c: AppContext, input: RouteInput<RefreshBody, never>): Promise<Response> {
   const config = c.get("config");
   const db = c.get("db");
-  const client = clientOf(c.req.raw.headers);
   /** Cookie mode: the token came from the refresh cookie, which a 401 then clears (a 409 must not: another tab just set the new one). */
   let fromCookie = false;
   const fail = (reason: string, error: HttpError): never => {
-    c.get("auth").usage.record("failed", reason, client);
-    c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
+    observe(scopeOf(c), c, { kind: "failed", reason });
     throw fromCookie && error.status === 401 ? withClearedCookie(c, error) : error;
   };
 
@@ -83,8 +80,7 @@ export async function refresh(c: AppContext, input: RouteInput<RefreshBody, neve
     const seen = sightingOf(c, now);
     const { rotated } = await rotateRefreshToken(db, { oldHash, newHash: await sha256Hex(newToken), now, expiresAt, access, seen });
     if (rotated) {
-      c.get("auth").usage.record("refresh", "", client);
-      c.get("auth").usage.maybeFlush(db, config, waitUntilOf(c));
+      observe(scopeOf(c), c, { kind: "refresh", reason: "" });
       const response: LoginResponse = {
         token: jwt.token,
         token_type: "jwt",

@@ -4,9 +4,7 @@ import { notify } from "../../hooks";
 import type { RouteInput } from "../../http/schema";
 import type { RegisterBody } from "../../api/requests";
 import type { RegisterResponseBody } from "../../api/responses";
-import { requireEmailSender } from "../../lifecycle/emailTokens";
 import { emailKey, enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
-import { answerRegistrationWithoutRevealing } from "../../lifecycle/verification";
 import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
@@ -14,8 +12,8 @@ import type { AppContext } from "../../types";
 export async function register(c: AppContext, input: RouteInput<RegisterBody, never>): Promise<Response> {
   // Checked by the route's REGISTER_BODY (api/requests.ts): email trimmed and lower-cased, name trimmed.
   const { email, password, name } = await input.body();
-  // Verification on: a link must be sendable before an account is made (issue 19 §7).
-  if (c.get("config").email.requireVerification) requireEmailSender(c);
+  // Plugins first (email verification: a link must be sendable before an account is made).
+  for (const hook of c.get("auth").hooks.beforeRegister) hook(c);
   const limits = c.get("config").rateLimits;
   await enforceRateLimits(c.get("db"), [
     { name: "register:email", rule: limits.registerPerEmail, subject: emailKey(email) },
@@ -31,8 +29,11 @@ export async function register(c: AppContext, input: RouteInput<RegisterBody, ne
     createdAt: now,
     updatedAt: now,
   });
-  // Verification on (issue 14 §4): the same 202 for a new and a taken address; emails go out after the answer.
-  if (c.get("config").email.requireVerification) return answerRegistrationWithoutRevealing(c, created, { email, name });
+  // A plugin may answer instead (email verification's same 202 for a new and a taken address).
+  for (const hook of c.get("auth").hooks.afterRegister) {
+    const answer = await hook(c, created, { email, name });
+    if (answer) return answer;
+  }
   if (!created.ok) {
     throw new HttpError(409, "email_taken", "an account with this email already exists");
   }

@@ -3,7 +3,7 @@ import { HttpError } from "../../errors";
 import type { RouteInput } from "../../http/schema";
 import type { UsageQuery } from "../../api/requests";
 import type { UsageResponseBody } from "../../api/responses";
-import { utcDay } from "../../lifecycle/usage";
+import { usageCounterOf, utcDay } from "../../lifecycle/usage";
 import { dashboardOf } from "../../lifecycle/phase3";
 import { LEGACY_JWT_REASON } from "../../middleware/auth";
 import type { AppContext } from "../../types";
@@ -28,7 +28,7 @@ export async function getUsage(c: AppContext, input: RouteInput<never, UsageQuer
 
   // Checked after the role (USAGE_QUERY, api/requests.ts): a non-admin learns nothing from a bad query.
   const { days } = input.query();
-  await c.get("auth").usage.flush(db);
+  await usageCounterOf(c.get("auth")).flush(db);
   const since = utcDay(Date.now() - (days - 1) * 86_400_000);
   const report = await readUsageReport(db, since, MAX_DETAIL_ROWS, LEGACY_JWT_REASON);
   // The dashboard (issue 14 §6): per-day series and the phase-3 readiness signal.

@@ -1,0 +1,87 @@
+/**
+ * The plugin contract (issue 20): what a feature brings to createAuth so that
+ * an adopter who does not import it does not bundle it. A plugin is the value
+ * a factory of a subpath export returns (`passkeys({...})` from
+ * `hybrid-auth/passkeys`); it declares its routes once (the same
+ * RouteDeclaration as the core's), checks its own options once per env, and
+ * reaches into the core only through the closed list of hooks below, each
+ * called from one place of the core.
+ *
+ * Per-instance state (a usage counter, the dev mailbox) is made by
+ * `createState` for each createAuth instance, never kept in the plugin value,
+ * so one plugin value mounted by two instances shares nothing.
+ */
+import type { Context } from "hono";
+import type { Config, PluginSlots } from "./config";
+import type { CreateUserResult } from "./db";
+import type { RouteDeclaration } from "./routes";
+import type { AuthScope } from "./scope";
+import type { AppContext } from "./types";
+
+/** A plugin's options: the object, or a function of the env read once per env object (wrangler vars). */
+export type PluginOptionsInput<O> = O | ((env: never) => O);
+
+/** What the core reports to `observe`. */
+export interface UsageEvent {
+  kind: "jwt" | "session" | "refresh" | "failed";
+  reason: string;
+}
+
+/** The closed list of places where the core calls plugins, in mount order. */
+export interface PluginHooks {
+  /** Before register does any work (email verification: a link must be sendable). Throws an HttpError to refuse. */
+  beforeRegister?(c: AppContext): void;
+  /** After the account row was tried: an answer replaces the core's 201/409 (email verification's same-for-all 202). */
+  afterRegister?(c: AppContext, created: CreateUserResult, user: { email: string; name: string }): Promise<Response | undefined>;
+  /**
+   * Every guarded authentication and every refresh, as a usage event (the usage counters): `kind` is
+   * the token kind, "refresh" or "failed", `reason` the failure's code ("" on success). Must not throw
+   * or wait: the request does not.
+   */
+  observe?(scope: AuthScope, c: Context, event: UsageEvent): void;
+  /** Writes what the plugin holds in memory (auth.flushUsage). */
+  flush?(scope: AuthScope): Promise<void>;
+}
+
+export interface AuthPlugin<Id extends string = string> {
+  /** Unique per instance; "core" is reserved. Also the name in GET /plugins. */
+  readonly id: Id;
+  /** Its routes, relative to the mount point, declared once (routes.ts's defineRoute). */
+  readonly routes: readonly RouteDeclaration[];
+  /** The D1 tables only this plugin writes (docs, and the tests that an app without it leaves them untouched). */
+  readonly tables: readonly string[];
+  /**
+   * Checks this plugin's options for one env (once per env object, with the
+   * core's) and returns the configuration slots it fills. Throws
+   * AuthConfigError naming the option; with a static options object that
+   * happens at createAuth, otherwise every auth route answers 503.
+   */
+  configure?(env: object, core: Config): Partial<PluginSlots>;
+  /** This plugin's per-instance state (see the file comment). */
+  createState?(): unknown;
+  /** Public facts for GET /plugins, e.g. the passkeys' rpId. Never a secret. */
+  describe?(config: Config): Record<string, string | number | boolean | null>;
+  readonly hooks?: PluginHooks;
+}
+
+/** The hooks of the mounted plugins, in mount order, for the core's call sites. */
+export interface MountedHooks {
+  readonly beforeRegister: readonly NonNullable<PluginHooks["beforeRegister"]>[];
+  readonly afterRegister: readonly NonNullable<PluginHooks["afterRegister"]>[];
+  readonly observe: readonly NonNullable<PluginHooks["observe"]>[];
+  readonly flush: readonly NonNullable<PluginHooks["flush"]>[];
+}
+
+export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
+  const pick = <K extends keyof PluginHooks>(name: K) =>
+    plugins.flatMap((plugin) => {
+      const hook = plugin.hooks?.[name];
+      return hook ? [hook.bind(plugin.hooks) as NonNullable<PluginHooks[K]>] : [];
+    });
+  return { beforeRegister: pick("beforeRegister"), afterRegister: pick("afterRegister"), observe: pick("observe"), flush: pick("flush") };
+}
+
+/** Resolves a PluginOptionsInput for one env. */
+export function optionsFor<O>(input: PluginOptionsInput<O>, env: object): O {
+  return typeof input === "function" ? (input as (env: object) => O)(env) : input;
+}
