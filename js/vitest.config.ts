@@ -38,6 +38,7 @@ export default defineConfig({
       "hybrid-auth/email": here("./src/plugins/email.ts"),
       "hybrid-auth/sessions": here("./src/plugins/sessions.ts"),
       "hybrid-auth/usage": here("./src/plugins/usage.ts"),
+      "hybrid-auth/browser": here("./src/plugins/browser.ts"),
     },
   },
   test: {

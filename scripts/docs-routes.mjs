@@ -21,17 +21,18 @@ export function routeTable(routes, prefix = "/auth") {
   return ["| route | mounted by | needs | what it does |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** The plugins the package ships, as their subpath entries name them (dist/<id>.js exports <id>()). */
+/** The plugins the package ships: [factory, options, entry] (dist/<entry>.js exports <factory>(); entry defaults to the factory name). */
 export const PLUGINS = [
   ["passkeys", { rpId: "localhost", rpName: "docs", origins: ["http://localhost:8787"] }],
   ["email", {}],
   ["sessions", undefined],
   ["usage", undefined],
+  ["browserApps", {}, "browser"],
 ];
 
 /** The built library's plugin values, every one mounted (as the demo does). */
 export async function allPlugins() {
-  return Promise.all(PLUGINS.map(async ([id, options]) => (await import(join(root, "dist", `${id}.js`)))[id](options)));
+  return Promise.all(PLUGINS.map(async ([factory, options, entry = factory]) => (await import(join(root, "dist", `${entry}.js`)))[factory](options)));
 }
 
 /** The routes as the built library declares them, with every plugin mounted. */

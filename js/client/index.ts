@@ -158,9 +158,45 @@ export interface LoginOptions {
   remember?: boolean;
 }
 
-export type HybridAuthClient = ReturnType<typeof createClient>;
+/**
+ * The client methods each server plugin brings (its id in GET /plugins and in
+ * `auth.plugins`). Typed with the server, `createClient<typeof auth>(...)`, a
+ * client has only the methods of the plugins that server mounts (as
+ * better-auth's client plugins do); untyped, it has them all.
+ */
+export const PLUGIN_METHODS = {
+  passkeys: ["passkeyLoginOptions", "passkeyLoginVerify", "loginWithPasskey", "passkeyRegisterOptions", "passkeyRegisterVerify", "addPasskey", "passkeys", "deletePasskey", "renamePasskey"],
+  email: ["requestPasswordReset", "completePasswordReset", "verifyEmail", "resendVerification", "changeEmail", "confirmEmailChange", "devMailbox"],
+  sessions: ["sessions", "revokeSession", "revokeOtherSessions"],
+  usage: ["usage"],
+  browser: [],
+} as const;
 
-export function createClient(options: ClientOptions) {
+/** The plugins this client knows methods of. */
+export type ClientPluginId = keyof typeof PLUGIN_METHODS;
+
+/** What the client needs of the server's type: `typeof auth` (createAuth's result) has it. */
+export interface ServerLike {
+  readonly plugins: readonly string[];
+}
+
+type AllPlugins = { readonly plugins: readonly ClientPluginId[] };
+type FullClient = ReturnType<typeof buildClient>;
+
+/** A client for a server of type S: the core methods, plus those of the plugins S mounts. */
+export type HybridAuthClient<S extends ServerLike = AllPlugins> = Omit<FullClient, (typeof PLUGIN_METHODS)[Exclude<ClientPluginId, S["plugins"][number]>][number]>;
+
+/**
+ * Creates a client. `createClient<typeof auth>({ baseUrl })` types it by the
+ * server's plugins (a method of a plugin the server does not mount is a
+ * compile error); the methods all exist at run time and answer the server's
+ * 404 if called anyway.
+ */
+export function createClient<S extends ServerLike = AllPlugins>(options: ClientOptions): HybridAuthClient<S> {
+  return buildClient(options);
+}
+
+function buildClient(options: ClientOptions) {
   const mode = options.mode ?? "bearer";
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const send = options.fetch ?? ((request: Request) => fetch(request));

@@ -12,14 +12,15 @@ import { email, emailOptionsFromEnv } from "hybrid-auth/email";
 import { passkeyOptionsFromEnv, passkeys } from "hybrid-auth/passkeys";
 import { sessions } from "hybrid-auth/sessions";
 import { usage } from "hybrid-auth/usage";
+import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 
 export interface Env extends AuthEnvVars {
   GENERAL_DB: D1Database;
 }
 
-// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email).
+// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE).
 export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
-  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage()],
+  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv)],
 });
 
 export const app = new Hono<{ Bindings: Env }>();

@@ -23,7 +23,6 @@ import type { AuthOptions } from "./options";
 import { routeInput } from "./http/input";
 import type { AuthPlugin } from "./plugin";
 import { CORE_ROUTES, metaRoutes } from "./routes";
-import { corsMiddleware } from "./browser/cors";
 import type { MountedPlugin, RouteDeclaration } from "./routes";
 import { AuthState } from "./state";
 import type { AppEnv, Principal } from "./types";
@@ -82,7 +81,7 @@ export interface Auth<E extends object, Ids extends string = string> {
  * mistake makes every auth route answer 503 `misconfigured` (the reason is
  * logged once), so a bad secret never signs anything.
  */
-export function createAuth<E extends object, const P extends readonly AuthPlugin[] = []>(options: AuthOptions<E> & { plugins?: P }): Auth<E, PluginIds<P>>;
+export function createAuth<E extends object, const P extends readonly AuthPlugin[] = []>(options: Omit<AuthOptions<E>, "plugins"> & { plugins?: P }): Auth<E, PluginIds<P>>;
 export function createAuth<E extends object, const P extends readonly AuthPlugin[] = []>(options: (env: E) => AuthOptions<E>, mount?: MountOptions<P>): Auth<E, PluginIds<P>>;
 export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E) => AuthOptions<E>), mount: MountOptions = {}): Auth<E> {
   const plugins = checkPlugins(typeof options === "function" ? mount.plugins : (options as AuthOptions<E>).plugins, typeof options !== "function" && mount.plugins !== undefined);
@@ -119,14 +118,8 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
     c.set("auth", scope.auth);
     await next();
   });
-  // CORS (issue 15): preflights for any path under the mount point are answered here, from the config alone.
-  app.use(
-    "*",
-    corsMiddleware<AppEnv>(
-      ROUTES.map((route) => route.method),
-      (c) => c.get("config").cors,
-    ),
-  );
+  // Plugins' middleware (browserApps: CORS preflights for any path under the mount point).
+  for (const middleware of state.hooks.middleware) app.use("*", middleware(ROUTES));
   const GUARDS: Record<RouteDeclaration["guard"], MiddlewareHandler<AppEnv>> = {
     none: async (_c, next) => next(),
     auth: requireAuthInApp,
@@ -188,7 +181,9 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
       await work;
     },
     cors: (methods = ADOPTER_CORS_METHODS) => {
-      const cors = corsMiddleware<{ Bindings: E }>(methods, (c) => scopeFor(c.env).config.cors);
+      const adopterCors = state.hooks.adopterCors;
+      if (!adopterCors) throw new AuthConfigError('auth.cors() needs the browserApps plugin: plugins: [browserApps({ cors: { origins } })] from "hybrid-auth/browser"');
+      const cors = adopterCors(methods, (c) => scopeFor(c.env as E).config);
       return async (c, next) => {
         try {
           scopeFor(c.env); // checked once per env, then cached

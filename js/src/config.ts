@@ -7,7 +7,6 @@
 import { AuthConfigError } from "./options";
 import type { AuthHooks, AuthOptions, ClientIpSource, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 import type { PasskeyConfig, PasskeyConfigError } from "./passkeys/config";
-import { resolveCookieOptions, resolveCorsOptions } from "./browser/config";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
@@ -81,9 +80,6 @@ export type Config = (
 ) & {
   /** Where the auth tables live (AuthOptions.database). */
   database: (env: object) => D1Database;
-  /** Browser apps (issue 15): the CORS allowlist (empty: none) and the refresh-cookie mode. */
-  cors: CorsConfig;
-  cookies: CookieConfig;
   hooks: AuthHooks;
   /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
   tokenBinding: TokenBinding;
@@ -98,8 +94,14 @@ export interface PluginSlots {
   passkeys: PasskeyConfig | PasskeyConfigError | null;
   /** The email plugin's sending, links and verification (issue 14 §3-4); EMAIL_OFF without it. */
   email: EmailConfig;
+  /** The browserApps plugin (issue 15): the CORS allowlist (empty: none) and the refresh-cookie mode (off without it). */
+  cors: CorsConfig;
+  cookies: CookieConfig;
 }
 
+/** Without the browserApps plugin: no origin allowed, no refresh cookie. */
+export const CORS_NONE: CorsConfig = { origins: [], maxAge: 600 };
+export const COOKIES_OFF: CookieConfig = { mode: "off", sameSite: "Strict" };
 /** Without the email plugin: no verification, no mailbox, no sender. */
 export const EMAIL_OFF: EmailConfig = { requireVerification: false, devMailbox: false, appUrl: null, passwordResetTtl: 1800, verificationTtl: 86_400, send: null };
 
@@ -163,8 +165,6 @@ export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
   { path: "usage.retentionDays", env: "USAGE_RETENTION_DAYS", min: 1, max: 3650, fallback: 90 },
   { path: "reauthMaxAge", env: "REAUTH_MAX_AGE_SECONDS", min: 1, max: 86_400, fallback: DEFAULT_REAUTH_MAX_AGE_SECONDS },
   { path: "cleanupBatchRows", env: "CLEANUP_BATCH_ROWS", min: 1, max: MAX_CLEANUP_BATCH_ROWS, fallback: MAX_CLEANUP_BATCH_ROWS },
-  // A day is the longest any browser honours (Chromium caps at 2 hours).
-  { path: "cors.maxAge", env: "CORS_MAX_AGE", min: 0, max: 86_400, fallback: 600 },
   { path: "shortRefreshTokenTtl", env: "SHORT_REFRESH_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
   { path: "shortSessionTtl", env: "SHORT_SESSION_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_SHORT_TTL_SECONDS },
   { path: "phase3.readyDays", env: "PHASE3_READY_DAYS", min: 1, max: 366, fallback: 7 },
@@ -278,8 +278,6 @@ const KNOWN_OPTIONS = new Set([
   "usage",
   "rateLimits",
   "clientIp",
-  "cors",
-  "cookies",
   "hooks",
   "phase3",
   "plugins",
@@ -298,6 +296,8 @@ const MOVED_OPTIONS: Record<string, string> = {
   appUrl: 'appUrl moved to the email plugin: plugins: [email({ appUrl })] from "hybrid-auth/email"',
   passwordResetTtl: 'passwordResetTtl moved to the email plugin: email({ passwordResetTtl })',
   emailVerificationTtl: 'emailVerificationTtl moved to the email plugin: email({ verificationTtl })',
+  cors: 'cors moved to the browserApps plugin: plugins: [browserApps({ cors: { origins } })] from "hybrid-auth/browser"',
+  cookies: 'cookies moved to the browserApps plugin: plugins: [browserApps({ cookies: { mode: "on" } })] from "hybrid-auth/browser"',
 };
 
 /**
@@ -366,14 +366,12 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     },
   };
 
-  const cors = resolveCorsOptions(options.cors, num("cors.maxAge"));
-  const cookies = resolveCookieOptions(options.cookies);
   const tokenBinding: TokenBinding = {
     issuer: checkBindingName("issuer", options.issuer),
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors, cookies, hooks, email: EMAIL_OFF, tokenBinding };
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, tokenBinding };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.
@@ -382,7 +380,6 @@ export function resolveOptions(options: AuthOptions<never>): Config {
       throw new AuthConfigError(`sessionAuth.mode "${lifecycle.sessionAuth.mode}" needs a secret: without one, logins can only issue session tokens`);
     }
     if (options.previousSecrets?.length) throw new AuthConfigError("previousSecrets without a secret: set the current secret too");
-    if (cookies.mode === "on") throw new AuthConfigError("cookies.mode \"on\" needs a secret: only JWT logins have refresh tokens");
     return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle, ...common };
   }
   checkSecret("secret", secret);

@@ -9,7 +9,6 @@ import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
 import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
 import type { RateLimitConfig } from "./config";
-import { browserOptionsFromEnv } from "./browser/config";
 import type { AuthEnvVars } from "./env";
 
 export type { AuthEnvVars };
@@ -95,11 +94,7 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   const clientIp = enumVar(vars, "CLIENT_IP", CLIENT_IP_SOURCES);
   if (clientIp) options.clientIp = clientIp;
 
-  // CORS_ORIGINS and REFRESH_COOKIE (CORS_MAX_AGE is a NUMERIC_SETTINGS row, set above).
-  const browser = browserOptionsFromEnv(vars);
-  if (browser.cors) options.cors = { ...options.cors, ...browser.cors };
-  if (browser.cookies) options.cookies = browser.cookies;
-  // The plugins read their own variables (passkeyOptionsFromEnv, emailOptionsFromEnv).
+  // The plugins read their own variables (passkeyOptionsFromEnv, emailOptionsFromEnv, browserOptionsFromEnv).
   return options;
 }
 

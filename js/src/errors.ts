@@ -39,7 +39,7 @@ export type ErrorCode =
   | "invalid_email_token" // 400: an email link's token that was never issued, is malformed, is for another purpose, or was sent to an address the account no longer has
   | "email_token_used" // 400: an email link already used (replay), or replaced by a newer link
   | "email_token_expired" // 400: an email link older than PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL
-  | "email_not_configured" // 503: a route that sends email, on a server with no sender (hooks.sendEmail, RESEND_API_KEY, or DEV_MAILBOX in development)
+  | "email_not_configured" // 503: a route that sends email, on a server with no sender (the email plugin's send, RESEND_API_KEY, or DEV_MAILBOX in development)
   | "app_url_required" // 503: a route that sends email, with no appUrl (APP_URL) and a request that is not loopback: links never take their host from a request
   | "misconfigured" // 503: bad JWT_SECRET / TTL; see the Worker's log
   | "service_unavailable" // 503: the database failed; retry later

@@ -202,10 +202,6 @@ export interface AuthOptions<E = unknown> {
    * (0 < t <= 1, default 0.01) on `readyDays` consecutive days with traffic (1..366, default 7).
    */
   phase3?: { sessionShareThreshold?: number; readyDays?: number };
-  /** Browser apps on other origins. Default: none allowed. */
-  cors?: CorsOptions;
-  /** The refresh-token cookie. Default: off. */
-  cookies?: CookieOptions;
   hooks?: AuthHooks;
   /**
    * The features this instance mounts (issue 20), each from its own entry:

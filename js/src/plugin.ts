@@ -11,12 +11,39 @@
  * `createState` for each createAuth instance, never kept in the plugin value,
  * so one plugin value mounted by two instances shares nothing.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { HttpError } from "./errors";
+import type { LoginResponse } from "./lifecycle/loginTokens";
 import type { Config, PluginSlots } from "./config";
 import type { CreateUserResult } from "./db";
 import type { RouteDeclaration } from "./routes";
 import type { AuthScope } from "./scope";
-import type { AppContext } from "./types";
+import { AuthConfigError } from "./options";
+import type { AppContext, AppEnv } from "./types";
+
+/** Where a login's refresh token goes (the `refresh` field of a login body). */
+export type RefreshDelivery = "body" | "cookie";
+
+/** A refresh token a request carries outside its body (cookie mode), as read. */
+export type CarriedRefreshToken = { kind: "absent" } | { kind: "present"; token: string } | { kind: "invalid"; message: string };
+
+/**
+ * How refresh tokens travel besides the JSON body: the browserApps plugin's
+ * HttpOnly cookie. Without it, the core's body-only transport refuses
+ * `"refresh": "cookie"` and ignores cookies.
+ */
+export interface RefreshTransport {
+  /** Checks a login's delivery choice before any credential work (refuses with an HttpError). */
+  accept(c: AppContext, delivery: RefreshDelivery): RefreshDelivery;
+  /** The token a POST /refresh carries outside its body, after this transport's own request checks (CSRF). */
+  read(c: AppContext): CarriedRefreshToken;
+  /** The answer of a login or refresh with this delivery. */
+  answer(c: AppContext, response: LoginResponse, delivery: RefreshDelivery, remember: boolean): Response;
+  /** Logout: forget the carried token (clear the cookie) on the response being built. */
+  clear(c: AppContext): void;
+  /** A refusal of a carried token, with what makes the client stop sending it. */
+  refuse(c: AppContext, error: HttpError): HttpError;
+}
 
 /** A plugin's options: the object, or a function of the env read once per env object (wrangler vars). */
 export type PluginOptionsInput<O> = O | ((env: never) => O);
@@ -41,6 +68,12 @@ export interface PluginHooks {
   observe?(scope: AuthScope, c: Context, event: UsageEvent): void;
   /** Writes what the plugin holds in memory (auth.flushUsage). */
   flush?(scope: AuthScope): Promise<void>;
+  /** Runs on every request of the sub-app, after its configuration is on the context (CORS). Gets the mounted routes. */
+  middleware?(mounted: readonly RouteDeclaration[]): MiddlewareHandler<AppEnv>;
+  /** Backs `auth.cors(methods)`: the same policy for the adopter's own routes. */
+  adopterCors?(methods: readonly string[], configOf: (c: Context) => Config): MiddlewareHandler;
+  /** Replaces the core's body-only refresh transport (at most one mounted plugin may). */
+  readonly refreshTransport?: RefreshTransport;
 }
 
 export interface AuthPlugin<Id extends string = string> {
@@ -48,7 +81,11 @@ export interface AuthPlugin<Id extends string = string> {
   readonly id: Id;
   /** Its routes, relative to the mount point, declared once (routes.ts's defineRoute). */
   readonly routes: readonly RouteDeclaration[];
-  /** The D1 tables only this plugin writes (docs, and the tests that an app without it leaves them untouched). */
+  /**
+   * The D1 tables this plugin's routes fill (docs, and the tests that an app without it leaves them
+   * untouched). The core still maintains them: its cleanup deletes their expired rows, and
+   * change-password retires outstanding email links, whether or not the plugin is mounted.
+   */
   readonly tables: readonly string[];
   /**
    * Checks this plugin's options for one env (once per env object, with the
@@ -70,15 +107,32 @@ export interface MountedHooks {
   readonly afterRegister: readonly NonNullable<PluginHooks["afterRegister"]>[];
   readonly observe: readonly NonNullable<PluginHooks["observe"]>[];
   readonly flush: readonly NonNullable<PluginHooks["flush"]>[];
+  readonly middleware: readonly NonNullable<PluginHooks["middleware"]>[];
+  readonly adopterCors: NonNullable<PluginHooks["adopterCors"]> | null;
+  readonly refreshTransport: RefreshTransport | null;
 }
 
 export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
   const pick = <K extends keyof PluginHooks>(name: K) =>
     plugins.flatMap((plugin) => {
       const hook = plugin.hooks?.[name];
-      return hook ? [hook.bind(plugin.hooks) as NonNullable<PluginHooks[K]>] : [];
+      if (!hook) return [];
+      return [(typeof hook === "function" ? hook.bind(plugin.hooks) : hook) as NonNullable<PluginHooks[K]>];
     });
-  return { beforeRegister: pick("beforeRegister"), afterRegister: pick("afterRegister"), observe: pick("observe"), flush: pick("flush") };
+  const single = <K extends "adopterCors" | "refreshTransport">(name: K): NonNullable<PluginHooks[K]> | null => {
+    const found = pick(name);
+    if (found.length > 1) throw new AuthConfigError(`two mounted plugins provide ${name}: mount only one of them`);
+    return found[0] ?? null;
+  };
+  return {
+    beforeRegister: pick("beforeRegister"),
+    afterRegister: pick("afterRegister"),
+    observe: pick("observe"),
+    flush: pick("flush"),
+    middleware: pick("middleware"),
+    adopterCors: single("adopterCors"),
+    refreshTransport: single("refreshTransport"),
+  };
 }
 
 /** Resolves a PluginOptionsInput for one env. */

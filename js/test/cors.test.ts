@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { createAuth, optionsFromEnv } from "hybrid-auth/hono";
+import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 import { call, brokenDb, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, totalQueries } from "./helpers";
 
 const APP = "https://app.example.com";
@@ -150,18 +151,19 @@ describe("CORS configuration", () => {
       ["https://app.example.com", /array/],
     ];
     for (const [origins, message] of bad) {
-      expect(() => createAuth({ database, cors: { origins: origins as string[] } }), JSON.stringify(origins)).toThrow(message);
+      expect(() => browserApps({ cors: { origins: origins as string[] } }), JSON.stringify(origins)).toThrow(message);
     }
-    expect(() => createAuth({ database, cors: { origins: [APP], maxAge: 86_401 } })).toThrow(/cors\.maxAge must be between 0 and 86400/);
-    expect(() => createAuth({ database, cors: { origins: [APP], extra: 1 } as never })).toThrow(/unknown cors option "extra"/);
-    expect(() => createAuth({ database, cors: { origins: [APP, DEV, "http://127.0.0.1:3000", "http://[::1]:3000"], maxAge: 0 } })).not.toThrow();
+    expect(() => browserApps({ cors: { origins: [APP], maxAge: 86_401 } })).toThrow(/cors\.maxAge must be between 0 and 86400/);
+    expect(() => browserApps({ cors: { origins: [APP], extra: 1 } as never })).toThrow(/unknown cors option "extra"/);
+    expect(() => createAuth({ database, plugins: [browserApps({ cors: { origins: [APP, DEV, "http://127.0.0.1:3000", "http://[::1]:3000"], maxAge: 0 } })] })).not.toThrow();
+    // 0.1's option names the plugin it moved to.
+    expect(() => createAuth({ database, cors: { origins: [APP] } } as never)).toThrow(/cors moved to the browserApps plugin/);
   });
 
   it("reads CORS_ORIGINS and CORS_MAX_AGE, naming the variable in errors", () => {
-    const base = { database };
-    expect(optionsFromEnv({ CORS_ORIGINS: ` ${APP} ,, ${DEV} `, CORS_MAX_AGE: "60" }, base).cors).toEqual({ origins: [APP, DEV], maxAge: 60 });
-    expect(() => optionsFromEnv({ CORS_MAX_AGE: "10m" }, base)).toThrow(/CORS_MAX_AGE must be a whole number/);
-    expect(() => optionsFromEnv({ CORS_MAX_AGE: "90000" }, base)).toThrow(/CORS_MAX_AGE must be between 0 and 86400/);
+    expect(browserOptionsFromEnv({ CORS_ORIGINS: ` ${APP} ,, ${DEV} `, CORS_MAX_AGE: "60" }).cors).toEqual({ origins: [APP, DEV], maxAge: 60 });
+    expect(() => browserOptionsFromEnv({ CORS_MAX_AGE: "10m" })).toThrow(/CORS_MAX_AGE must be a whole number/);
+    expect(() => browserOptionsFromEnv({ CORS_MAX_AGE: "90000" })).toThrow(/CORS_MAX_AGE must be between 0 and 86400/);
   });
 
   it("fails closed through the Worker: a bad CORS_ORIGINS is a 503 misconfigured without CORS headers", async () => {
@@ -175,7 +177,7 @@ describe("CORS configuration", () => {
 describe("auth.cors() on the adopter's own routes", () => {
   /** An adopter's Worker: its own /api route behind auth.cors() and requireAuth, the auth routes at /auth. */
   function adopter(methods?: readonly string[]) {
-    const auth = createAuth((e: typeof env) => optionsFromEnv(e, { database: (x) => x.GENERAL_DB }));
+    const auth = createAuth((e: typeof env) => optionsFromEnv(e, { database: (x) => x.GENERAL_DB }), { plugins: [browserApps(browserOptionsFromEnv)] });
     const app = new Hono<{ Bindings: typeof env }>();
     app.use("/api/*", methods ? auth.cors(methods) : auth.cors());
     app.get("/api/profile", auth.requireAuth, (c) => c.json({ email: c.get("principal").user.email }));

@@ -5,6 +5,8 @@
  * silent fallback: a typo in an origin must not quietly allow nothing, and
  * "*" must never be read as "everyone, with credentials".
  */
+import { checkInteger } from "../config";
+import type { NumericSetting } from "../config";
 import { AuthConfigError } from "../options";
 import type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "../options";
 import { isLoopbackHost } from "../http/loopback";
@@ -16,6 +18,14 @@ export interface CorsConfig {
   maxAge: number;
 }
 
+/** The options of the browserApps plugin (`browserApps({...})`, hybrid-auth/browser). */
+export interface BrowserAppsOptions {
+  /** Browser apps on other origins. Default: none allowed. */
+  cors?: CorsOptions;
+  /** The refresh-token cookie. Default: off. */
+  cookies?: CookieOptions;
+}
+
 export interface CookieConfig {
   /** "on": a login may ask for its refresh token in an HttpOnly cookie. */
   mode: "off" | "on";
@@ -24,6 +34,8 @@ export interface CookieConfig {
 
 
 const CORS_KEYS = new Set(["origins", "maxAge"]);
+/** A day is the longest any browser honours (Chromium caps at 2 hours). */
+export const CORS_MAX_AGE: NumericSetting = { path: "cors.maxAge", env: "CORS_MAX_AGE", min: 0, max: 86_400, fallback: 600 };
 const COOKIE_KEYS = new Set(["mode", "sameSite"]);
 
 /**
@@ -33,12 +45,13 @@ const COOKIE_KEYS = new Set(["mode", "sameSite"]);
  * passkeys.origins. https only, except on loopback for local development.
  * `maxAge` was already checked against its NUMERIC_SETTINGS row.
  */
-export function resolveCorsOptions(options: CorsOptions | undefined, maxAge: number): CorsConfig {
-  if (options === undefined || options === null) return { origins: [], maxAge };
+export function resolveCorsOptions(options: CorsOptions | undefined): CorsConfig {
+  if (options === undefined || options === null) return { origins: [], maxAge: CORS_MAX_AGE.fallback };
   if (typeof options !== "object") throw new AuthConfigError("cors must be an object {origins, maxAge}");
   for (const key of Object.keys(options)) {
     if (!CORS_KEYS.has(key)) throw new AuthConfigError(`unknown cors option ${JSON.stringify(key)}`);
   }
+  const maxAge = checkInteger("cors.maxAge", options.maxAge, CORS_MAX_AGE);
   const raw = options.origins ?? [];
   if (!Array.isArray(raw)) throw new AuthConfigError("cors.origins must be an array of origins");
   const origins: string[] = [];
@@ -87,11 +100,13 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Cookie
 
 /**
  * CORS_ORIGINS (comma-separated) and REFRESH_COOKIE ("off" | "strict" | "lax")
- * as options; CORS_MAX_AGE is a NUMERIC_SETTINGS row. Only the text is parsed
- * here: the checks above name the option, the caller's messages the variable.
+ * and CORS_MAX_AGE (seconds) as the browserApps plugin's options:
+ * `browserApps(browserOptionsFromEnv)`. Only the text is parsed here; the
+ * checks above name the option.
  */
-export function browserOptionsFromEnv(vars: Record<string, unknown>): { cors?: CorsOptions; cookies?: CookieOptions } {
-  const result: { cors?: CorsOptions; cookies?: CookieOptions } = {};
+export function browserOptionsFromEnv(env: object): BrowserAppsOptions {
+  const vars = env as Record<string, unknown>;
+  const result: BrowserAppsOptions = {};
   const origins = vars.CORS_ORIGINS;
   if (origins !== undefined && origins !== "") {
     if (typeof origins !== "string") throw new AuthConfigError("CORS_ORIGINS must be a comma-separated list of origins");
@@ -101,6 +116,12 @@ export function browserOptionsFromEnv(vars: Record<string, unknown>): { cors?: C
         .map((part) => part.trim())
         .filter((part) => part !== ""),
     };
+  }
+  const maxAge = vars.CORS_MAX_AGE;
+  if (maxAge !== undefined && maxAge !== "") {
+    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
+    if (typeof maxAge !== "string" || !/^[0-9]{1,9}$/.test(maxAge)) throw new AuthConfigError(`CORS_MAX_AGE must be a whole number, got ${JSON.stringify(String(maxAge))}`);
+    result.cors = { ...(result.cors ?? { origins: [] }), maxAge: checkInteger("CORS_MAX_AGE", Number(maxAge), CORS_MAX_AGE) };
   }
   const cookie = vars.REFRESH_COOKIE;
   if (cookie !== undefined && cookie !== "") {

@@ -30,6 +30,7 @@ import { isLoopbackHost } from "../http/loopback";
 import type { RefreshCookieSameSite } from "../options";
 import { requireCsrfChecks } from "./csrf";
 import type { RefreshDelivery } from "./delivery";
+import type { RefreshTransport } from "../plugin";
 
 export const REFRESH_COOKIE_NAME = "hybrid-auth-refresh";
 export const SECURE_REFRESH_COOKIE_NAME = `__Host-${REFRESH_COOKIE_NAME}`;
@@ -155,3 +156,18 @@ export function loginAnswer(c: AppContext, response: LoginResponse, delivery: Re
   const body: CookieLoginResponse = { ...rest, refresh: "cookie" };
   return c.json(body);
 }
+
+/** Cookie mode as the core's refresh transport (the browserApps plugin mounts it). */
+export const COOKIE_TRANSPORT: RefreshTransport = {
+  accept: checkRefreshDelivery,
+  read(c) {
+    const cookie = refreshCookieOf(c);
+    // The CSRF checks come first, so a page of another origin learns nothing
+    // about the cookie and cannot make us clear it.
+    if (cookie.kind !== "absent") requireCsrfChecks(c);
+    return cookie;
+  },
+  answer: loginAnswer,
+  clear: clearRefreshCookie,
+  refuse: withClearedCookie,
+};

@@ -7,8 +7,9 @@ import { badRequest } from "../errors";
 import { custom, optional } from "../http/schema";
 import type { Field } from "../http/schema";
 
+import type { RefreshDelivery } from "../plugin";
 /** "body": in the JSON answer (bearer mode, the default); "cookie": in an HttpOnly cookie (cookie mode). */
-export type RefreshDelivery = "body" | "cookie";
+export type { RefreshDelivery };
 
 const DELIVERIES: readonly RefreshDelivery[] = ["body", "cookie"];
 

@@ -13,7 +13,7 @@ import { isLoopbackHost } from "./local";
 export interface EmailConfig {
   /** Verification at register, and register answering a taken email like a new one. */
   requireVerification: boolean;
-  /** Emails go to the in-memory dev mailbox (only when there is no hooks.sendEmail). */
+  /** Emails go to the in-memory dev mailbox (only when there is no `send`). */
   devMailbox: boolean;
   /** The page links point at; null: the request's origin, only when it is loopback (email/local.ts). */
   appUrl: string | null;

@@ -1,6 +1,6 @@
 /**
  * The development sender (issue 14 §3): with `devMailbox` on and no
- * `hooks.sendEmail`, each email is kept here (its arrival logged, never its
+ * `send` (the email plugin's option), each email is kept here (its arrival logged, never its
  * text or links: issue 19 §7), in the auth
  * instance's memory (the last MAILBOX_SIZE), and GET <mount>/dev/mailbox
  * shows them with clickable links. Memory, not D1: it is for one

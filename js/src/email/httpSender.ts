@@ -68,7 +68,7 @@ export function checkEndpoint(endpoint: string): URL {
 }
 
 /**
- * Returns a `hooks.sendEmail` that posts each message to the provider. A
+ * Returns an email `send` (the email plugin's option) that posts each message to the provider. A
  * network failure, a 429 or a 5xx is retried once with the same
  * Idempotency-Key; anything else that is not 2xx throws EmailSendError
  * (logged by the caller: emails are sent after the answer).

@@ -64,7 +64,7 @@ function pageUrlOrNull(c: AppContext): string | null {
  */
 export function requireEmailSender(c: AppContext): void {
   if (senderOf(c) === null) {
-    throw new HttpError(503, "email_not_configured", "this server cannot send email for this request (no hooks.sendEmail / RESEND_API_KEY configured; the dev mailbox serves a local development server only)");
+    throw new HttpError(503, "email_not_configured", "this server cannot send email for this request (no email send / RESEND_API_KEY configured; the dev mailbox serves a local development server only)");
   }
   if (pageUrlOrNull(c) === null) {
     throw new HttpError(503, "app_url_required", "this server has no appUrl (APP_URL) for the links in its emails; without one, links are made only for a loopback development server");

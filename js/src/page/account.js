@@ -9,6 +9,8 @@
 // Every value from the server reaches the page through textContent or an
 // attribute, never as markup.
 
+import { mounted } from "./plugins.js";
+
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -22,10 +24,10 @@ const SVG = "http://www.w3.org/2000/svg";
  * @property {(seconds: number | null) => string} formatTime
  */
 
-/** Everything the signed-in page shows from this module. */
+/** Everything the signed-in page shows from this module: the parts of the plugins the server mounts. */
 export async function renderAccount(ctx) {
-  await renderSessions(ctx);
-  await renderDashboard(ctx);
+  if (mounted("sessions")) await renderSessions(ctx);
+  if (mounted("usage")) await renderDashboard(ctx);
 }
 
 function place(location) {
@@ -198,7 +200,7 @@ export function wireAccount(ctx) {
       // Sudo mode: a stale sign-in is asked to confirm first, then the change runs again.
       const { ended } = await ctx.withRecentAuth(() => ctx.client.changePassword(body));
       form.reset();
-      await renderSessions(ctx);
+      if (mounted("sessions")) await renderSessions(ctx);
       ctx.say(ended.length === 0 ? "Password changed." : `Password changed. ${ended.length} other sign-in${ended.length === 1 ? " was" : "s were"} ended.`);
     }),
   );

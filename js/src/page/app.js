@@ -7,6 +7,7 @@ import { WebAuthnError, browserSupportsWebAuthn, startAuthentication, startRegis
 import { HybridAuthError, createClient, memoryStorage, webStorage } from "../../client/index";
 import { renderAccount, wireAccount } from "./account.js";
 import { handleEmailLink, renderEmail, wireEmail } from "./email.js";
+import { loadPlugins, mounted } from "./plugins.js";
 
 const webauthn = { startAuthentication, startRegistration };
 const client = createClient({ baseUrl: "/auth", storage: webStorage(sessionStorage), webauthn });
@@ -85,7 +86,7 @@ function reauthenticate() {
   const box = $("reauth");
   const form = $("reauth-form");
   const passkeyButton = $("reauth-passkey");
-  passkeyButton.hidden = !browserSupportsWebAuthn();
+  passkeyButton.hidden = !browserSupportsWebAuthn() || !mounted("passkeys");
   box.hidden = false;
   say("Confirm it is you to continue.");
   $("reauth-password").focus();
@@ -163,7 +164,7 @@ async function render() {
   renderEmail(me);
   $("signed-out").hidden = true;
   $("signed-in").hidden = false;
-  await renderPasskeys();
+  if (mounted("passkeys")) await renderPasskeys();
   // Your sign-ins, change password, and the admin dashboard (issue 14; ./account.js).
   await renderAccount(accountContext());
 }
@@ -312,6 +313,8 @@ function wire() {
 }
 
 wire();
-handleEmailLink(emailContext())
+// First which plugins the server mounts (./plugins.js): the rest of the start calls only their routes.
+loadPlugins(client)
+  .then(() => handleEmailLink(emailContext()))
   .then(render)
   .catch(showError);

@@ -15,6 +15,8 @@
 // removed from the address bar at once. Server values reach the page through
 // textContent only.
 
+import { mounted } from "./plugins.js";
+
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const value = (id) => /** @type {HTMLInputElement} */ ($(id)).value;
 
@@ -76,6 +78,8 @@ function linkSection() {
 
 /** Acts on a link from an email (call once, before the first render): shows what it would do, does nothing yet. */
 export async function handleEmailLink(ctx) {
+  // No email plugin on this server: a link from an email is not this server's to act on.
+  if (!mounted("email")) return;
   const link = takeLink();
   if (!link) return;
   if (link.kind === "reset") {
@@ -114,7 +118,7 @@ async function submitLink(ctx) {
 export function renderEmail(me) {
   const verified = me.email_verified === true;
   $("me-email-verified").textContent = verified ? "yes" : me.email_verified === false ? "no" : "unknown (sign in again)";
-  $("resend-verification").hidden = verified;
+  $("resend-verification").hidden = verified || !mounted("email");
 }
 
 /** Wires the forms (call once). */

@@ -9,7 +9,7 @@
  * userVerification? }), or a function of the env such as
  * `passkeyOptionsFromEnv` (RP_ID, RP_NAME, RP_ORIGINS, PASSKEY_*). A mistake
  * in a static object throws AuthConfigError at createAuth; read from the env,
- * it only turns the passkey routes into 503 `passkeys_not_configured` (the
+ * it only turns the passkey routes into 503 `misconfigured` (the
  * rest of the auth keeps working), as it always did.
  */
 import { PASSKEY_LOGIN_VERIFY_BODY, PASSKEY_REGISTER_VERIFY_BODY, PASSKEY_RENAME_BODY } from "../api/requests";

@@ -4,7 +4,7 @@ import type { RouteInput } from "../../http/schema";
 import type { LoginBody } from "../../api/requests";
 import { emailKey, clientIpKey, limitFailures } from "../../lifecycle/rateLimit";
 import { issueLoginToken } from "../../lifecycle/loginTokens";
-import { checkRefreshDelivery, loginAnswer } from "../../browser/cookies";
+import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import { burnOneVerification, hashPassword, verifyPassword } from "../../passwords";
 import { notify } from "../../hooks";
 import type { AppContext } from "../../types";
@@ -15,7 +15,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
   // "Remember me" (issue 14 §5): absent = the long lifetime, as before (REMEMBER in api/requests.ts).
   const { email, password, remember, refresh } = await input.body();
   // Cookie mode (issue 15): refused (400/403) before any credential work.
-  const delivery = checkRefreshDelivery(c, refresh);
+  const delivery = refreshTransportOf(c).accept(c, refresh);
 
   const db = c.get("db");
   const limits = c.get("config").rateLimits;
@@ -56,7 +56,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
   const response = await issueLoginToken(c, publicUser, { remember, emailVerified: user.emailVerifiedAt != null });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: publicUser, method: "password" }, c));
-  return loginAnswer(c, response, delivery, remember);
+  return refreshTransportOf(c).answer(c, response, delivery, remember);
 }
 
 function badCredentials() {

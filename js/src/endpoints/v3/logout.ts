@@ -3,7 +3,7 @@ import { MAX_TTL_SECONDS } from "../../config";
 import { countPasskeys } from "../../db/passkeyCount";
 import type { AppContext } from "../../types";
 // Cookie mode (issue 15): every successful logout also deletes the refresh cookie.
-import { clearRefreshCookie } from "../../browser/cookies";
+import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 
 /**
  * POST /auth/logout → ends the presented token.
@@ -22,12 +22,12 @@ export async function logout(c: AppContext): Promise<Response> {
   const db = c.get("db");
   if (principal.kind === "session") {
     await deleteSession(db, principal.sessionTokenHash);
-    clearRefreshCookie(c);
+    refreshTransportOf(c).clear(c);
     return c.json({ logged_out: true, token_type: "session", revoked: true });
   }
   if (principal.jti === undefined) {
     // Not one of ours (we always set jti): nothing to deny-list it by.
-    clearRefreshCookie(c);
+    refreshTransportOf(c).clear(c);
     return c.json({
       logged_out: true,
       token_type: "jwt",
@@ -38,7 +38,7 @@ export async function logout(c: AppContext): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   if (principal.sid === undefined) {
     c.get("auth").revocations.note((await denyJti(db, { jti: principal.jti, expiresAt: principal.expiresAt }, now)).rows);
-    clearRefreshCookie(c);
+    refreshTransportOf(c).clear(c);
     return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: false });
   }
   const { rows } = await revokeFamily(db, { familyId: principal.sid, userId: principal.user.id, reason: "logout" }, now);
@@ -48,7 +48,7 @@ export async function logout(c: AppContext): Promise<Response> {
     // has not read yet): D1 holds its row; refuse the JWT here at once too.
     c.get("auth").revocations.note([{ seq: 0, kind: "sid", subject: principal.sid, userId: principal.user.id, notBeforeMs: principal.issuedAtMs, expiresAt: principal.expiresAt }]);
   }
-  clearRefreshCookie(c);
+  refreshTransportOf(c).clear(c);
   return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: true });
 }
 
@@ -70,6 +70,6 @@ export async function logoutAll(c: AppContext): Promise<Response> {
   const passkeys = await countPasskeys(c.get("db"), principal.user.id);
   const { sessions, families, rows } = await revokeAllForUser(c.get("db"), { userId: principal.user.id, notBeforeMs: nowMs, stampExpiresAt }, now);
   c.get("auth").revocations.note(rows);
-  clearRefreshCookie(c);
+  refreshTransportOf(c).clear(c);
   return c.json({ logged_out: true, sessions_ended: sessions, refresh_families_revoked: families, not_before_ms: nowMs, passkeys });
 }

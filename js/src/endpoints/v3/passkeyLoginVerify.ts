@@ -9,8 +9,8 @@ import type { AuthenticationInput } from "../../passkeys/input";
 import type { AppContext } from "../../types";
 import { notify } from "../../hooks";
 import { issueLoginToken } from "../../lifecycle/loginTokens";
-import { checkRefreshDelivery, loginAnswer } from "../../browser/cookies";
-import type { RefreshDelivery } from "../../browser/delivery";
+import { refreshTransportOf } from "../../lifecycle/refreshTransport";
+import type { RefreshDelivery } from "../../plugin";
 
 /**
  * POST /auth/passkey/login/verify {response} → the body of POST /auth/login
@@ -26,7 +26,7 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   // "Remember me" (issue 14 §5): absent = the long lifetime, as before (REMEMBER in api/requests.ts).
   const { response, remember, refresh } = await input.body();
   // Cookie mode (issue 15): refused (400/403) before the challenge is spent.
-  const delivery = checkRefreshDelivery(c, refresh);
+  const delivery = refreshTransportOf(c).accept(c, refresh);
   const challenge = challengeOf(response);
   const db = c.get("db");
 
@@ -71,7 +71,7 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   const answer = await issueLoginToken(c, passkey.user, { remember });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user: passkey.user, method: "passkey" }, c));
-  return loginAnswer(c, answer, delivery, remember);
+  return refreshTransportOf(c).answer(c, answer, delivery, remember);
 }
 
 function decodeHandle(handle: string): string | null {

@@ -1,7 +1,6 @@
 import { findRefreshToken, revokeFamily, rotateRefreshToken } from "../../db";
 import { HttpError, badRequest, unauthorized } from "../../errors";
-import { loginAnswer, refreshCookieOf, withClearedCookie } from "../../browser/cookies";
-import { requireCsrfChecks } from "../../browser/csrf";
+import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import type { RouteInput } from "../../http/schema";
 import type { RefreshBody } from "../../api/requests";
 import { enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
@@ -34,16 +33,16 @@ export async function refresh(c: AppContext, input: RouteInput<RefreshBody, neve
   const db = c.get("db");
   /** Cookie mode: the token came from the refresh cookie, which a 401 then clears (a 409 must not: another tab just set the new one). */
   let fromCookie = false;
+  const transport = refreshTransportOf(c);
   const fail = (reason: string, error: HttpError): never => {
     observe(scopeOf(c), c, { kind: "failed", reason });
-    throw fromCookie && error.status === 401 ? withClearedCookie(c, error) : error;
+    throw fromCookie && error.status === 401 ? transport.refuse(c, error) : error;
   };
 
   // Cookie mode (issue 15). The CSRF checks come first, so a page of another
   // origin learns nothing about the cookie and cannot make us clear it.
-  const cookie = refreshCookieOf(c);
-  if (cookie.kind !== "absent") requireCsrfChecks(c);
-  if (cookie.kind === "invalid") throw withClearedCookie(c, new HttpError(400, "invalid_cookie", cookie.message));
+  const cookie = transport.read(c);
+  if (cookie.kind === "invalid") throw transport.refuse(c, new HttpError(400, "invalid_cookie", cookie.message));
   const { refresh_token: bodyToken } = await input.body();
   if (cookie.kind === "present" && bodyToken !== undefined) {
     throw new HttpError(400, "refresh_token_ambiguous", "send the refresh token in the cookie or in the body, not both");
@@ -90,7 +89,7 @@ export async function refresh(c: AppContext, input: RouteInput<RefreshBody, neve
         refresh_expires_at: expiresAt,
       };
       // The family's "remember me" choice: a session cookie stays one (issue 19 §5).
-      return loginAnswer(c, response, fromCookie ? "cookie" : "body", record.remember);
+      return transport.answer(c, response, fromCookie ? "cookie" : "body", record.remember);
     }
     // Lost the race (or the family was revoked meanwhile): look again.
     record = await findRefreshToken(db, oldHash);
