@@ -1,11 +1,15 @@
 // An adopter's own Hono Worker, written only against the installed package's public
-// entry "hybrid-auth/hono" and its shipped types: its own D1 binding name (APP_DB), its
-// own prefix (/api/auth), a typed options object checked once at start-up (no env-var
-// names), and a route of its own guarded by auth.requireAuth. The pack test copies it
-// into a fresh project next to secret.ts, which it writes with a fresh random secret.
+// entries ("hybrid-auth/hono" and two plugins, "hybrid-auth/sessions" and
+// "hybrid-auth/passkeys"; email and usage are left out) and its shipped types: its own D1
+// binding name (APP_DB), its own prefix (/api/auth), a typed options object checked once
+// at start-up (no env-var names), and a route of its own guarded by auth.requireAuth. The
+// pack test copies it into a fresh project next to secret.ts, which it writes with a fresh
+// random secret.
 import { Hono } from "hono";
 import { createAuth } from "hybrid-auth/hono";
 import type { AuthOptions, AuthVariables, Principal } from "hybrid-auth/hono";
+import { passkeys } from "hybrid-auth/passkeys";
+import { sessions } from "hybrid-auth/sessions";
 import { SIGNING_SECRET } from "./secret";
 
 export interface Env {
@@ -23,7 +27,12 @@ const options: AuthOptions<Env> = {
   hooks: { extraClaims: () => ({ tenant: "acme" }) },
 };
 
-const auth = createAuth(options);
+// A static passkey configuration is checked here, at start-up, like the options object.
+// The origin is never used: the pack test runs no WebAuthn ceremony, only the options route.
+const auth = createAuth({
+  ...options,
+  plugins: [sessions(), passkeys({ rpId: "localhost", rpName: "Adopter app", origins: ["http://localhost:8787"] })],
+});
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 app.get("/health", (c) => c.text("ok"));

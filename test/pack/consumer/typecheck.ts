@@ -4,6 +4,8 @@
 import { Hono } from "hono";
 import { createAuth } from "hybrid-auth/hono";
 import type { AuthVariables, ErrorCode } from "hybrid-auth/hono";
+import { passkeys } from "hybrid-auth/passkeys";
+import { sessions } from "hybrid-auth/sessions";
 import type { Env } from "./app";
 
 export function typeChecks(): void {
@@ -24,6 +26,17 @@ export function typeChecks(): void {
     if (principal.kind === "jwt") void principal.jti;
     return c.text(principal.user.email);
   });
+
+  // The plugins' own entries are typed too: their options, and the ids createAuth mounts.
+  // @ts-expect-error a passkey configuration needs rpName and origins
+  passkeys({ rpId: "localhost" });
+  // @ts-expect-error origins is a list of origins
+  passkeys({ rpId: "localhost", rpName: "Adopter app", origins: "http://localhost:8787" });
+  const withPlugins = createAuth({ database: (env: Env) => env.APP_DB, plugins: [sessions()] });
+  const mounted: readonly "sessions"[] = withPlugins.plugins;
+  // @ts-expect-error only "sessions" is mounted
+  const notMounted: readonly "passkeys"[] = withPlugins.plugins;
+  void [mounted, notMounted];
 
   const code: ErrorCode = "invalid_token";
   // @ts-expect-error not one of the stable error codes
