@@ -144,7 +144,7 @@ export interface AuthOptions<E = unknown> {
    * `if (c.env.JWT_SECRET)`): logins issue session tokens, there are no refresh
    * tokens, and every JWT presented is refused (401 `invalid_token`). So a secret
    * missing from the env quietly means session tokens; `sessionAuth.mode`
-   * "deprecated" or "off", `previousSecrets` and `cookies.mode: "on"` refuse to
+   * "deprecated" or "off", `previousSecrets` and browserApps' `cookies.mode: "on"` refuse to
    * start without one. Any other string shorter than 32 bytes is an
    * `AuthConfigError` (503 `misconfigured` in the function form).
    */
