@@ -4,9 +4,11 @@
 //
 //   1. npm run build            (skips when pkg/ is fresh)
 //   2. start-up                 bench/startup.mjs runStartupBench() -> bench/results/startup.json:
-//                               .wasm size and compile; the Worker bundle (wrangler deploy --dry-run
-//                               --outdir, offline) against a bare Hono app: sizes, load time in fresh
-//                               Node processes, first request of a fresh wrangler dev
+//                               .wasm size and compile; bundles (wrangler deploy --dry-run --outdir,
+//                               offline) of bare Hono, the core-only adopter, core + each plugin, the
+//                               demo and better-auth (bench/peers/better-auth, `npm ci --prefix` on
+//                               first use): sizes, load time and CPU time in fresh Node processes,
+//                               issue 20's budgets; first request of a fresh wrangler dev
 //   3. Node                     bench/node.mjs runNodeBench()       -> bench/results/node.json
 //   4. inside workerd           bench/workerd.mjs runWorkerdBench() -> bench/results/workerd.json
 //   5. over HTTP                npm run bench:http                  -> js/bench/last-http.json (copied to bench/results/http.json)
@@ -38,9 +40,9 @@ const median = (xs) => {
 };
 const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), values: xs });
 const writeJson = (name, value) => writeFileSync(join(results, name), `${JSON.stringify(value, null, 2)}\n`);
-const version = (pkg) => {
+const version = (pkg, from = root) => {
   try {
-    return JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync(join(from, "node_modules", pkg, "package.json"), "utf8")).version;
   } catch {
     return null;
   }
@@ -124,6 +126,8 @@ async function main() {
       tsndr: version("@tsndr/cloudflare-worker-jwt"),
       fast_jwt: version("fast-jwt"),
       autocannon: version("autocannon"),
+      // The start-up step's peer, from its own folder (installed by that step; null before).
+      better_auth: version("better-auth", join(root, "bench", "peers", "better-auth")),
     },
     git: {
       commit: quiet("git", ["rev-parse", "--short", "HEAD"]),
