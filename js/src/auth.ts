@@ -154,7 +154,9 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
   const cleanup = async (env: E, nowMs: number = Date.now()): Promise<CleanupReport> => {
     const config = configFor(env);
     if (config instanceof AuthConfigError) throw config;
-    return runCleanup(config.database(env), config, nowMs);
+    const db = config.database(env);
+    const tasks = plugins.flatMap((plugin) => plugin.cleanup?.(db, config, nowMs, config.cleanupBatchRows) ?? []);
+    return runCleanup(db, config, nowMs, tasks);
   };
 
   return {

@@ -15,7 +15,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { HttpError } from "./errors";
 import type { LoginResponse } from "./lifecycle/loginTokens";
 import type { Config, PluginSlots } from "./config";
-import type { CreateUserResult } from "./db";
+import type { CleanupTable, CreateUserResult } from "./db";
 import type { RouteDeclaration } from "./routes";
 import type { AuthScope } from "./scope";
 import { AuthConfigError } from "./options";
@@ -52,6 +52,14 @@ export type PluginOptionsInput<O> = O | ((env: never) => O);
 export interface UsageEvent {
   kind: "jwt" | "session" | "refresh" | "failed";
   reason: string;
+}
+
+/** One table's cleanup: `chunk` deletes at most the run's limit of rows and says how many went. */
+export interface CleanupTask {
+  table: CleanupTable;
+  chunk(): Promise<number>;
+  /** Skip the table when it does not exist (a table of an optional migration). */
+  optional?: boolean;
 }
 
 /** The closed list of places where the core calls plugins, in mount order. */
@@ -96,6 +104,12 @@ export interface AuthPlugin<Id extends string = string> {
   configure?(env: object, core: Config): Partial<PluginSlots>;
   /** This plugin's per-instance state (see the file comment). */
   createState?(): unknown;
+  /**
+   * The cleanup work of this plugin's tables (the Cron Trigger's run): one
+   * chunked DELETE per task, run by the core's loop with the core's limits.
+   * Not mounted, not cleaned: an adopter who drops a plugin drops its tables.
+   */
+  cleanup?(db: D1Database, config: Config, nowMs: number, limit: number): readonly CleanupTask[];
   /** Public facts for GET /plugins, e.g. the passkeys' rpId. Never a secret. */
   describe?(config: Config): Record<string, string | number | boolean | null>;
   readonly hooks?: PluginHooks;

@@ -10,6 +10,7 @@
  */
 import { DEV_MAILBOX_QUERY, EMAIL_CHANGE_BODY, EMAIL_TOKEN_BODY, PASSWORD_RESET_COMPLETE_BODY, PASSWORD_RESET_REQUEST_BODY } from "../api/requests";
 import * as R from "../api/responses";
+import { deleteExpiredChunk } from "../db";
 import { resolveEmailOptions } from "../email/config";
 import type { EmailOptions } from "../email/config";
 import { DevMailbox, EMAIL_PLUGIN_ID } from "../email/devMailbox";
@@ -44,6 +45,8 @@ export function email(options: PluginOptionsInput<EmailOptions> = {}): AuthPlugi
       defineRoute({ method: "POST", path: "/email/change/confirm", guard: "none", summary: "finish a change of address with the link's token {token}", body: EMAIL_TOKEN_BODY, response: ok(R.EMAIL_CHANGED_RESPONSE, "the account has the new address"), handler: confirmEmailChange }),
       defineRoute({ method: "GET", path: "/dev/mailbox", guard: "none", summary: "development only (devMailbox, loopback): the emails the server would have sent", query: DEV_MAILBOX_QUERY, response: { ...ok(R.DEV_MAILBOX_RESPONSE, "the messages, newest first (with ?format=json)"), html: "without ?format=json: the same messages as a page with clickable links" }, handler: devMailbox }),
     ],
+    // Expired links, used or not, are dead; their rows only say so.
+    cleanup: (db, _config, nowMs, limit) => [{ table: "email_tokens", chunk: () => deleteExpiredChunk(db, "email_tokens", Math.floor(nowMs / 1000), limit) }],
     configure: (env) => ({ email: fixed ?? resolveEmailOptions(optionsFor(options, env)) }),
     createState: () => new DevMailbox(),
     describe: (config) => ({ requireVerification: config.email.requireVerification, devMailbox: config.email.devMailbox, sender: config.email.send !== null }),

@@ -19,6 +19,8 @@ import { passkeyLoginVerify } from "../endpoints/v3/passkeyLoginVerify";
 import { passkeyRegisterOptions } from "../endpoints/v3/passkeyRegisterOptions";
 import { passkeyRegisterVerify } from "../endpoints/v3/passkeyRegisterVerify";
 import { deleteUserPasskey, listUserPasskeys, renameUserPasskey } from "../endpoints/v3/passkeys";
+import { deleteExpiredChunk } from "../db";
+import { CHALLENGES_TABLE } from "../lifecycle/cleanup";
 import { AuthConfigError } from "../options";
 import type { PasskeyOptions } from "../options";
 import { PasskeyConfigError, resolvePasskeyOptions } from "../passkeys/config";
@@ -55,6 +57,7 @@ export function passkeys(options: PluginOptionsInput<PasskeyOptions>): AuthPlugi
         return { passkeys: err };
       }
     },
+    cleanup: (db, _config, nowMs, limit) => [{ table: CHALLENGES_TABLE, optional: true, chunk: () => deleteExpiredChunk(db, CHALLENGES_TABLE, Math.floor(nowMs / 1000), limit) }],
     describe: (config): Record<string, string | boolean> => (config.passkeys && !(config.passkeys instanceof PasskeyConfigError) ? { rpId: config.passkeys.rpId, configured: true } : { configured: false }),
   };
 }

@@ -9,6 +9,8 @@
 import { USAGE_QUERY } from "../api/requests";
 import { USAGE_RESPONSE } from "../api/responses";
 import { getUsage } from "../endpoints/v3/usage";
+import { deleteOldUsageChunk } from "../db";
+import { retentionStart } from "../lifecycle/cleanup";
 import { UsageCounter, USAGE_PLUGIN_ID, clientOf, usageCounterOf } from "../lifecycle/usage";
 import type { AuthPlugin } from "../plugin";
 import { defineRoute, ok } from "../routes";
@@ -22,6 +24,8 @@ export function usage(): AuthPlugin<typeof USAGE_PLUGIN_ID> {
       defineRoute({ method: "GET", path: "/usage", guard: "auth", summary: "phase-2 usage report (admin)", query: USAGE_QUERY, response: ok(USAGE_RESPONSE, "the report"), handler: getUsage }),
     ],
     createState: () => new UsageCounter(),
+    // Counters older than USAGE_RETENTION_DAYS (whole UTC days, the report's window).
+    cleanup: (db, config, nowMs, limit) => [{ table: "auth_usage", chunk: () => deleteOldUsageChunk(db, retentionStart(config, nowMs), limit) }],
     describe: (config) => ({ flushRequests: config.usage.flushRequests, flushSeconds: config.usage.flushSeconds, retentionDays: config.usage.retentionDays }),
     hooks: {
       observe(scope, c, event) {
