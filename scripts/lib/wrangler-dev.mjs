@@ -33,7 +33,21 @@ export function freePort() {
  * the pause between probes. `args` are the extra arguments (--persist-to, --var, --config, ...), or a function
  * of the port that returns them (for settings that name the server's own origin).
  */
-export async function startWranglerDev({ cwd, args = [], readyPath = "/health", readyHeaders, pollMs = 200, timeoutMs = 60_000, env = wranglerEnv }) {
+export async function startWranglerDev(options) {
+  // freePort() closes its probe before wrangler binds, and workerd binds more ports of its
+  // own: another process on the machine can take one in between. That is the only start-up
+  // failure retried, with fresh ports; anything else fails at once.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !/Address already in use|EADDRINUSE/.test(err.message)) throw err;
+      console.error(`[wrangler-dev] a port was taken before wrangler bound it; retrying with new ports (attempt ${attempt + 1} of 3)`);
+    }
+  }
+}
+
+async function startOnce({ cwd, args = [], readyPath = "/health", readyHeaders, pollMs = 200, timeoutMs = 60_000, env = wranglerEnv }) {
   const port = await freePort();
   const inspectorPort = await freePort();
   const fullArgs = [wranglerBin, "dev", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort),
