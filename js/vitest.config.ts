@@ -39,6 +39,7 @@ export default defineConfig({
       "hybrid-auth/sessions": here("./src/plugins/sessions.ts"),
       "hybrid-auth/usage": here("./src/plugins/usage.ts"),
       "hybrid-auth/browser": here("./src/plugins/browser.ts"),
+      "hybrid-auth/totp": here("./src/plugins/totp.ts"),
     },
   },
   test: {

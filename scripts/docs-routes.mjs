@@ -28,6 +28,7 @@ export const PLUGINS = [
   ["sessions", undefined],
   ["usage", undefined],
   ["browserApps", {}, "browser"],
+  ["totp", {}],
 ];
 
 /** The built library's plugin values, every one mounted (as the demo does). */

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../src/errors";
 
 /** What the client itself can fail with, besides the server's codes. */
-export type ClientErrorCode = "network_error" | "invalid_response";
+export type ClientErrorCode = "network_error" | "invalid_response" | "mfa_required";
 
 /**
  * A failed call: the server's `{error: {code, message}}` with its HTTP
@@ -18,6 +18,21 @@ export class HybridAuthError extends Error {
     readonly retryAfter?: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A login the server held for its second factor (the totp plugin): not a
+ * failure of the server, but no tokens either. Send `ticket` with the user's
+ * code to `verifyTotp` to finish signing in (before `expiresAt`).
+ */
+export class MfaRequiredError extends HybridAuthError {
+  constructor(
+    readonly ticket: string,
+    /** When the ticket dies, Unix seconds. */
+    readonly expiresAt: number,
+  ) {
+    super(200, "mfa_required", "this account has a second factor: finish signing in with verifyTotp({ ticket, code })");
   }
 }
 

@@ -22,14 +22,15 @@
  */
 import type * as Req from "../src/api/requests";
 import type * as Res from "../src/api/responses";
+import type * as Totp from "../src/api/totp";
 import type { ErrorCode } from "../src/errors";
-import { HybridAuthError, errorFromResponse } from "./errors";
+import { HybridAuthError, MfaRequiredError, errorFromResponse } from "./errors";
 import { memoryStorage } from "./storage";
 import type { TokenStorage, Tokens } from "./storage";
 import { openChannel } from "./channel";
 import type { ChannelLike, ChannelMessage } from "./channel";
 
-export { HybridAuthError, memoryStorage };
+export { HybridAuthError, MfaRequiredError, memoryStorage };
 export { webStorage } from "./storage";
 export type { ChannelLike, ChannelMessage, ErrorCode, TokenStorage, Tokens };
 export type {
@@ -141,6 +142,12 @@ export const CLIENT_ROUTES = {
   changeEmail: ["POST", "/email/change"],
   confirmEmailChange: ["POST", "/email/change/confirm"],
   devMailbox: ["GET", "/dev/mailbox"],
+  totpStatus: ["GET", "/totp"],
+  enrollTotp: ["POST", "/totp/enroll"],
+  confirmTotp: ["POST", "/totp/enroll/confirm"],
+  verifyTotp: ["POST", "/totp/verify"],
+  regenerateRecoveryCodes: ["POST", "/totp/recovery-codes"],
+  disableTotp: ["DELETE", "/totp"],
   openApi: ["GET", "/openapi.json"],
   plugins: ["GET", "/plugins"],
 } as const satisfies Record<string, readonly [Method, string]>;
@@ -170,6 +177,7 @@ export const PLUGIN_METHODS = {
   sessions: ["sessions", "revokeSession", "revokeOtherSessions"],
   usage: ["usage"],
   browser: [],
+  totp: ["totpStatus", "enrollTotp", "confirmTotp", "verifyTotp", "regenerateRecoveryCodes", "disableTotp"],
 } as const;
 
 /** The plugins this client knows methods of. */
@@ -335,7 +343,9 @@ function buildClient(options: ClientOptions) {
   }
 
   async function signIn(response: Response): Promise<Res.LoginResponseBody> {
-    const answer = await parse<Res.LoginResponseBody>(response);
+    const answer = await parse<Res.LoginResponseBody | Totp.MfaRequiredResponseBody>(response);
+    // The totp plugin held the login: no tokens yet (verifyTotp finishes it).
+    if ("mfa_required" in answer) throw new MfaRequiredError(answer.ticket, answer.expires_at);
     setTokens(tokensOf(answer), true);
     return answer;
   }
@@ -437,6 +447,21 @@ function buildClient(options: ClientOptions) {
     confirmEmailChange: async (token: string): Promise<Res.EmailChangedResponseBody> => parse(await raw("POST", path("confirmEmailChange"), { body: { token } }, null)),
     /** Development only (devMailbox on, loopback host): the emails the server would have sent; 404 otherwise. */
     devMailbox: async (): Promise<Res.DevMailboxResponseBody> => parse(await raw("GET", path("devMailbox"), { query: { format: "json" } }, null)),
+
+    // Issue 21: the totp plugin's second factor.
+    /** Whether the factor is on, and the recovery codes left. */
+    totpStatus: () => authed<Totp.TotpStatusResponseBody>("GET", path("totpStatus")),
+    /** Sudo mode. The secret and its otpauth:// URI, to show once (as text and a QR code); not asked for until confirmTotp. */
+    enrollTotp: () => authed<Totp.TotpEnrollResponseBody>("POST", path("enrollTotp")),
+    /** Sudo mode. The app's current code turns the factor on: 10 recovery codes to show once; the other logins end. */
+    confirmTotp: (code: string) => authed<Totp.TotpConfirmedResponseBody>("POST", path("confirmTotp"), { body: { code } satisfies Totp.TotpConfirmBody }),
+    /** Finishes a login that threw MfaRequiredError: its ticket and a code (or one recovery code). */
+    verifyTotp: async (body: { ticket: string } & ({ code: string } | { recovery_code: string })): Promise<Res.LoginResponseBody> =>
+      signIn(await raw("POST", path("verifyTotp"), { body }, null)),
+    /** Sudo mode. 10 new recovery codes; the old ones stop working. */
+    regenerateRecoveryCodes: () => authed<Totp.TotpRecoveryCodesResponseBody>("POST", path("regenerateRecoveryCodes")),
+    /** Sudo mode. Turns the factor off (recorded in the server's account events). */
+    disableTotp: () => authed<Totp.TotpDisabledResponseBody>("DELETE", path("disableTotp")),
 
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),

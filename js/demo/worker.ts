@@ -13,14 +13,17 @@ import { passkeyOptionsFromEnv, passkeys } from "hybrid-auth/passkeys";
 import { sessions } from "hybrid-auth/sessions";
 import { usage } from "hybrid-auth/usage";
 import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
+import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
 
 export interface Env extends AuthEnvVars {
   GENERAL_DB: D1Database;
+  /** The label authenticator apps show for this site's TOTP entries (default "hybrid-auth"). */
+  TOTP_ISSUER?: string;
 }
 
-// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE).
+// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
 export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
-  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv)],
+  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv)],
 });
 
 export const app = new Hono<{ Bindings: Env }>();

@@ -36,6 +36,8 @@ export type ErrorCode =
   | "passkey_verification_failed" // 400: a passkey registration response did not verify
   | "passkey_counter_regressed" // 401: the passkey's signature counter did not advance (clone or replay)
   | "passkey_exists" // 409: this credential is already registered
+  | "totp_already_enabled" // 409: POST /totp/enroll for a user whose second factor is on (disable it first)
+  | "totp_not_enabled" // 409: a TOTP route that needs the factor on (or, for enroll/confirm, an enrolment started) when it is not
   | "invalid_email_token" // 400: an email link's token that was never issued, is malformed, is for another purpose, or was sent to an address the account no longer has
   | "email_token_used" // 400: an email link already used (replay), or replaced by a newer link
   | "email_token_expired" // 400: an email link older than PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL

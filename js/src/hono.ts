@@ -21,7 +21,10 @@
 export { createAuth, handleError } from "./auth";
 export type { Auth, AuthVariables, MountOptions, PluginIds } from "./auth";
 // The plugin contract, for plugins of your own (the ones this package ships are written against it).
-export type { AuthPlugin, PluginHooks, PluginOptionsInput, UsageEvent } from "./plugin";
+export type { AuthPlugin, FirstFactorLogin, PluginHooks, PluginOptionsInput, RefreshDelivery, UsageEvent } from "./plugin";
+// A plugin that held a login back (PluginHooks.secondFactor) finishes it with this, as the core would.
+export { completeLogin } from "./lifecycle/completeLogin";
+export type { LoginCompletion } from "./lifecycle/completeLogin";
 export { defineRoute } from "./routes";
 export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";

@@ -19,7 +19,7 @@ import type { CleanupTable, CreateUserResult } from "./db";
 import type { RouteDeclaration } from "./routes";
 import type { AuthScope } from "./scope";
 import { AuthConfigError } from "./options";
-import type { AppContext, AppEnv } from "./types";
+import type { AppContext, AppEnv, PublicUser } from "./types";
 
 /** Where a login's refresh token goes (the `refresh` field of a login body). */
 export type RefreshDelivery = "body" | "cookie";
@@ -62,6 +62,16 @@ export interface CleanupTask {
   optional?: boolean;
 }
 
+/** A login whose first factor was just proven, before any token is issued (PluginHooks.secondFactor). */
+export interface FirstFactorLogin {
+  user: PublicUser;
+  method: "password" | "passkey";
+  /** A passkey login whose authenticator verified the user (the UV flag): two factors in one. Always false for a password. */
+  userVerified: boolean;
+  remember: boolean;
+  delivery: RefreshDelivery;
+}
+
 /** The closed list of places where the core calls plugins, in mount order. */
 export interface PluginHooks {
   /** Before register does any work (email verification: a link must be sendable). Throws an HttpError to refuse. */
@@ -74,6 +84,12 @@ export interface PluginHooks {
    * or wait: the request does not.
    */
   observe?(scope: AuthScope, c: Context, event: UsageEvent): void;
+  /**
+   * A login's first factor is proven (password checked and rehashed, or passkey assertion verified),
+   * no token issued yet. An answer replaces the login's (a TOTP challenge); the plugin then finishes
+   * the login itself with completeLogin. undefined: the core issues the tokens as usual.
+   */
+  secondFactor?(c: AppContext, login: FirstFactorLogin): Promise<Response | undefined>;
   /** Writes what the plugin holds in memory (auth.flushUsage). */
   flush?(scope: AuthScope): Promise<void>;
   /** Runs on every request of the sub-app, after its configuration is on the context (CORS). Gets the mounted routes. */
@@ -120,6 +136,7 @@ export interface MountedHooks {
   readonly beforeRegister: readonly NonNullable<PluginHooks["beforeRegister"]>[];
   readonly afterRegister: readonly NonNullable<PluginHooks["afterRegister"]>[];
   readonly observe: readonly NonNullable<PluginHooks["observe"]>[];
+  readonly secondFactor: readonly NonNullable<PluginHooks["secondFactor"]>[];
   readonly flush: readonly NonNullable<PluginHooks["flush"]>[];
   readonly middleware: readonly NonNullable<PluginHooks["middleware"]>[];
   readonly adopterCors: NonNullable<PluginHooks["adopterCors"]> | null;
@@ -142,6 +159,7 @@ export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
     beforeRegister: pick("beforeRegister"),
     afterRegister: pick("afterRegister"),
     observe: pick("observe"),
+    secondFactor: pick("secondFactor"),
     flush: pick("flush"),
     middleware: pick("middleware"),
     adopterCors: single("adopterCors"),

@@ -92,6 +92,12 @@ describe("hybrid-auth/client", () => {
       devMailbox: (c) => c.devMailbox(),
       openApi: (c) => c.openApi(),
       plugins: (c) => c.plugins(),
+      totpStatus: (c) => c.totpStatus(),
+      enrollTotp: (c) => c.enrollTotp(),
+      confirmTotp: (c) => c.confirmTotp("123456"),
+      verifyTotp: (c) => c.verifyTotp({ ticket: "t".repeat(43), code: "123456" }),
+      regenerateRecoveryCodes: (c) => c.regenerateRecoveryCodes(),
+      disableTotp: (c) => c.disableTotp(),
     };
     const sent: string[] = [];
     const recorder = createClient({

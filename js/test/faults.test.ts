@@ -189,6 +189,9 @@ describe("the k-th D1 statement fails", () => {
           .prepare("INSERT OR IGNORE INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) VALUES (?1, 'verify_email', ?2, 'a@example.com', ?3, ?3)")
           .bind(`fault-e-${tag}`, user.id, past),
         db.prepare("INSERT INTO auth_events (user_id, kind, detail, created_at) VALUES (?1, 'email_verified', ?2, ?3)").bind(user.id, `fault-a-${tag}`, past),
+        db
+          .prepare("INSERT OR IGNORE INTO totp_tickets (ticket_hash, user_id, remember, delivery, created_at, expires_at) VALUES (?1, ?2, 1, 'body', ?3, ?3)")
+          .bind(`fault-x-${tag}`, user.id, past),
       ]);
     };
     const present = async () => ({
@@ -201,6 +204,7 @@ describe("the k-th D1 statement fails", () => {
       auth_usage: await count("SELECT COUNT(*) AS n FROM auth_usage WHERE client = ?1", `fault-u-${tag}`),
       email_tokens: await count("SELECT COUNT(*) AS n FROM email_tokens WHERE token_hash = ?1", `fault-e-${tag}`),
       auth_events: await count("SELECT COUNT(*) AS n FROM auth_events WHERE detail = ?1", `fault-a-${tag}`),
+      totp_tickets: await count("SELECT COUNT(*) AS n FROM totp_tickets WHERE ticket_hash = ?1", `fault-x-${tag}`),
     });
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     vi.spyOn(console, "log").mockImplementation(() => {});
@@ -215,6 +219,7 @@ describe("the k-th D1 statement fails", () => {
       auth_usage: 0,
       email_tokens: 0,
       auth_events: 0,
+      totp_tickets: 0,
     };
     const failedTables = new Set<string>();
     let cleanRunAt: number | null = null;
@@ -252,7 +257,7 @@ describe("the k-th D1 statement fails", () => {
     // A clean run was reached, and on the way every table's statement was the failed one once.
     expect(cleanRunAt, "still failing after 40 statements").not.toBeNull();
     expect([...failedTables].sort()).toEqual(Object.keys(NONE_LEFT).sort());
-    expect(cleanRunAt!).toBeGreaterThanOrEqual(10); // one statement per table (9) + the sqlite_master probe, at least
+    expect(cleanRunAt!).toBeGreaterThanOrEqual(11); // one statement per table (10) + the sqlite_master probe, at least
     await servesNormally(jwtEnv());
   });
 });

@@ -9,6 +9,8 @@ const TARGETS = {
   webauthn_challenges: "expires_at",
   // Email links (migration 0007): once expired, used or not, a link is dead, and its row only says so.
   email_tokens: "expires_at",
+  // Login tickets held for a TOTP code (migration 0009): dead once expired.
+  totp_tickets: "expires_at",
 } as const;
 export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage" | "auth_events";
 

@@ -11,3 +11,4 @@ export * from "./cleanup";
 export * from "./logins";
 export * from "./emailTokens";
 export * from "./usageSeries";
+export * from "./totp";

@@ -8,7 +8,7 @@
  * the address (a verification link, a change-of-address confirmation, or a
  * password reset that reaches an unproven address) is made by the mailbox's
  * owner, who holds the link; so in the SAME batch as that proof:
- *  - every credential of the account is deleted (today: passkeys);
+ *  - every credential of the account is deleted (passkeys, a TOTP factor with its recovery codes and held logins);
  *  - every login of the account ends: refresh families with their `sid`
  *    rows, a per-user "not before" stamp for the JWTs, sessions, unclaimed
  *    seed-era sessions (revokeAllForUserStatements). None is kept: the proof
@@ -45,6 +45,10 @@ function credentialStatements(db: D1Database, userId: string, when: ProofConditi
   const guarded = (table: string) => db.prepare(`DELETE FROM ${table} WHERE user_id = ${userParam} AND (${when.sql})`).bind(...when.binds, userId);
   return [
     guarded("passkeys"),
+    // A second factor enrolled by whoever held the account first would lock the owner out (migration 0009).
+    guarded("totp_credentials"),
+    guarded("totp_recovery_codes"),
+    guarded("totp_tickets"),
     // Later second factors and linked providers: one guarded(...) line each.
   ];
 }

@@ -178,7 +178,7 @@ function coseKeyBytes(authData: Uint8Array, credentialIdLength: number): Uint8Ar
  * authenticator's new signature counter. The counter rule itself is applied
  * by the caller, against the database, as a compare-and-set.
  */
-export async function verifyAssertion(input: AuthenticationInput, storedPublicKey: string, expected: Expected): Promise<{ counter: number }> {
+export async function verifyAssertion(input: AuthenticationInput, storedPublicKey: string, expected: Expected): Promise<{ counter: number; userVerified: boolean }> {
   const clientDataJSON = bytesOf(input.clientDataJSON, "clientDataJSON");
   checkClientData(clientDataJSON, ClientDataType.Get, expected);
   const authDataBytes = bytesOf(input.authenticatorData, "authenticatorData");
@@ -200,5 +200,6 @@ export async function verifyAssertion(input: AuthenticationInput, storedPublicKe
   }
   const signed = createAssertionSignatureMessage(authDataBytes, clientDataJSON);
   if (!(await verifySignature(key, signed, bytesOf(input.signature, "signature")))) fail("signature is invalid");
-  return { counter: authData.signatureCounter };
+  // userVerified: the UV flag, for a second factor's hook (a verified passkey counts as two factors).
+  return { counter: authData.signatureCounter, userVerified: authData.userVerified };
 }

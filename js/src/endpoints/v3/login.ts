@@ -3,10 +3,9 @@ import { unauthorized } from "../../errors";
 import type { RouteInput } from "../../http/schema";
 import type { LoginBody } from "../../api/requests";
 import { emailKey, clientIpKey, limitFailures } from "../../lifecycle/rateLimit";
-import { issueLoginToken } from "../../lifecycle/loginTokens";
+import { completeLogin, secondFactorAnswer } from "../../lifecycle/completeLogin";
 import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import { burnOneVerification, hashPassword, verifyPassword } from "../../passwords";
-import { notify } from "../../hooks";
 import type { AppContext } from "../../types";
 
 /** POST /auth/login {email, password} → {token, token_type, expires_at, user, refresh_token?, refresh_expires_at?}. */
@@ -53,10 +52,10 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
     }
   }
 
-  const response = await issueLoginToken(c, publicUser, { remember, emailVerified: user.emailVerifiedAt != null });
-  const onLogin = c.get("config").hooks.onLogin;
-  if (onLogin) await notify(c, "onLogin", () => onLogin({ user: publicUser, method: "password" }, c));
-  return refreshTransportOf(c).answer(c, response, delivery, remember);
+  // A mounted second factor (totp) may hold the login back: its answer, never a token.
+  const held = await secondFactorAnswer(c, { user: publicUser, method: "password", userVerified: false, remember, delivery });
+  if (held) return held;
+  return completeLogin(c, publicUser, { method: "password", remember, delivery, emailVerified: user.emailVerifiedAt != null });
 }
 
 function badCredentials() {

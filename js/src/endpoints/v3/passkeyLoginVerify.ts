@@ -7,8 +7,7 @@ import { counterRegressed, passkeyLoginFailed } from "../../passkeys/errors";
 import { challengeOf } from "../../passkeys/input";
 import type { AuthenticationInput } from "../../passkeys/input";
 import type { AppContext } from "../../types";
-import { notify } from "../../hooks";
-import { issueLoginToken } from "../../lifecycle/loginTokens";
+import { completeLogin, secondFactorAnswer } from "../../lifecycle/completeLogin";
 import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import type { RefreshDelivery } from "../../plugin";
 
@@ -43,10 +42,11 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   // an isolate, not at start-up (bench/notes.md, "Passkeys on `@oslojs`").
   const { verifyAssertion } = await import("../../passkeys/verify");
   let newCounter: number;
+  let userVerified: boolean;
   try {
     // Only the signature and the ceremony are checked there; the counter
     // rule is applied below, against the database, atomically.
-    ({ counter: newCounter } = await verifyAssertion(response, passkey.publicKey, {
+    ({ counter: newCounter, userVerified } = await verifyAssertion(response, passkey.publicKey, {
       challenge,
       origins: rp.origins,
       rpId: rp.rpId,
@@ -68,10 +68,10 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
     throw counterRegressed();
   }
 
-  const answer = await issueLoginToken(c, passkey.user, { remember });
-  const onLogin = c.get("config").hooks.onLogin;
-  if (onLogin) await notify(c, "onLogin", () => onLogin({ user: passkey.user, method: "passkey" }, c));
-  return refreshTransportOf(c).answer(c, answer, delivery, remember);
+  // A mounted second factor (totp) may hold the login back; a user-verified passkey is two factors already.
+  const held = await secondFactorAnswer(c, { user: passkey.user, method: "passkey", userVerified, remember, delivery });
+  if (held) return held;
+  return completeLogin(c, passkey.user, { method: "passkey", remember, delivery });
 }
 
 function decodeHandle(handle: string): string | null {
