@@ -44,6 +44,10 @@ export const PLUGIN_USE = {
     imports: 'import { browserApps } from "hybrid-auth/browser";',
     call: 'browserApps({ cors: { origins: ["https://app.example.com"] }, cookies: { mode: "on" } })',
   },
+  totp: {
+    imports: 'import { totp } from "hybrid-auth/totp";',
+    call: 'totp({ issuer: "Example" })',
+  },
 };
 
 export function jsoncParse(path) {
