@@ -59,7 +59,7 @@ describe("GET /auth/sessions", () => {
     expect(list).toHaveLength(2);
     const [first, second] = list;
     // The current login comes first.
-    expect(first).toMatchObject({ kind: "jwt", current: true, user_agent: "chrome", location: { country: "DE", region: "Berlin", city: "Berlin" }, remember: true });
+    expect(first).toMatchObject({ kind: "jwt", current: true, user_agent: "chrome", location: { country: "DE", region: "Berlin", city: "Berlin" }, remember: true, mfa: false, second_factor: null });
     expect(second).toMatchObject({ kind: "jwt", current: false, user_agent: "firefox", location: null });
     expect(first!.created_at).toBeGreaterThanOrEqual(before);
     expect(first!.last_used_at).toBe(first!.created_at);

@@ -103,6 +103,14 @@ function verify(e: Env, body: Record<string, unknown>, headers?: Record<string, 
 
 // ---- Tests ----
 
+/** Adds a passkey (a software authenticator, ES256) to the signed-in user; returns the authenticator. */
+async function addPasskey(e: Env, token: string): Promise<SoftAuthenticator> {
+  const authenticator = await SoftAuthenticator.create("ES256");
+  const reg = (await (await call("POST", "/auth/passkey/register/options", { env: e, token })).json()) as { options: PublicKeyCredentialCreationOptionsJSON };
+  await json(await call("POST", "/auth/passkey/register/verify", { env: e, token, json: { response: await authenticator.register(reg.options), label: "Laptop" } }), 201);
+  return authenticator;
+}
+
 describe("the test's own TOTP", () => {
   it("reproduces RFC 6238's SHA-1 test vector (T = 59 s and 1111111109 s)", async () => {
     const key = new TextEncoder().encode("12345678901234567890");
@@ -313,9 +321,7 @@ describe("other paths", () => {
     const e = jwtEnv({ PASSKEY_USER_VERIFICATION: "preferred" });
     const user = await registerUser(e);
     const { token } = await loginUser(e, user.email);
-    const authenticator = await SoftAuthenticator.create("ES256");
-    const reg = (await (await call("POST", "/auth/passkey/register/options", { env: e, token })).json()) as { options: PublicKeyCredentialCreationOptionsJSON };
-    await json(await call("POST", "/auth/passkey/register/verify", { env: e, token, json: { response: await authenticator.register(reg.options), label: "Laptop" } }), 201);
+    const authenticator = await addPasskey(e, token);
     const { secret } = await json<{ secret: string }>(await call("POST", "/auth/totp/enroll", { env: e, token }), 200);
     await json(await call("POST", "/auth/totp/enroll/confirm", { env: e, token, json: { code: await codeFor(secret) } }), 200);
 
@@ -331,6 +337,30 @@ describe("other paths", () => {
     expect(presenceOnly.token).toBeUndefined();
     nextStep();
     await json(await verify(e, { ticket: presenceOnly.ticket, code: await codeFor(secret) }), 200);
+  });
+
+  it("the sessions list shows which logins used a second factor, and which one", async () => {
+    const e = jwtEnv({ PASSKEY_USER_VERIFICATION: "preferred" });
+    const user = await registerUser(e);
+    const { token } = await loginUser(e, user.email);
+    const authenticator = await addPasskey(e, token);
+    const view = async (t: string) => {
+      const { sessions } = await json<{ sessions: { current: boolean; mfa: boolean; second_factor: string | null }[] }>(await call("GET", "/auth/sessions", { env: e, token: t }), 200);
+      const current = sessions.find((s) => s.current);
+      return { mfa: current?.mfa, second_factor: current?.second_factor };
+    };
+    // Before enrolment: a password login is one factor.
+    expect(await view(token)).toEqual({ mfa: false, second_factor: null });
+    const { secret } = await json<{ secret: string }>(await call("POST", "/auth/totp/enroll", { env: e, token }), 200);
+    const { recovery_codes: codes } = await json<{ recovery_codes: string[] }>(await call("POST", "/auth/totp/enroll/confirm", { env: e, token, json: { code: await codeFor(secret) } }), 200);
+    nextStep();
+    const withCode = await json<LoginBody>(await verify(e, { ticket: await ticketOf(e, user.email), code: await codeFor(secret) }), 200);
+    expect(await view(withCode.token)).toEqual({ mfa: true, second_factor: "totp" });
+    const withRecovery = await json<LoginBody>(await verify(e, { ticket: await ticketOf(e, user.email), recovery_code: codes[0] }), 200);
+    expect(await view(withRecovery.token)).toEqual({ mfa: true, second_factor: "recovery_code" });
+    const { options } = (await (await call("POST", "/auth/passkey/login/options", { env: e })).json()) as { options: PublicKeyCredentialRequestOptionsJSON };
+    const passkey = await json<LoginBody>(await call("POST", "/auth/passkey/login/verify", { env: e, json: { response: await authenticator.assert(options, { userVerified: true }) } }), 200);
+    expect(await view(passkey.token)).toEqual({ mfa: true, second_factor: "user_verification" });
   });
 
   it("a password reset does not turn the factor off: the next login still asks for the code", async () => {

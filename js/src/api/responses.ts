@@ -138,6 +138,8 @@ export const LOGIN_VIEW = /* @__PURE__ */ out.object({
     /* @__PURE__ */ out.object({ country: /* @__PURE__ */ out.string(), region: /* @__PURE__ */ out.nullable(/* @__PURE__ */ out.string()), city: /* @__PURE__ */ out.nullable(/* @__PURE__ */ out.string()) }, {}, "coarse location from Cloudflare's request.cf"),
   ),
   remember: /* @__PURE__ */ out.boolean("the long lifetime (true) or the short one"),
+  mfa: /* @__PURE__ */ out.boolean("whether the login used a second factor"),
+  second_factor: /* @__PURE__ */ out.nullable(/* @__PURE__ */ out.literal("totp", "recovery_code", "user_verification")),
 });
 export const SESSIONS_RESPONSE = /* @__PURE__ */ out.object({ sessions: /* @__PURE__ */ out.array(LOGIN_VIEW, "live logins, the current one first") });
 export const SESSION_REVOKED_RESPONSE = /* @__PURE__ */ out.object({

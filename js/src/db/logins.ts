@@ -16,6 +16,14 @@ export interface Sighting {
   city: string | null;
 }
 
+/** A login's second factor (migration 0010); a login without one has none recorded. */
+export type SecondFactor = "totp" | "recovery_code" | "user_verification";
+const SECOND_FACTORS: readonly string[] = ["totp", "recovery_code", "user_verification"];
+
+function isSecondFactor(value: string | null): value is SecondFactor {
+  return value !== null && SECOND_FACTORS.includes(value);
+}
+
 export interface LoginRecord {
   kind: "jwt" | "session";
   /** A refresh family's id (its JWTs' `sid`) or a session's public id; never a token or its hash. */
@@ -29,6 +37,8 @@ export interface LoginRecord {
   region: string | null;
   city: string | null;
   remember: boolean;
+  /** What the login's second factor was; null: one factor. */
+  secondFactor: SecondFactor | null;
   current: boolean;
 }
 
@@ -43,6 +53,7 @@ interface LoginRow {
   region: string | null;
   city: string | null;
   remember: number;
+  second_factor: string | null;
   is_current: number;
 }
 
@@ -64,11 +75,11 @@ export function listLogins(
       .prepare(
         `SELECT * FROM (
            SELECT 'jwt' AS kind, id, created_at, last_used_at, MIN(expires_at, created_at + ?3) AS expires_at,
-                  user_agent, country, region, city, remember, (id = ?4) AS is_current
+                  user_agent, country, region, city, remember, second_factor, (id = ?4) AS is_current
              FROM refresh_families
             WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND created_at + ?3 > ?2
            UNION ALL
-           SELECT 'session', id, created_at, last_used_at, expires_at, user_agent, country, region, city, remember, (token_hash = ?5)
+           SELECT 'session', id, created_at, last_used_at, expires_at, user_agent, country, region, city, remember, second_factor, (token_hash = ?5)
              FROM sessions
             WHERE user_id = ?1 AND expires_at > ?2 AND id IS NOT NULL
          )
@@ -88,6 +99,7 @@ export function listLogins(
       region: r.region,
       city: r.city,
       remember: r.remember === 1,
+      secondFactor: isSecondFactor(r.second_factor) ? r.second_factor : null,
       current: r.is_current === 1,
     }));
   });

@@ -1,4 +1,5 @@
 import { guard } from "./errors";
+import type { SecondFactor } from "./logins";
 import type { Sighting } from "./logins";
 
 /** A refresh token as the rotation logic sees it: the row, its family and its user. */
@@ -63,6 +64,8 @@ export function createRefreshFamily(
     /** The device that signed in (issue 14 §1) and its "remember me" choice; absent for tooling. */
     seen?: Sighting;
     remember?: boolean;
+    /** The login's second factor (migration 0010), or absent/null for one factor. */
+    secondFactor?: SecondFactor | null;
   },
 ): Promise<void> {
   return guard("createRefreshFamily", async () => {
@@ -70,8 +73,8 @@ export function createRefreshFamily(
       db
         .prepare(
           `INSERT INTO refresh_families (id, user_id, created_at, expires_at, authenticated_at, access_expires_at, access_iat_ms,
-                                         last_used_at, user_agent, country, region, city, remember)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9, ?10, ?11, ?12)`,
+                                         last_used_at, user_agent, country, region, city, remember, second_factor)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9, ?10, ?11, ?12, ?13)`,
         )
         .bind(
           family.familyId,
@@ -86,6 +89,7 @@ export function createRefreshFamily(
           family.seen?.region ?? null,
           family.seen?.city ?? null,
           family.remember === false ? 0 : 1,
+          family.secondFactor ?? null,
         ),
       db
         .prepare(`INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`)

@@ -1,4 +1,5 @@
 import { guard } from "./errors";
+import type { SecondFactor } from "./logins";
 import type { Sighting } from "./logins";
 
 /** What a valid session token resolves to: one row of sessions joined with users. */
@@ -42,6 +43,8 @@ export interface NewSession {
   /** The device that signed in (issue 14 §1) and its "remember me" choice; absent for tooling. */
   seen?: Sighting;
   remember?: boolean;
+  /** The login's second factor (migration 0010), or absent/null for one factor. */
+  secondFactor?: SecondFactor | null;
 }
 
 /**
@@ -57,8 +60,8 @@ export function createSession(db: D1Database, session: NewSession): Promise<void
         .bind(session.userId, session.createdAt),
       db
         .prepare(
-          `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, id, last_used_at, user_agent, country, region, city, remember)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10)`,
+          `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, id, last_used_at, user_agent, country, region, city, remember, second_factor)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11)`,
         )
         .bind(
           session.tokenHash,
@@ -71,6 +74,7 @@ export function createSession(db: D1Database, session: NewSession): Promise<void
           session.seen?.region ?? null,
           session.seen?.city ?? null,
           session.remember === false ? 0 : 1,
+          session.secondFactor ?? null,
         ),
     ]);
   });

@@ -5,6 +5,7 @@
  * held a login back for a second factor (PluginHooks.secondFactor) once that
  * factor is proven, so a login finished by a plugin is the same login.
  */
+import type { SecondFactor } from "../db";
 import { notify } from "../hooks";
 import type { LoginMethod } from "../options";
 import type { FirstFactorLogin, RefreshDelivery } from "../plugin";
@@ -18,11 +19,17 @@ export interface LoginCompletion {
   delivery: RefreshDelivery;
   /** For the JWT's `email_verified` claim; read from D1 when absent. */
   emailVerified?: boolean;
+  /** The second factor that was proven, if any (shown in the sessions list). */
+  secondFactor?: SecondFactor | null;
 }
 
 /** Issues the login's tokens, runs onLogin and answers (the answer of POST /login). */
 export async function completeLogin(c: AppContext, user: PublicUser, login: LoginCompletion): Promise<Response> {
-  const response = await issueLoginToken(c, user, { remember: login.remember, ...(login.emailVerified === undefined ? {} : { emailVerified: login.emailVerified }) });
+  const response = await issueLoginToken(c, user, {
+    remember: login.remember,
+    secondFactor: login.secondFactor ?? null,
+    ...(login.emailVerified === undefined ? {} : { emailVerified: login.emailVerified }),
+  });
   const onLogin = c.get("config").hooks.onLogin;
   if (onLogin) await notify(c, "onLogin", () => onLogin({ user, method: login.method }, c));
   return refreshTransportOf(c).answer(c, response, login.delivery, login.remember);

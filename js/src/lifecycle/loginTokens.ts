@@ -1,4 +1,5 @@
 import { createRefreshFamily, createSession, findEmailVerified } from "../db";
+import type { SecondFactor } from "../db";
 import { newRefreshToken } from "./refreshTokens";
 import { jwtLifetimes, sessionTtlFor, sightingOf } from "./logins";
 import { jwtIssuerFor } from "../scope";
@@ -24,7 +25,13 @@ export type LoginResponse = LoginResponseBody;
 export async function issueLoginToken(
   c: AppContext,
   user: PublicUser,
-  options: { remember?: boolean; /** For the JWT's `email_verified` claim; read from D1 when the caller does not know. */ emailVerified?: boolean } = {},
+  options: {
+    remember?: boolean;
+    /** For the JWT's `email_verified` claim; read from D1 when the caller does not know. */
+    emailVerified?: boolean;
+    /** The login's second factor, recorded for the sessions list (issue 21). */
+    secondFactor?: SecondFactor | null;
+  } = {},
 ): Promise<LoginResponse> {
   const db = c.get("db");
   const config = c.get("config");
@@ -50,11 +57,12 @@ export async function issueLoginToken(
       access: { expiresAt, iatMs },
       seen,
       remember,
+      secondFactor: options.secondFactor ?? null,
     });
     return { token, token_type: "jwt", expires_at: expiresAt, user, refresh_token: refreshToken, refresh_expires_at: refreshExpiresAt };
   }
   const token = crypto.randomUUID();
   const expiresAt = now + sessionTtlFor(config, remember);
-  await createSession(db, { tokenHash: await sha256Hex(token), userId: user.id, expiresAt, createdAt: now, seen, remember });
+  await createSession(db, { tokenHash: await sha256Hex(token), userId: user.id, expiresAt, createdAt: now, seen, remember, secondFactor: options.secondFactor ?? null });
   return { token, token_type: "session", expires_at: expiresAt, user };
 }

@@ -2,7 +2,7 @@
  * The sign-ins list (issue 14 §1): which login a request was made with, the
  * shape of a login id, and the JSON view of a login. Pure.
  */
-import type { LoginRecord } from "../db/logins";
+import type { LoginRecord, SecondFactor } from "../db/logins";
 import type { Principal } from "../types";
 
 /** The login a principal belongs to: its refresh family (a JWT's `sid`) or its session's token hash. */
@@ -37,6 +37,9 @@ export interface LoginView {
   location: { country: string; region: string | null; city: string | null } | null;
   /** The "remember me" choice: the long (true) or the short lifetime. */
   remember: boolean;
+  /** Whether the login used a second factor (issue 21), and which. */
+  mfa: boolean;
+  second_factor: SecondFactor | null;
 }
 
 export function loginView(login: LoginRecord): LoginView {
@@ -50,5 +53,7 @@ export function loginView(login: LoginRecord): LoginView {
     user_agent: login.userAgent,
     location: login.country === null ? null : { country: login.country, region: login.region, city: login.city },
     remember: login.remember,
+    mfa: login.secondFactor !== null,
+    second_factor: login.secondFactor,
   };
 }

@@ -71,7 +71,7 @@ export async function passkeyLoginVerify(c: AppContext, input: RouteInput<{ resp
   // A mounted second factor (totp) may hold the login back; a user-verified passkey is two factors already.
   const held = await secondFactorAnswer(c, { user: passkey.user, method: "passkey", userVerified, remember, delivery });
   if (held) return held;
-  return completeLogin(c, passkey.user, { method: "passkey", remember, delivery });
+  return completeLogin(c, passkey.user, { method: "passkey", remember, delivery, secondFactor: userVerified ? "user_verification" : null });
 }
 
 function decodeHandle(handle: string): string | null {

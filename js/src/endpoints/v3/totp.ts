@@ -114,7 +114,7 @@ export async function verifyTotpLogin(c: AppContext, input: RouteInput<TotpVerif
   }
   await attempt.succeeded();
   if (!(await spendTotpTicket(db, ticketHash, now))) throw deadTicket();
-  return completeLogin(c, { id: user.id, email: user.email, name: user.name }, { method: "password", remember: held.remember, delivery, emailVerified: user.emailVerifiedAt != null });
+  return completeLogin(c, { id: user.id, email: user.email, name: user.name }, { method: "password", remember: held.remember, delivery, emailVerified: user.emailVerifiedAt != null, secondFactor: code !== undefined ? "totp" : "recovery_code" });
 }
 
 /** POST /totp/enroll (sudo) → a new secret, not yet asked for at login; again before confirming replaces it. */
