@@ -37,6 +37,7 @@ const PARTS = {
   email: { signedOut: [sectionTitled("forgot-heading")], signedIn: ["#resend-verification", sectionTitled("change-email-heading")] },
   sessions: { signedOut: [], signedIn: [sectionTitled("sessions-heading")] },
   usage: { signedOut: [], signedIn: ["#dashboard"] },
+  totp: { signedOut: [], signedIn: [sectionTitled("totp-heading")] },
 };
 
 /** Whether each part of `view` is visible, as { "<plugin> <selector>": boolean }. */
@@ -97,7 +98,7 @@ async function signIn(page) {
   assert.equal(await page.locator("#error").isVisible(), false, "no error on the page");
 }
 
-test("a core-only server ({plugins: []}): the passkey, email, sessions and usage parts are hidden, none of their routes is called, and password login works", async () => {
+test("a core-only server ({plugins: []}): the passkey, email, sessions, usage and totp parts are hidden, none of their routes is called, and password login works", async () => {
   await withPage({ status: 200, json: { plugins: [] } }, async ({ page, requests }) => {
     assert.equal(await page.locator("html").getAttribute("data-plugins"), "");
     assert.deepEqual(await visibility(page, "signedOut"), expected("signedOut", false));
@@ -111,9 +112,9 @@ test("a core-only server ({plugins: []}): the passkey, email, sessions and usage
   });
 });
 
-test("the real server (all four plugins mounted): every part is shown, the admin's dashboard too", async () => {
+test("the real server (all its plugins mounted): every part is shown, the admin's dashboard too", async () => {
   const ids = served.plugins.map((plugin) => plugin.id);
-  assert.deepEqual(Object.keys(PARTS).filter((id) => !ids.includes(id)), [], "the demo Worker mounts the four plugins the page has parts for");
+  assert.deepEqual(Object.keys(PARTS).filter((id) => !ids.includes(id)), [], "the demo Worker mounts every plugin the page has parts for");
   await withPage(null, async ({ page }) => {
     assert.equal(await page.locator("html").getAttribute("data-plugins"), ids.join(" "));
     assert.deepEqual(await visibility(page, "signedOut"), expected("signedOut", true));

@@ -8,6 +8,7 @@ import { HybridAuthError, createClient, memoryStorage, webStorage } from "../../
 import { renderAccount, wireAccount } from "./account.js";
 import { handleEmailLink, renderEmail, wireEmail } from "./email.js";
 import { loadPlugins, mounted } from "./plugins.js";
+import { renderTotp, withSecondFactor, wireTotp } from "./totp.js";
 
 const webauthn = { startAuthentication, startRegistration };
 const client = createClient({ baseUrl: "/auth", storage: webStorage(sessionStorage), webauthn });
@@ -101,7 +102,8 @@ function reauthenticate() {
     const confirmWith = (button, signIn) =>
       action(button, async () => {
         const side = sideClient();
-        const login = await signIn(side);
+        // A held login (the totp plugin) asks for the code in this box before it counts.
+        const login = await withSecondFactor(side, () => signIn(side), { formId: "reauth-mfa-form", inputId: "reauth-mfa-code", cancelId: "reauth-cancel", showError });
         if (!currentUser || login.user.id !== currentUser.id) {
           await side.logout().catch(() => {});
           throw new Error("That sign-in is for a different account; confirm with this account's password or passkey.");
@@ -167,6 +169,7 @@ async function render() {
   if (mounted("passkeys")) await renderPasskeys();
   // Your sign-ins, change password, and the admin dashboard (issue 14; ./account.js).
   await renderAccount(accountContext());
+  if (mounted("totp")) await renderTotp(accountContext());
 }
 
 function accountContext() {
@@ -231,13 +234,17 @@ function emailContext() {
 
 function wire() {
   wireAccount(accountContext());
+  // Two-factor authentication (issue 21; ./totp.js).
+  wireTotp(accountContext());
   // Password reset, email verification, change of email (issue 14 §2-4; ./email.js).
   wireEmail(emailContext());
   const loginForm = $("login-form");
   loginForm.addEventListener(
     "submit",
     action(loginForm.querySelector("button"), async () => {
-      await client.login({ email: value("login-email"), password: value("login-password"), remember: remember() });
+      const login = () => client.login({ email: value("login-email"), password: value("login-password"), remember: remember() });
+      // An account with a second factor: the code prompt finishes the login, then the same path as without.
+      await withSecondFactor(client, login, { formId: "mfa-form", inputId: "mfa-code", cancelId: "mfa-cancel", showError });
       /** @type {HTMLInputElement} */ ($("login-password")).value = "";
       await signedIn();
       say("Signed in with your password.");

@@ -43,6 +43,8 @@ const PARTS = {
   },
   sessions: () => [sectionOf("sessions-heading")],
   usage: () => [$("dashboard")],
+  // The code prompts (#mfa-form, #reauth-mfa-form) stay hidden unless a login is held, which needs the plugin.
+  totp: () => [sectionOf("totp-heading")],
 };
 
 /**
