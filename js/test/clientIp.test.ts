@@ -22,8 +22,19 @@ import { PASSWORD, errorOf, jwtEnv, uniqueEmail } from "./helpers";
 /** What Cloudflare's edge attaches to every request it hands a Worker (a subset). */
 const EDGE_CF = { colo: "AMS", country: "NL" };
 const LIMIT = 3;
-/** A rule no other test uses, so its buckets (shared one included) start empty: the window is part of the bucket. */
-const freshRule = () => `${LIMIT}/${3000 + Math.floor(Math.random() * 500)}`;
+/**
+ * A rule no other test uses, so its buckets (shared one included) start empty: the window is
+ * part of the bucket. Windows are fixed (aligned to multiples of their length), so the window
+ * is also chosen with at least two minutes left in it: a test that ran across a window's end
+ * would see its count restart and wait in vain for the 429.
+ */
+function freshRule(): string {
+  for (;;) {
+    const windowSeconds = 3000 + Math.floor(Math.random() * 500);
+    const now = Math.floor(Date.now() / 1000);
+    if (windowSeconds - (now % windowSeconds) > 120) return `${LIMIT}/${windowSeconds}`;
+  }
+}
 /** A client address no other test uses. */
 const randomIp = () => `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
 
