@@ -11,6 +11,7 @@ import type { TotpConfig } from "./lifecycle/totp";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
+import { PasswordHashing, checkArgon2idCost } from "./passwords";
 
 export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
@@ -84,6 +85,8 @@ export type Config = (
   hooks: AuthHooks;
   /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
   tokenBinding: TokenBinding;
+  /** New password hashes and the check of stored ones (issue 21; passwords/hashing.ts). */
+  passwords: PasswordHashing;
 } & PluginSlots;
 
 /**
@@ -271,6 +274,22 @@ function checkDate(label: string, value: unknown): number | null {
   throw new AuthConfigError(`${label} must be a Date or Unix seconds`);
 }
 
+const PASSWORD_HASHING_KEYS = ["algorithm", "argon2id", "allowBelowOwaspFloor"];
+
+/** `passwordHashing` checked once: unknown keys, a weak or out-of-range Argon2id cost fail createAuth. */
+function checkPasswordHashing(value: AuthOptions<never>["passwordHashing"]): PasswordHashing {
+  const given = value ?? {};
+  if (typeof given !== "object" || given === null) throw new AuthConfigError("passwordHashing must be an object");
+  for (const key of Object.keys(given)) {
+    if (!PASSWORD_HASHING_KEYS.includes(key)) throw new AuthConfigError(`unknown option passwordHashing.${key}`);
+  }
+  const allowBelowOwaspFloor = checkFlag("passwordHashing.allowBelowOwaspFloor", given.allowBelowOwaspFloor);
+  return new PasswordHashing({
+    algorithm: checkEnum("passwordHashing.algorithm", given.algorithm, ["argon2id", "pbkdf2-sha256"] as const, "argon2id"),
+    argon2id: { cost: checkArgon2idCost(given.argon2id, allowBelowOwaspFloor), allowBelowOwaspFloor },
+  });
+}
+
 /** Only the options this file knows: a typo ("secert") is an error, not a silent default. */
 const KNOWN_OPTIONS = new Set([
   "database",
@@ -287,6 +306,7 @@ const KNOWN_OPTIONS = new Set([
   "issuer",
   "audience",
   "acceptLegacyTokens",
+  "passwordHashing",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
 const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
@@ -374,7 +394,8 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding };
+  const passwords = checkPasswordHashing(options.passwordHashing);
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding, passwords };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

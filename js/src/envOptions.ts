@@ -94,6 +94,17 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   const clientIp = enumVar(vars, "CLIENT_IP", CLIENT_IP_SOURCES);
   if (clientIp) options.clientIp = clientIp;
 
+  // The hash of new passwords (issue 21): PASSWORD_HASH=argon2id (the default) or
+  // pbkdf2-sha256, and ARGON2ID_COST="m=<KiB>,t=<passes>,p=<lanes>" (one OWASP row or stronger).
+  const algorithm = enumVar(vars, "PASSWORD_HASH", ["argon2id", "pbkdf2-sha256"] as const);
+  if (algorithm) setPath(options, "passwordHashing.algorithm", algorithm);
+  const cost = vars.ARGON2ID_COST;
+  if (cost !== undefined && cost !== "") {
+    const match = typeof cost === "string" ? /^m=([0-9]{1,6}),t=([0-9]{1,2}),p=([0-9]{1,2})$/.exec(cost) : null;
+    if (!match) throw new AuthConfigError(`ARGON2ID_COST must look like m=19456,t=2,p=1, got ${JSON.stringify(String(cost))}`);
+    setPath(options, "passwordHashing.argon2id", { memoryKiB: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) });
+  }
+
   // The plugins read their own variables (passkeyOptionsFromEnv, emailOptionsFromEnv, browserOptionsFromEnv).
   return options;
 }
