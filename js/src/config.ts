@@ -210,6 +210,20 @@ export function checkInteger(label: string, value: unknown, setting: NumericSett
   return value;
 }
 
+/**
+ * A whole-number environment variable within `setting`'s bounds, or undefined when it
+ * is unset or "". The one text rule of every such variable (core and plugins): digits
+ * only, since "7d", "1e5", " 60" and "-1" are all operator mistakes.
+ */
+export function integerVar(vars: Record<string, unknown>, setting: NumericSetting): number | undefined {
+  const raw = vars[setting.env];
+  if (raw === undefined || raw === "") return undefined;
+  if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
+    throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
+  }
+  return checkInteger(setting.env, Number(raw), setting);
+}
+
 /** A rate rule (or null = off), or a ConfigError naming `label`. */
 export function checkRule(label: string, value: unknown, fallback: RateRule): RateRule | null {
   if (value === undefined) return fallback;
@@ -323,6 +337,11 @@ const MOVED_OPTIONS: Record<string, string> = {
   cookies: 'cookies moved to the browserApps plugin: plugins: [browserApps({ cookies: { mode: "on" } })] from "hybrid-auth/browser"',
 };
 
+/** Hooks of 0.1 that moved to a plugin, like MOVED_OPTIONS. */
+const MOVED_HOOKS: Record<string, string> = {
+  sendEmail: 'hooks.sendEmail moved to the email plugin: plugins: [email({ send, appUrl })] from "hybrid-auth/email"',
+};
+
 /**
  * Checks AuthOptions and turns them into the Config every request uses.
  * Throws AuthConfigError rather than guessing: a short secret must never be
@@ -352,7 +371,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
 
   const hooks: AuthHooks = options.hooks ?? {};
   for (const key of Object.keys(hooks)) {
-    if (key === "sendEmail") throw new AuthConfigError('hooks.sendEmail moved to the email plugin: plugins: [email({ send, appUrl })] from "hybrid-auth/email"');
+    if (MOVED_HOOKS[key]) throw new AuthConfigError(MOVED_HOOKS[key]);
     if (!(HOOKS as readonly string[]).includes(key)) throw new AuthConfigError(`unknown hook ${JSON.stringify(key)}`);
     if (typeof (hooks as Record<string, unknown>)[key] !== "function") throw new AuthConfigError(`hooks.${key} must be a function`);
   }

@@ -7,7 +7,7 @@
  */
 import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
-import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
+import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkSecret, integerVar } from "./config";
 import type { RateLimitConfig } from "./config";
 import type { AuthEnvVars } from "./env";
 
@@ -53,13 +53,8 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   if (legacy) options.acceptLegacyTokens = legacy === "on";
 
   for (const setting of NUMERIC_SETTINGS) {
-    const raw = vars[setting.env];
-    if (raw === undefined || raw === "") continue;
-    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
-    if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
-      throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
-    }
-    setPath(options, setting.path, checkInteger(setting.env, Number(raw), setting));
+    const value = integerVar(vars, setting);
+    if (value !== undefined) setPath(options, setting.path, value);
   }
 
   const revocationMode = enumVar(vars, "REVOCATION", ["cached", "strict"] as const);
