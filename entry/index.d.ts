@@ -4,6 +4,7 @@ export type {
   AuthUser,
   Secret,
   KeyRingKey,
+  Ed25519Jwk,
   KeyRingOptions,
   JwtClaims,
   VerifyReason,

@@ -11,6 +11,8 @@ import type { TotpConfig } from "./lifecycle/totp";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
+import { checkAccessTokenSigning } from "./accessTokenSigning";
+import type { AccessTokenSigning } from "./accessTokenSigning";
 
 export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
@@ -84,6 +86,8 @@ export type Config = (
   hooks: AuthHooks;
   /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
   tokenBinding: TokenBinding;
+  /** EdDSA access tokens and their published keys (issue 24); null: HS256. */
+  accessTokenSigning: AccessTokenSigning | null;
 } & PluginSlots;
 
 /**
@@ -287,6 +291,7 @@ const KNOWN_OPTIONS = new Set([
   "issuer",
   "audience",
   "acceptLegacyTokens",
+  "accessTokenSigning",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
 const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
@@ -374,7 +379,8 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding };
+  const accessTokenSigning = checkAccessTokenSigning(options.accessTokenSigning);
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding, accessTokenSigning };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.
@@ -383,6 +389,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
       throw new AuthConfigError(`sessionAuth.mode "${lifecycle.sessionAuth.mode}" needs a secret: without one, logins can only issue session tokens`);
     }
     if (options.previousSecrets?.length) throw new AuthConfigError("previousSecrets without a secret: set the current secret too");
+    if (accessTokenSigning) throw new AuthConfigError("accessTokenSigning needs a secret (JWT mode): it also verifies the HS256 tokens issued before EdDSA");
     return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle, ...common };
   }
   checkSecret("secret", secret);
