@@ -1,6 +1,7 @@
 // EdDSA access tokens and the JWKS endpoint (issue 24): the option, the route's
 // caching, independent verification with WebCrypto, key rotation without logging
 // anyone out, the HS256 → EdDSA switch, and algorithm confusion through the Worker.
+import { createJwksVerifier } from "hybrid-auth";
 import { describe, expect, it } from "vitest";
 import { SECRET, call, decodeJwt, errorOf, hs256Token, jwtEnv, loginUser, registerUser, accessClaims } from "./helpers";
 import type { LoginBody } from "./helpers";
@@ -150,5 +151,35 @@ describe("algorithm confusion through the Worker", () => {
     }
     // The same claims MAC'd with the real HS256 secret still pass: the refusal above is the key's.
     expect(await me(env, await hs256Token({ alg: "HS256", typ: "at+jwt" }, claims, SECRET))).toBe(200);
+  });
+});
+
+describe("createJwksVerifier inside workerd", () => {
+  it("verifies this server's EdDSA tokens from its JWKS route, through caches.default", async () => {
+    const k1 = await newKey("k1");
+    const env = eddsaEnv(k1);
+    const user = await registerUser(env);
+    const { token } = await loginUser(env, user.email);
+    let fetched = 0;
+    // A URL of its own, so no other test's entry in caches.default answers for it.
+    const jwksUrl = `https://auth.test/auth/.well-known/jwks.json?run=${crypto.randomUUID()}`;
+    const make = () =>
+      createJwksVerifier({
+        jwksUrl,
+        issuer: "hybrid-auth",
+        audience: "hybrid-auth",
+        tokenType: "at+jwt",
+        fetch: async () => {
+          fetched += 1;
+          return call("GET", "/auth/.well-known/jwks.json", { env });
+        },
+      });
+    const first = await make().verify(token);
+    expect(first.ok && first.claims.sub).toBe(user.id);
+    // A second verifier (a new isolate) finds the set in the Cache API.
+    expect((await make().verify(token)).ok).toBe(true);
+    expect(fetched).toBe(1);
+    const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
+    expect(await make().verify(forged)).toEqual({ ok: false, reason: "bad_signature" });
   });
 });
