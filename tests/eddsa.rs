@@ -475,3 +475,46 @@ fn pkcs8_spki_and_raw_keys_make_the_same_ring() {
             .is_ok());
     }
 }
+
+/// `verify_strict`, not `verify`: a signature whose `R` is a small-order point (here the
+/// identity) satisfies the cofactorless equation `[S]B = R + [k]A` when `S = k·a`, so a
+/// key holder can make signatures a lenient verifier accepts under many encodings
+/// (malleability). Wycheproof's ed25519 file has no such case; this one is built here,
+/// and the control shows the equation really holds (a lenient check would pass).
+#[test]
+fn a_signature_with_a_small_order_r_is_refused() {
+    use curve25519_dalek::{
+        constants::ED25519_BASEPOINT_POINT as B, edwards::CompressedEdwardsY, scalar::Scalar,
+    };
+    use sha2::{Digest, Sha512};
+    let seed = [5u8; 32];
+    let key = EdKey::from_seed(&seed, "k").unwrap();
+    let public = key.public_bytes();
+    // RFC 8032 §5.1.5: the secret scalar is the clamped first half of SHA-512(seed).
+    let h = Sha512::digest(seed);
+    let mut a_bytes: [u8; 32] = h[..32].try_into().unwrap();
+    a_bytes[0] &= 248;
+    a_bytes[31] &= 127;
+    a_bytes[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let mut r = [0u8; 32];
+    r[0] = 1; // the identity point, of order 1
+    let message = b"eyJhbGciOiJFZERTQSJ9.e30";
+    let k_wide: [u8; 64] = Sha512::new()
+        .chain_update(r)
+        .chain_update(public)
+        .chain_update(message)
+        .finalize()
+        .into();
+    let k = Scalar::from_bytes_mod_order_wide(&k_wide);
+    let s = k * a;
+    // Control: [S]B - [k]A is the identity, i.e. R: the cofactorless equation holds.
+    let a_point = CompressedEdwardsY(public).decompress().unwrap();
+    assert_eq!((s * B - k * a_point).compress().to_bytes(), r);
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&r);
+    sig[32..].copy_from_slice(&s.to_bytes());
+    assert!(!key.verify(message, &sig));
+    // And the same message signed properly verifies.
+    assert!(key.verify(message, &key.sign(message).unwrap()));
+}
