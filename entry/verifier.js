@@ -95,7 +95,11 @@ export function createJwksVerifier(options) {
       try {
         const text = await readSet(fromNetworkOnly);
         if (text.length > MAX_JWKS_BYTES) throw fail("the JWKS is over 64 KiB");
-        ring = new KeyRing({ jwks: text, ...ringOptions });
+        const next = new KeyRing({ jwks: text, ...ringOptions });
+        // Nothing holds the old ring across an await (verify reads `ring` after each one),
+        // so its wasm memory is released now rather than whenever the GC finalises it.
+        ring?.free();
+        ring = next;
         fetchedAt = now();
       } catch {
         // Fail closed: with no previous ring, verify answers jwks_unavailable; with one,
