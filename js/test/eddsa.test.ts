@@ -83,6 +83,26 @@ describe("EdDSA access tokens", () => {
   });
 });
 
+describe("JWT_PUBLISHED_JWKS", () => {
+  it("publishes only the public half of a private key given there; malformed, duplicate or alone is a misconfiguration", async () => {
+    const [k1, k2] = [await newKey("k1"), await newKey("k2")];
+    const { keys } = await jwksOf(eddsaEnv(k1, [k2]));
+    expect(keys.map((k) => k.kid)).toEqual(["k1", "k2"]);
+    expect(JSON.stringify(keys)).not.toContain(k2.d);
+    expect(keys[1]).toEqual({ ...publicOf(k2), alg: "EdDSA", use: "sig" });
+    for (const env of [
+      jwtEnv({ JWT_SIGNING_JWK: JSON.stringify(k1), JWT_PUBLISHED_JWKS: "{not json" }),
+      jwtEnv({ JWT_SIGNING_JWK: JSON.stringify(k1), JWT_PUBLISHED_JWKS: JSON.stringify({ keys: [publicOf(k2)] }) }),
+      eddsaEnv(k1, [publicOf({ ...k2, kid: "k1" })]),
+      jwtEnv({ JWT_PUBLISHED_JWKS: JSON.stringify([publicOf(k2)]) }),
+    ]) {
+      const response = await call("GET", "/auth/.well-known/jwks.json", { env });
+      expect(response.status).toBe(503);
+      expect((await errorOf(response)).code).toBe("misconfigured");
+    }
+  });
+});
+
 describe("EdDSA key rotation: published before it signs, kept until its last token expires, nobody logged out", () => {
   it("walks a rotation from k1 to k2 with one login's tokens", async () => {
     const [k1, k2] = [await newKey("k1"), await newKey("k2")];
