@@ -29,6 +29,8 @@ export interface JwksVerifierOptions {
   cacheSeconds?: number;
   /** At most one network fetch per this many seconds (unknown kids, failures). Default 30. */
   minRefetchSeconds?: number;
+  /** While refetching fails, the last set stays in use this long past `cacheSeconds`, then every token is refused. Default 3600. */
+  maxStaleSeconds?: number;
   /** The fetch to use. Default: globalThis.fetch. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** A Cache API cache; default `caches.default` where it exists (Workers); `false`: memory only. */

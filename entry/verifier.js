@@ -11,12 +11,15 @@
 // - A token naming a kid the set lacks triggers one refetch (the issuer may have
 //   rotated), at most once per `minRefetchSeconds`: forged kids cannot turn the
 //   verifier into a request amplifier against the JWKS host.
-// - It fails closed: no key set (never fetched, fetch failed, set refused) means every
-//   token is refused as `jwks_unavailable`; nothing is ever accepted without a key.
+// - It fails closed: no key set (never fetched, fetch failed, set refused), or one kept
+//   through failing refetches for more than `maxStaleSeconds` past its `cacheSeconds`,
+//   means every token is refused as `jwks_unavailable`.
 import { KeyRing } from "../pkg/web/hybrid_auth.js";
 
 const DEFAULT_CACHE_SECONDS = 300;
 const DEFAULT_MIN_REFETCH_SECONDS = 30;
+/** How long past its cacheSeconds a set stays in use while refetching fails. */
+const DEFAULT_MAX_STALE_SECONDS = 3600;
 /** The JWKS reader refuses more than this anyway; checked before parsing. */
 const MAX_JWKS_BYTES = 64 * 1024;
 
@@ -37,7 +40,7 @@ function checkOptions(options) {
   for (const [name, value] of [["issuer", issuer], ["audience", audience]]) {
     if (typeof value !== "string" || value === "") throw fail(`${name} is required: a token for another issuer or audience must not pass`);
   }
-  for (const name of ["cacheSeconds", "minRefetchSeconds"]) {
+  for (const name of ["cacheSeconds", "minRefetchSeconds", "maxStaleSeconds"]) {
     const v = options[name];
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw fail(`${name} must be a number of seconds >= 0`);
   }
@@ -57,6 +60,7 @@ export function createJwksVerifier(options) {
   const now = options.now ?? (() => Date.now() / 1000);
   const cacheSeconds = options.cacheSeconds ?? DEFAULT_CACHE_SECONDS;
   const minRefetch = options.minRefetchSeconds ?? DEFAULT_MIN_REFETCH_SECONDS;
+  const maxStale = options.maxStaleSeconds ?? DEFAULT_MAX_STALE_SECONDS;
   const cache = sharedCache(options.cache);
   const ringOptions = {
     issuer: options.issuer,
@@ -122,7 +126,9 @@ export function createJwksVerifier(options) {
       // Missing or expired: fetch, unless the network was asked too recently (a failing
       // JWKS host is not hammered; a stale set stays in use meanwhile).
       if ((ring === null || now() - fetchedAt >= cacheSeconds) && mayFetch()) await refresh(false);
-      if (ring === null) return { ok: false, reason: "jwks_unavailable" };
+      // A set kept through failed refetches is trusted for maxStaleSeconds more, then no
+      // longer: a key the issuer removed (say, compromised) must not live on forever here.
+      if (ring === null || now() - fetchedAt >= cacheSeconds + maxStale) return { ok: false, reason: "jwks_unavailable" };
       let result = ring.verify(token);
       if (!result.ok && result.reason === "unknown_kid" && mayFetch()) {
         await refresh(true);

@@ -119,6 +119,24 @@ test("fails closed: no set, an error answer or a refused set means every token i
   assert.equal((await verifier.verify(token)).ok, true, "recovers when the set is good again");
 });
 
+test("a set kept through failing refetches is used for maxStaleSeconds past cacheSeconds, then nothing is", async (t) => {
+  const server = await jwksServer();
+  const { clock, now, verifier } = setup(t, server, { cacheSeconds: 300, maxStaleSeconds: 3600 });
+  const k1 = key("k1");
+  server.publish(k1);
+  const token = signer(k1, now).sign({ sub: "u" }, 86_400);
+  assert.equal((await verifier.verify(token)).ok, true);
+  server.state.status = 503;
+  clock.t += 300 + 3599;
+  assert.equal((await verifier.verify(token)).ok, true, "stale but within maxStaleSeconds");
+  assert.equal(server.state.requests, 2, "a refetch was tried and failed");
+  clock.t += 1;
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "jwks_unavailable" });
+  clock.t += 30;
+  server.state.status = 200;
+  assert.equal((await verifier.verify(token)).ok, true, "a good fetch restores it");
+});
+
 test("uses a Cache API cache when given one, so a second verifier does not refetch", async (t) => {
   const server = await jwksServer();
   const store = new Map();
