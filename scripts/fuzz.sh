@@ -10,7 +10,8 @@
 # Targets (fuzz/fuzz_targets/): verify (KeyRing::verify: raw tokens, and fuzzed payloads
 # and headers re-signed with the ring's key so the claim logic behind the MAC is
 # reached), is_jwt (looks_like_jwt), json (json::parse against serde_json), keyring
-# (KeyRing::new with fuzzed kids, secrets and policy values, then sign + verify).
+# (KeyRing::new with fuzzed kids, secrets and policy values, then sign + verify), jwk
+# (the Ed25519 JWK and JWKS readers, issue 24, with round-trip oracles).
 #
 # Corpora are seeded at run time from the vendored vectors in tests/vectors/ into
 # fuzz/corpus/<target>/, which is gitignored (the seeds are derived, the vectors are the source).
@@ -28,7 +29,7 @@ case $SECONDS_PER_TARGET in
     exit 2
     ;;
 esac
-TARGETS=${FUZZ_TARGETS:-verify is_jwt json keyring}
+TARGETS=${FUZZ_TARGETS:-verify is_jwt json keyring jwk}
 SANITIZER=${FUZZ_SANITIZER:-address}
 # Longest input generated. 16 KiB passes the default maxTokenBytes (8 KiB) and keeps the
 # runs fast; the vectors' 64 KiB token is still a seed (loaded truncated).
@@ -104,7 +105,18 @@ for t in tokens:
         if raw:
             segments.append(raw)
 
+# JWKs and key sets for the jwk target: RFC 8037's and every Wycheproof Ed25519 group's.
+jwks = []
+rfc = json.load(open(os.path.join(vectors, "rfc8037_ed25519.json")))
+for name in ("A.1_private_jwk", "A.2_public_jwk"):
+    jwks.append(json.dumps(rfc[name]).encode())
+for group in json.load(open(os.path.join(vectors, "wycheproof_ed25519_test.json")))["testGroups"]:
+    if "publicKeyJwk" in group:
+        jwks.append(json.dumps(group["publicKeyJwk"]).encode())
+jwks.append(json.dumps({"keys": [json.loads(j) for j in jwks[1:17]]}).encode())
+
 corpora = {
+    "jwk": jwks,
     "verify": [t.encode() for t in tokens] + segments,
     "is_jwt": [t.encode() for t in tokens],
     "json": segments,

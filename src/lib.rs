@@ -20,11 +20,13 @@ pub mod b64;
 #[cfg(not(feature = "internals"))]
 mod b64;
 pub mod claims;
+pub mod ed25519;
 pub mod error;
 #[cfg(feature = "internals")]
 pub mod json;
 #[cfg(not(feature = "internals"))]
 mod json;
+pub mod jwk;
 pub mod key;
 pub mod options;
 pub mod reason;
@@ -63,9 +65,10 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 pub use claims::Claims;
+pub use ed25519::EdKey;
 pub use error::ConfigError;
 pub use key::{derive_kid, HmacKey, MIN_SECRET_BYTES};
 pub use options::Policy;
 pub use reason::Reason;
-pub use ring::{Jws, KeyRing, Rejected, SignRequest, Verified};
+pub use ring::{Alg, Jws, Key, KeyRing, Rejected, SignRequest, Verified};
 pub use token::looks_like_jwt;

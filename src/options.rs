@@ -15,8 +15,9 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 pub const MAX_MAX_TOKEN_BYTES: usize = 1 << 20;
 
 /// The option names the JavaScript `KeyRing` constructor accepts.
-pub const OPTION_NAMES: [&str; 9] = [
+pub const OPTION_NAMES: [&str; 10] = [
     "keys",
+    "jwks",
     "signWith",
     "issuer",
     "audience",
@@ -30,7 +31,7 @@ pub const OPTION_NAMES: [&str; 9] = [
 /// `OPTION_NAMES` as error messages list them (a literal: `join` would cost ~2 KiB of
 /// wasm; a unit test keeps the two in step).
 pub const OPTION_LIST: &str =
-    "keys, signWith, issuer, audience, leewaySeconds, maxTokenBytes, typ, tokenType, now";
+    "keys, jwks, signWith, issuer, audience, leewaySeconds, maxTokenBytes, typ, tokenType, now";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {

@@ -10,6 +10,7 @@ use alloc::vec;
 
 use crate::b64;
 use crate::claims::Claims;
+use crate::ed25519::{EdKey, SIGNATURE_BYTES};
 use crate::error::ConfigError;
 use crate::json::{self, Value};
 use crate::key::{HmacKey, MAC_BYTES};
@@ -21,10 +22,59 @@ use crate::token::{self, Header, Kid, Segments};
 pub const MAX_KEYS: usize = 16;
 pub const MAX_KID_BYTES: usize = 128;
 
+/// A JWS algorithm this crate implements. Each key has exactly one: the algorithm is a
+/// property of the key, never taken from the token (RFC 8725 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    Hs256,
+    EdDsa,
+}
+
+impl Alg {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Alg::Hs256 => "HS256",
+            Alg::EdDsa => "EdDSA",
+        }
+    }
+}
+
+/// A key as a ring holds it: HS256 (a prepared HMAC) or Ed25519 (RFC 8037 "EdDSA").
+// At most 16 keys per ring, built once: the 424 bytes of an Ed25519 key are cheaper
+// inline than a heap indirection on every verification.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
+pub enum Key {
+    Hs256(HmacKey),
+    Ed25519(EdKey),
+}
+
+impl Key {
+    pub fn alg(&self) -> Alg {
+        match self {
+            Key::Hs256(_) => Alg::Hs256,
+            Key::Ed25519(_) => Alg::EdDsa,
+        }
+    }
+
+    fn can_sign(&self) -> bool {
+        match self {
+            Key::Hs256(_) => true,
+            Key::Ed25519(k) => k.can_sign(),
+        }
+    }
+}
+
+/// A token's signature, decoded to the length its algorithm has.
+enum Sig {
+    Mac([u8; MAC_BYTES]),
+    Ed([u8; SIGNATURE_BYTES]),
+}
+
 struct RingKey {
     kid: String,
-    key: HmacKey,
-    /// `base64url({"alg":"HS256","typ":<tokenType or "JWT">,"kid":...})`, computed once.
+    key: Key,
+    /// `base64url({"alg":<alg>,"typ":<tokenType or "JWT">,"kid":...})`, computed once.
     header_b64: String,
 }
 
@@ -33,7 +83,8 @@ const PLAIN_HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 pub struct KeyRing {
     keys: Vec<RingKey>,
-    signer: usize,
+    /// `None` for a ring that only verifies (one built from a fetched JWKS).
+    signer: Option<usize>,
     policy: Policy,
     kid_rule: KidRule,
 }
@@ -98,10 +149,25 @@ pub struct SignRequest<'a> {
 pub const MAX_LIFETIME_SECONDS: f64 = 31_536_000.0;
 
 impl KeyRing {
-    /// `keys` are `(kid, secret)` pairs; `sign_with` names the signing key.
+    /// `keys` are `(kid, secret)` pairs (HS256); `sign_with` names the signing key.
     pub fn new(
         keys: Vec<(String, Vec<u8>)>,
         sign_with: &str,
+        policy: Policy,
+    ) -> Result<KeyRing, ConfigError> {
+        let mut typed = Vec::with_capacity(keys.len());
+        for (i, (kid, secret)) in keys.into_iter().enumerate() {
+            let what = cat(&[T("keys["), N(i as u64), T("].secret")]);
+            typed.push((kid, Key::Hs256(HmacKey::for_jwt(&secret, &what)?)));
+        }
+        KeyRing::with_keys(typed, Some(sign_with), policy)
+    }
+
+    /// A ring of keys of either algorithm. `sign_with` names the signing key (which must
+    /// hold its private half); `None` makes a ring that only verifies.
+    pub fn with_keys(
+        keys: Vec<(String, Key)>,
+        sign_with: Option<&str>,
         policy: Policy,
     ) -> Result<KeyRing, ConfigError> {
         policy.validate()?;
@@ -113,7 +179,7 @@ impl KeyRing {
             ])));
         }
         let mut ring_keys: Vec<RingKey> = Vec::with_capacity(keys.len());
-        for (i, (kid, secret)) in keys.into_iter().enumerate() {
+        for (i, (kid, key)) in keys.into_iter().enumerate() {
             if kid.is_empty() || kid.len() > MAX_KID_BYTES {
                 return Err(ConfigError::new(cat(&[
                     T("keys["),
@@ -130,8 +196,9 @@ impl KeyRing {
                     T("].kid is a duplicate"),
                 ])));
             }
-            let key = HmacKey::for_jwt(&secret, &cat(&[T("keys["), N(i as u64), T("].secret")]))?;
-            let mut header = String::from(r#"{"alg":"HS256","typ":"#);
+            let mut header = String::from(r#"{"alg":"#);
+            json::write_string(&mut header, key.alg().name());
+            header.push_str(r#","typ":"#);
             json::write_string(&mut header, policy.written_typ());
             header.push_str(r#","kid":"#);
             json::write_string(&mut header, &kid);
@@ -142,16 +209,57 @@ impl KeyRing {
                 header_b64: b64::encode(header.as_bytes()),
             });
         }
-        let signer = ring_keys
-            .iter()
-            .position(|k| k.kid == sign_with)
-            .ok_or_else(|| ConfigError::new("signWith must name the kid of one of the keys"))?;
+        let signer = match sign_with {
+            None => None,
+            Some(sign_with) => {
+                let i = ring_keys
+                    .iter()
+                    .position(|k| k.kid == sign_with)
+                    .ok_or_else(|| {
+                        ConfigError::new("signWith must name the kid of one of the keys")
+                    })?;
+                if !ring_keys.get(i).is_some_and(|k| k.key.can_sign()) {
+                    return Err(ConfigError::new(
+                        "signWith names a public key: the signing key needs its private half (a JWK with d, or PKCS#8)",
+                    ));
+                }
+                Some(i)
+            }
+        };
         Ok(KeyRing {
             keys: ring_keys,
             signer,
             policy,
             kid_rule: KidRule::Select,
         })
+    }
+
+    /// A ring that only verifies, from a JWKS text (its Ed25519 keys; see
+    /// [`crate::jwk::parse_jwks`] for what is refused).
+    pub fn from_jwks(jwks: &str, policy: Policy) -> Result<KeyRing, ConfigError> {
+        let keys = crate::jwk::parse_jwks(jwks)?
+            .into_iter()
+            .map(|(kid, key)| (kid, Key::Ed25519(key)))
+            .collect();
+        KeyRing::with_keys(keys, None, policy)
+    }
+
+    /// The public JWKS of the ring's Ed25519 keys: `{"keys":[...]}` (empty for an
+    /// HS256-only ring: secrets are never published).
+    pub fn public_jwks(&self) -> String {
+        let mut s = String::from(r#"{"keys":["#);
+        let mut first = true;
+        for k in &self.keys {
+            if let Key::Ed25519(key) = &k.key {
+                if !first {
+                    s.push(',');
+                }
+                first = false;
+                s.push_str(&crate::jwk::public_jwk_json(&k.kid, key));
+            }
+        }
+        s.push_str("]}");
+        s
     }
 
     /// The ring behind the seed's two-argument `verifyJWT`/`generateJWT`: one secret,
@@ -171,7 +279,16 @@ impl KeyRing {
     }
 
     pub fn signing_kid(&self) -> &str {
-        self.keys.get(self.signer).map_or("", |k| k.kid.as_str())
+        self.signer_key().map_or("", |k| k.kid.as_str())
+    }
+
+    /// The algorithm of the signing key (`None` for a ring that only verifies).
+    pub fn signing_alg(&self) -> Option<Alg> {
+        self.signer_key().map(|k| k.key.alg())
+    }
+
+    fn signer_key(&self) -> Option<&RingKey> {
+        self.signer.and_then(|i| self.keys.get(i))
     }
 
     /// Verifies `token` at time `now` (seconds since the epoch).
@@ -212,7 +329,7 @@ impl KeyRing {
             (KidRule::Select, Kid::Str(kid)) => Some(kid),
             (KidRule::Select, Kid::NotAString) => return Err(Reason::Malformed),
         };
-        let key = self.authenticate(&seg, kid.as_deref())?;
+        let key = self.authenticate(&seg, header.alg, kid.as_deref())?;
         // Only an authentic token gets its remaining header and its payload examined.
         // With a `tokenType`, a missing `typ` is refused too (RFC 8725 §3.11).
         if !self.policy.header_typ_ok(header.typ.as_deref()) {
@@ -230,12 +347,14 @@ impl KeyRing {
     fn header(&self, header_b64: &str) -> Result<Header, Reason> {
         if header_b64 == PLAIN_HEADER_B64 {
             return Ok(Header {
+                alg: Alg::Hs256,
                 kid: Kid::Absent,
                 typ: Some(String::from("JWT")),
             });
         }
         if let Some(k) = self.keys.iter().find(|k| k.header_b64 == header_b64) {
             return Ok(Header {
+                alg: k.key.alg(),
                 kid: Kid::Str(k.kid.clone()),
                 typ: self.policy.typ.first().cloned(),
             });
@@ -243,12 +362,34 @@ impl KeyRing {
         token::parse_header(header_b64)
     }
 
-    /// Checks the MAC. A token with a (selecting) `kid` is checked against that key
-    /// only; one without (issued before key rotation existed) against every key.
-    fn authenticate(&self, seg: &Segments<'_>, kid: Option<&str>) -> Result<&RingKey, Reason> {
-        let tag: [u8; MAC_BYTES] =
-            b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?;
+    /// Checks the signature. The token's `alg` must be one the ring holds a key for
+    /// (else `unsupported_alg`, before anything is decoded); a token with a (selecting)
+    /// `kid` is checked against that key only, and that key's algorithm must be the
+    /// token's (an HS256 token naming an Ed25519 key is `unsupported_alg`, never an
+    /// HMAC keyed with public bytes); one without `kid` against every key of its `alg`.
+    fn authenticate(
+        &self,
+        seg: &Segments<'_>,
+        alg: Alg,
+        kid: Option<&str>,
+    ) -> Result<&RingKey, Reason> {
+        if !self.keys.iter().any(|k| k.key.alg() == alg) {
+            return Err(Reason::UnsupportedAlg);
+        }
+        let sig = match alg {
+            Alg::Hs256 => {
+                Sig::Mac(b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?)
+            }
+            Alg::EdDsa => {
+                Sig::Ed(b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?)
+            }
+        };
         let input = seg.signing_input.as_bytes();
+        let checks = |k: &RingKey| match (&k.key, &sig) {
+            (Key::Hs256(key), Sig::Mac(tag)) => key.verify(input, tag),
+            (Key::Ed25519(key), Sig::Ed(sig)) => key.verify(input, sig),
+            _ => false,
+        };
         match kid {
             Some(kid) => {
                 let k = self
@@ -256,7 +397,10 @@ impl KeyRing {
                     .iter()
                     .find(|k| k.kid == kid)
                     .ok_or(Reason::UnknownKid)?;
-                if k.key.verify(input, &tag) {
+                if k.key.alg() != alg {
+                    return Err(Reason::UnsupportedAlg);
+                }
+                if checks(k) {
                     Ok(k)
                 } else {
                     Err(Reason::BadSignature)
@@ -265,7 +409,8 @@ impl KeyRing {
             None => self
                 .keys
                 .iter()
-                .find(|k| k.key.verify(input, &tag))
+                .filter(|k| k.key.alg() == alg)
+                .find(|k| checks(k))
                 .ok_or(Reason::BadSignature),
         }
     }
@@ -279,9 +424,8 @@ impl KeyRing {
         new_jti: impl FnOnce() -> Result<String, ConfigError>,
     ) -> Result<String, ConfigError> {
         let key = self
-            .keys
-            .get(self.signer)
-            .ok_or_else(|| ConfigError::new("no signing key"))?;
+            .signer_key()
+            .ok_or_else(|| ConfigError::new("this key ring only verifies (no signing key)"))?;
         let payload = self.complete_claims(req, new_jti)?;
         self.seal(&key.key, &key.header_b64, &payload)
     }
@@ -292,20 +436,31 @@ impl KeyRing {
     /// reaches this with such a ring).
     pub fn sign_plain(&self, payload_json: &str) -> Result<String, ConfigError> {
         let key = self
-            .keys
-            .get(self.signer)
-            .ok_or_else(|| ConfigError::new("no signing key"))?;
+            .signer_key()
+            .filter(|k| k.key.alg() == Alg::Hs256)
+            .ok_or_else(|| ConfigError::new("no HS256 signing key"))?;
         self.seal(&key.key, PLAIN_HEADER_B64, payload_json)
     }
 
-    fn seal(&self, key: &HmacKey, header_b64: &str, payload: &str) -> Result<String, ConfigError> {
-        let mut token = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 48);
+    fn seal(&self, key: &Key, header_b64: &str, payload: &str) -> Result<String, ConfigError> {
+        let mut token = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 90);
         token.push_str(header_b64);
         token.push('.');
         b64::encode_into(payload.as_bytes(), &mut token);
-        let tag = key.tag(token.as_bytes());
-        token.push('.');
-        b64::encode_into(&tag, &mut token);
+        match key {
+            Key::Hs256(key) => {
+                let tag = key.tag(token.as_bytes());
+                token.push('.');
+                b64::encode_into(&tag, &mut token);
+            }
+            Key::Ed25519(key) => {
+                let sig = key
+                    .sign(token.as_bytes())
+                    .ok_or_else(|| ConfigError::new("the signing key has no private half"))?;
+                token.push('.');
+                b64::encode_into(&sig, &mut token);
+            }
+        }
         if token.len() > self.policy.max_token_bytes {
             return Err(ConfigError::new(cat(&[
                 T("the signed token would be "),
@@ -486,7 +641,10 @@ mod tests {
         let mut t = b64::encode(header.as_bytes());
         t.push('.');
         t.push_str(&b64::encode(claims.as_bytes()));
-        let tag = ring.keys[0].key.tag(t.as_bytes());
+        let Key::Hs256(key) = &ring.keys[0].key else {
+            panic!("an HS256 ring")
+        };
+        let tag = key.tag(t.as_bytes());
         t.push('.');
         t.push_str(&b64::encode(&tag));
         t

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use crate::b64;
 use crate::json::{self, Value};
 use crate::reason::Reason;
+use crate::ring::Alg;
 
 /// A token's three segments, structurally valid (non-empty base64url text).
 pub struct Segments<'a> {
@@ -86,8 +87,10 @@ pub fn looks_like_jwt(token: &str, max_bytes: usize) -> bool {
 }
 
 /// The header parameters that matter after the strict checks.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The algorithm named: only the two this crate implements get this far.
+    pub alg: Alg,
     pub kid: Kid,
     pub typ: Option<String>,
 }
@@ -158,11 +161,14 @@ pub fn parse_header_text(header_b64: &str) -> Result<Header, Reason> {
     let Value::Object(members) = &value else {
         return Err(Reason::Malformed);
     };
-    match value.get("alg") {
-        Some(Value::Str(alg)) if alg == "HS256" => {}
+    // Exact, case-sensitive names (RFC 7515 §4.1.1). Which keys an algorithm may use is
+    // the key ring's decision (`KeyRing::authenticate`), not the header's.
+    let alg = match value.get("alg") {
+        Some(Value::Str(alg)) if alg == "HS256" => Alg::Hs256,
+        Some(Value::Str(alg)) if alg == "EdDSA" => Alg::EdDsa,
         Some(Value::Str(_)) => return Err(Reason::UnsupportedAlg),
         _ => return Err(Reason::Malformed),
-    }
+    };
     if members
         .iter()
         .any(|(k, _)| REFUSED_PARAMS.contains(&k.as_ref()))
@@ -179,7 +185,7 @@ pub fn parse_header_text(header_b64: &str) -> Result<Header, Reason> {
         Some(Value::Str(s)) => Kid::Str(String::from(s.as_ref())),
         Some(_) => Kid::NotAString,
     };
-    Ok(Header { kid, typ })
+    Ok(Header { alg, kid, typ })
 }
 
 #[cfg(test)]
@@ -319,7 +325,24 @@ mod tests {
     #[test]
     fn header_rules() {
         let h = |json: &str| parse_header(&b64::encode(json.as_bytes()));
-        assert_eq!(h(r#"{"alg":"HS256"}"#), Ok(Header::default()));
+        assert_eq!(
+            h(r#"{"alg":"HS256"}"#),
+            Ok(Header {
+                alg: Alg::Hs256,
+                kid: Kid::Absent,
+                typ: None
+            })
+        );
+        assert_eq!(
+            h(r#"{"alg":"EdDSA"}"#),
+            Ok(Header {
+                alg: Alg::EdDsa,
+                kid: Kid::Absent,
+                typ: None
+            })
+        );
+        assert_eq!(h(r#"{"alg":"EDDSA"}"#), Err(Reason::UnsupportedAlg));
+        assert_eq!(h(r#"{"alg":"Ed25519"}"#), Err(Reason::UnsupportedAlg));
         assert_eq!(h(r#"{"alg":"none"}"#), Err(Reason::UnsupportedAlg));
         assert_eq!(h(r#"{"alg":"hs256"}"#), Err(Reason::UnsupportedAlg));
         assert_eq!(h(r#"{"typ":"JWT"}"#), Err(Reason::Malformed));
@@ -335,6 +358,7 @@ mod tests {
         assert_eq!(
             h(r#"{"alg":"HS256","kid":7}"#),
             Ok(Header {
+                alg: Alg::Hs256,
                 kid: Kid::NotAString,
                 typ: None
             })
@@ -344,6 +368,7 @@ mod tests {
         assert_eq!(
             h(r#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#),
             Ok(Header {
+                alg: Alg::Hs256,
                 kid: Kid::Str("k1".into()),
                 typ: Some("JWT".into())
             })

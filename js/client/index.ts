@@ -45,6 +45,7 @@ export type {
   ChangePasswordResponseBody,
   DevMailboxResponseBody,
   PluginsResponseBody,
+  JwksResponseBody,
   EmailChangePendingResponseBody,
   EmailChangedResponseBody,
   EmailVerifiedResponseBody,
@@ -150,6 +151,7 @@ export const CLIENT_ROUTES = {
   disableTotp: ["DELETE", "/totp"],
   openApi: ["GET", "/openapi.json"],
   plugins: ["GET", "/plugins"],
+  jwks: ["GET", "/.well-known/jwks.json"],
 } as const satisfies Record<string, readonly [Method, string]>;
 
 export interface CallOptions {
@@ -468,6 +470,9 @@ function buildClient(options: ClientOptions) {
 
     /** The plugins the server mounts (passkeys, email, sessions, usage...), their routes and public settings: a page shows only what is offered. */
     plugins: async (): Promise<Res.PluginsResponseBody> => parse(await raw("GET", path("plugins"), {}, null)),
+
+    /** The public keys of EdDSA access tokens (a JWKS; empty when the server signs HS256). */
+    jwks: async (): Promise<Res.JwksResponseBody> => parse(await raw("GET", path("jwks"), {}, null)),
 
     /** Stops listening to other tabs (closes the BroadcastChannel, if this client opened one). */
     close: () => channel?.close(),

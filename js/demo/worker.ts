@@ -27,10 +27,11 @@ export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e)
 });
 
 export const app = new Hono<{ Bindings: Env }>();
-// Nothing this Worker answers may be cached (tokens, personal data, errors).
+// Nothing this Worker answers may be cached (tokens, personal data, errors),
+// save what declares itself public: the JWKS (/auth/.well-known/jwks.json).
 app.use("*", async (c, next) => {
   await next();
-  c.header("Cache-Control", "no-store");
+  if (!c.res.headers.get("Cache-Control")?.startsWith("public")) c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
 });
 /** Liveness for scripts and load balancers; touches neither config nor D1. */

@@ -110,7 +110,8 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
   // Auth answers carry tokens and personal data: never cache them anywhere.
   app.use("*", async (c, next) => {
     await next();
-    c.header("Cache-Control", "no-store");
+    // The one public answer (the JWKS) declares its own caching; every other is no-store.
+    if (!c.res.headers.get("Cache-Control")?.startsWith("public")) c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
   });
   app.use("*", async (c, next) => {

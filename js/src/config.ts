@@ -12,6 +12,8 @@ import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
 import { PasswordHashing, checkArgon2idCost } from "./passwords";
+import { checkAccessTokenSigning } from "./accessTokenSigning";
+import type { AccessTokenSigning } from "./accessTokenSigning";
 
 export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
@@ -87,6 +89,8 @@ export type Config = (
   tokenBinding: TokenBinding;
   /** New password hashes and the check of stored ones (issue 21; passwords/hashing.ts). */
   passwords: PasswordHashing;
+  /** EdDSA access tokens and their published keys (issue 24); null: HS256. */
+  accessTokenSigning: AccessTokenSigning | null;
 } & PluginSlots;
 
 /**
@@ -321,6 +325,7 @@ const KNOWN_OPTIONS = new Set([
   "audience",
   "acceptLegacyTokens",
   "passwordHashing",
+  "accessTokenSigning",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
 const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
@@ -414,7 +419,8 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
   const passwords = checkPasswordHashing(options.passwordHashing);
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding, passwords };
+  const accessTokenSigning = checkAccessTokenSigning(options.accessTokenSigning);
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding, passwords, accessTokenSigning };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.
@@ -423,6 +429,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
       throw new AuthConfigError(`sessionAuth.mode "${lifecycle.sessionAuth.mode}" needs a secret: without one, logins can only issue session tokens`);
     }
     if (options.previousSecrets?.length) throw new AuthConfigError("previousSecrets without a secret: set the current secret too");
+    if (accessTokenSigning) throw new AuthConfigError("accessTokenSigning needs a secret (JWT mode): it also verifies the HS256 tokens issued before EdDSA");
     return { mode: "session", jwtSecret: null, previousSecrets: [], ...lifecycle, ...common };
   }
   checkSecret("secret", secret);

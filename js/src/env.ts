@@ -19,6 +19,10 @@ export interface AuthEnvVars {
   // --- token lifecycle (issue 4); every one optional, see js/README.md ---
   /** Old signing secrets that still verify, comma-separated (secret rotation). */
   JWT_SECRET_PREVIOUS?: string;
+  /** EdDSA access tokens (issue 24): the private Ed25519 JWK (JSON, with d and kid) that signs. Unset: HS256. */
+  JWT_SIGNING_JWK?: string;
+  /** With JWT_SIGNING_JWK: the other keys published and accepted (next, previous), a JSON array of JWKs. */
+  JWT_PUBLISHED_JWKS?: string;
   /** Refresh-token lifetime in seconds. Default 2592000 (30 days). */
   REFRESH_TOKEN_TTL?: string;
   /** Seconds a rotated refresh token answers 409 instead of revoking its family. Default 10. */

@@ -42,6 +42,14 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
     }
   }
 
+  // EdDSA access tokens (issue 24): checked with the option (accessTokenSigning.ts).
+  const signingJwk = vars.JWT_SIGNING_JWK;
+  if (typeof signingJwk === "string" && signingJwk !== "") {
+    options.accessTokenSigning = { alg: "EdDSA", key: signingJwk, publishedKeys: jwkList(vars.JWT_PUBLISHED_JWKS) };
+  } else if (vars.JWT_PUBLISHED_JWKS !== undefined && vars.JWT_PUBLISHED_JWKS !== "") {
+    throw new AuthConfigError("JWT_PUBLISHED_JWKS without JWT_SIGNING_JWK: set the signing key too");
+  }
+
   // Token binding (RFC 8725 §3.9-3.11): the iss/aud of access JWTs, and the seed-era tokens' grace.
   for (const [name, option] of [["JWT_ISSUER", "issuer"], ["JWT_AUDIENCE", "audience"]] as const) {
     const raw = vars[name];
@@ -145,4 +153,17 @@ function ruleVar(name: string, raw: unknown): RateRule | null {
     throw new AuthConfigError(`${name} must be "<attempts>/<seconds>" (seconds 1..${MAX_RATE_WINDOW_SECONDS}) or "off", got ${JSON.stringify(String(raw))}`);
   }
   return { max, windowSeconds };
+}
+
+/** JWT_PUBLISHED_JWKS: a JSON array of JWKs (each kept as its JSON text). */
+function jwkList(raw: unknown): string[] {
+  if (raw === undefined || raw === "") return [];
+  let list: unknown;
+  try {
+    list = typeof raw === "string" ? JSON.parse(raw) : null;
+  } catch {
+    list = null;
+  }
+  if (!Array.isArray(list)) throw new AuthConfigError("JWT_PUBLISHED_JWKS must be a JSON array of JWKs");
+  return list.map((jwk) => JSON.stringify(jwk));
 }

@@ -5,6 +5,7 @@
  * js/README.md. `optionsFromEnv` (envOptions.ts) builds one from the seed's
  * environment variables for those who configure through wrangler vars.
  */
+import type { AccessTokenSigningOptions } from "./accessTokenSigning";
 import type { Context } from "hono";
 import type { AuthPlugin } from "./plugin";
 import type { PublicUser } from "./types";
@@ -175,6 +176,16 @@ export interface AuthOptions<E = unknown> {
   secret?: string | null;
   /** Old secrets that still verify (rotation), each at least 32 bytes. */
   previousSecrets?: readonly string[];
+  /**
+   * Sign access tokens with EdDSA (Ed25519) instead of HS256, and publish the
+   * public keys at `<prefix>/.well-known/jwks.json`, so other services verify
+   * tokens with the public key only (issue 24). Needs `secret` (JWT mode): it
+   * keeps verifying the HS256 tokens issued before the switch. Rotation: add
+   * the next key to `publishedKeys` first, make it `key` once caches have it
+   * (the JWKS is cached 5 minutes), keep the old one in `publishedKeys` until
+   * `accessTokenTtl` has passed. Default: absent (HS256).
+   */
+  accessTokenSigning?: AccessTokenSigningOptions;
   /**
    * The `iss` of every access JWT, required of every JWT presented (RFC 8725 §3.10, RFC 9068).
    * Use your auth service's URL, e.g. "https://auth.example.com". 1..512 bytes. Default "hybrid-auth".

@@ -15,6 +15,7 @@ import { logout, logoutAll } from "./endpoints/v3/logout";
 import { refresh } from "./endpoints/v3/refresh";
 import { register } from "./endpoints/v3/register";
 import { changePassword } from "./endpoints/v3/changePassword";
+import { jwks } from "./endpoints/v3/jwks";
 import type { AppContext } from "./types";
 
 /**
@@ -77,6 +78,7 @@ export const CORE_ROUTES: readonly RouteDeclaration[] = [
   defineRoute({ method: "POST", path: "/logout", guard: "auth", summary: "end the presented token's whole login", body: null, response: ok(R.LOGOUT_RESPONSE, "logged out"), handler: logout }),
   defineRoute({ method: "POST", path: "/refresh", guard: "none", summary: "rotate a refresh token → new access + refresh token", body: REFRESH_BODY, response: ok(R.LOGIN_RESPONSE, "a new access token and refresh token"), handler: refresh }),
   defineRoute({ method: "POST", path: "/logout-all", guard: "auth", summary: "end every login of the user", body: null, response: ok(R.LOGOUT_ALL_RESPONSE, "every login ended"), handler: logoutAll }),
+  defineRoute({ method: "GET", path: "/.well-known/jwks.json", guard: "none", summary: "the public keys of EdDSA access tokens (JWKS, cached 5 minutes; empty with HS256)", response: ok(R.JWKS_RESPONSE, "the key set"), handler: jwks }),
   defineRoute({ method: "POST", path: "/change-password", guard: "recent", summary: "change the password {current_password, new_password, revoke_other_logins?} (sudo mode)", body: CHANGE_PASSWORD_BODY, response: ok(R.CHANGE_PASSWORD_RESPONSE, "the password changed"), handler: changePassword }),
 ];
 

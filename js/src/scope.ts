@@ -29,7 +29,7 @@ export function jwtIssuerFor(c: AppContext): JwtIssuer {
 
 export function issuerOf({ config, auth }: AuthScope): JwtIssuer {
   if (config.mode !== "jwt") throw new Error("JWTs are issued in JWT mode only");
-  return auth.issuers.get(config.jwtSecret, config.previousSecrets, config.tokenBinding, config.hooks.extraClaims);
+  return auth.issuers.get(config.jwtSecret, config.previousSecrets, config.tokenBinding, config.hooks.extraClaims, config.accessTokenSigning);
 }
 
 /** ctx.waitUntil when the runtime gives us one (Hono throws without an execution context). */

@@ -4,7 +4,7 @@
 // repository's entry/ and pkg/web/ as they ship in the tarball, and the page imports
 // entry/browser.js itself. What the page signs is checked in Node with node:crypto's
 // HMAC (not with this package), and what Node signs is checked in the page.
-import { createHmac } from "node:crypto";
+import { createHmac, generateKeyPairSync, sign as edSign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
@@ -21,6 +21,8 @@ const SERVED = ["entry", join("pkg", "web")];
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 /** Every path the page asked for, with the answer's status. */
 const requests = [];
+/** The JWKS served at /jwks.json (createJwksVerifier's test sets it). */
+let jwksText = JSON.stringify({ keys: [] });
 let page = null;
 let origin = null;
 
@@ -44,7 +46,11 @@ before(async () => {
     let status = 404;
     let body = "not found";
     let type = "text/plain";
-    if (path === "/") {
+    if (path === "/jwks.json") {
+      status = 200;
+      body = jwksText;
+      type = "application/json";
+    } else if (path === "/") {
       status = 200;
       // An empty icon, so the browser asks for nothing but what the entry loads.
       body = "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>browser entry</title>";
@@ -80,7 +86,7 @@ before(async () => {
     window.hybridAuth = m;
     return Object.keys(m).sort();
   });
-  assert.deepEqual(exported, ["KeyRing", "deriveKid", "generateJWT", "isJWT", "verifyJWT"]);
+  assert.deepEqual(exported, ["KeyRing", "createJwksVerifier", "deriveKid", "generateJWT", "isJWT", "verifyJWT"]);
 });
 
 test("entry/browser.js loads in Chromium and fetches pkg/web's .wasm beside it (as application/wasm)", () => {
@@ -177,4 +183,30 @@ test("deriveKid in the page equals the Node entry's for the same secret", async 
   const inPage = await page.evaluate((secret) => window.hybridAuth.deriveKid(secret), SECRET);
   assert.equal(inPage, deriveKid(SECRET));
   assert.notEqual(inPage, deriveKid(OTHER_SECRET));
+});
+
+test("createJwksVerifier in the page verifies an EdDSA token node:crypto signed, with the key from a JWKS on 127.0.0.1", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const { x } = publicKey.export({ format: "jwk" });
+  jwksText = JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x, kid: "k1", alg: "EdDSA", use: "sig" }] });
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: "u-5", iss: "https://issuer.test", aud: "api", iat: now, exp: now + 60 };
+  const input = `${b64u({ alg: "EdDSA", typ: "at+jwt", kid: "k1" })}.${b64u(claims)}`;
+  const good = `${input}.${edSign(null, Buffer.from(input), privateKey).toString("base64url")}`;
+  const tampered = `${good.split(".")[0]}.${b64u({ ...claims, sub: "admin" })}.${good.split(".")[2]}`;
+  const before = requests.filter((r) => r.path === "/jwks.json").length;
+  const out = await page.evaluate(
+    async ({ good, tampered }) => {
+      const verifier = window.hybridAuth.createJwksVerifier({ jwksUrl: `${location.origin}/jwks.json`, issuer: "https://issuer.test", audience: "api", tokenType: "at+jwt" });
+      return { good: await verifier.verify(good), again: await verifier.verify(good), tampered: await verifier.verify(tampered), fetches: verifier.fetches };
+    },
+    { good, tampered },
+  );
+  assert.equal(out.good.ok, true, JSON.stringify(out.good));
+  assert.equal(out.good.kid, "k1");
+  assert.equal(out.good.claims.sub, "u-5");
+  assert.equal(out.again.ok, true);
+  assert.deepEqual(out.tampered, { ok: false, reason: "bad_signature" });
+  assert.equal(out.fetches, 1, "the set is fetched once and kept");
+  assert.equal(requests.filter((r) => r.path === "/jwks.json").length - before, 1);
 });

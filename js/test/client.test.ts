@@ -92,6 +92,7 @@ describe("hybrid-auth/client", () => {
       devMailbox: (c) => c.devMailbox(),
       openApi: (c) => c.openApi(),
       plugins: (c) => c.plugins(),
+      jwks: (c) => c.jwks(),
       totpStatus: (c) => c.totpStatus(),
       enrollTotp: (c) => c.enrollTotp(),
       confirmTotp: (c) => c.confirmTotp("123456"),

@@ -44,6 +44,21 @@ impl JsKeyRing {
         String::from(self.ring.signing_kid())
     }
 
+    /// The signing key's algorithm, `"HS256"` or `"EdDSA"` (`undefined` for a ring built
+    /// from `jwks`, which only verifies).
+    #[wasm_bindgen(getter, js_name = signingAlg)]
+    pub fn signing_alg(&self) -> Option<String> {
+        self.ring.signing_alg().map(|a| String::from(a.name()))
+    }
+
+    /// The public JWKS (JSON text) of the ring's Ed25519 keys, every key the ring holds,
+    /// so a rotation's next and previous keys are published with the current one.
+    /// HS256 secrets are never included (`{"keys":[]}` for an HS256-only ring).
+    #[wasm_bindgen(js_name = publicJwks)]
+    pub fn public_jwks(&self) -> String {
+        self.ring.public_jwks()
+    }
+
     fn now(&self) -> Result<f64, JsError> {
         match &self.now {
             None => Ok(now_seconds()),

@@ -35,16 +35,40 @@ export interface AuthUser {
 /** A secret: a string (its UTF-8 bytes are the key) or raw bytes. At least 32 bytes. */
 export type Secret = string | Uint8Array;
 
-export interface KeyRingKey {
-  /** Public key id written into the `kid` header of tokens this key signs. */
-  kid: string;
-  secret: Secret;
+/** An Ed25519 JSON Web Key (RFC 8037): public (`x`), or private too (`d`). */
+export interface Ed25519Jwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+  d?: string;
+  kid?: string;
+  alg?: "EdDSA";
+  use?: "sig";
+  key_ops?: ("sign" | "verify")[];
 }
 
+/**
+ * One key of a ring, with exactly one key field: `secret` (HS256), or an Ed25519 key
+ * ("EdDSA", RFC 8037) as `jwk`, `privateKey` (PKCS#8 DER) or `publicKey` (SPKI DER or
+ * the raw 32 bytes). The algorithm is the key's: a token naming another is refused.
+ */
+export type KeyRingKey =
+  | { /** Public key id written into the `kid` header of tokens this key signs. */ kid: string; secret: Secret }
+  | { /** Defaults to the JWK's `kid`, else its RFC 7638 thumbprint. */ kid?: string; jwk: Ed25519Jwk | string }
+  | { kid: string; privateKey: Uint8Array }
+  | { kid: string; publicKey: Uint8Array };
+
 export interface KeyRingOptions {
-  keys: KeyRingKey[];
-  /** The `kid` of the key that signs. The other keys only verify (rotation). */
-  signWith: string;
+  /** The keys (give `keys` with `signWith`, or `jwks`). */
+  keys?: KeyRingKey[];
+  /**
+   * A JWKS's JSON text instead of `keys`: a ring that only verifies, with the set's
+   * Ed25519 keys (capped size and count; duplicate kids, private members, malformed
+   * JSON or no usable key throw).
+   */
+  jwks?: string;
+  /** The `kid` of the key that signs (required with `keys`). The other keys only verify (rotation). */
+  signWith?: string;
   /** When set, `iss` is required and must equal it; `sign` adds it. */
   issuer?: string;
   /** When set, `aud` is required and must contain it; `sign` adds it. */

@@ -4,14 +4,15 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::secret_bytes;
+use crate::ed25519::EdKey;
 use crate::error::ConfigError;
 use crate::options::{Policy, OPTION_LIST, OPTION_NAMES};
-use crate::ring::KeyRing;
+use crate::ring::{Key, KeyRing};
 use crate::text::{cat, Piece::*};
 
 fn get(obj: &JsValue, name: &str) -> Result<Option<JsValue>, ConfigError> {
@@ -56,28 +57,24 @@ pub(super) fn parse_options(options: &JsValue) -> Result<(KeyRing, Option<Functi
             ])));
         }
     }
-    let keys_value = get(options, "keys")?.ok_or_else(|| ConfigError::new("keys is required"))?;
-    if !Array::is_array(&keys_value) {
-        return Err(ConfigError::new("keys must be an array of { kid, secret }"));
-    }
-    let mut keys = Vec::new();
-    for (i, entry) in keys_value.unchecked_ref::<Array>().iter().enumerate() {
-        if !entry.is_object() {
-            return Err(ConfigError::new(cat(&[
-                T("keys["),
-                N(i as u64),
-                T("] must be { kid, secret }"),
-            ])));
+    // `jwks`: a verify-only ring from a key set's JSON text (another service's tokens).
+    let jwks = get_string(options, "jwks")?;
+    let sign_with = get_string(options, "signWith")?;
+    let keys = match (get(options, "keys")?, &jwks) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new("give keys or jwks, not both"));
         }
-        let field = |name: &str| cat(&[T("keys["), N(i as u64), T("]."), T(name)]);
-        let kid = get_string(&entry, "kid")?
-            .ok_or_else(|| ConfigError::new(cat(&[T(&field("kid")), T(" is required")])))?;
-        let secret = get(&entry, "secret")?
-            .ok_or_else(|| ConfigError::new(cat(&[T(&field("secret")), T(" is required")])))?;
-        keys.push((kid, secret_bytes(&secret, &field("secret"))?));
-    }
-    let sign_with =
-        get_string(options, "signWith")?.ok_or_else(|| ConfigError::new("signWith is required"))?;
+        (None, None) => return Err(ConfigError::new("keys is required")),
+        (None, Some(_)) => {
+            if sign_with.is_some() {
+                return Err(ConfigError::new(
+                    "a ring built from jwks only verifies: signWith is not allowed",
+                ));
+            }
+            None
+        }
+        (Some(keys_value), None) => Some(parse_keys(&keys_value)?),
+    };
     let mut policy = Policy {
         issuer: get_string(options, "issuer")?,
         audience: get_string(options, "audience")?,
@@ -117,5 +114,112 @@ pub(super) fn parse_options(options: &JsValue) -> Result<(KeyRing, Option<Functi
                 .map_err(|_| ConfigError::new("now must be a function returning seconds"))?,
         ),
     };
-    Ok((KeyRing::new(keys, &sign_with, policy)?, now))
+    let ring = match (keys, jwks) {
+        (Some(keys), _) => {
+            let sign_with = sign_with.ok_or_else(|| ConfigError::new("signWith is required"))?;
+            KeyRing::with_keys(keys, Some(&sign_with), policy)?
+        }
+        (None, Some(jwks)) => KeyRing::from_jwks(&jwks, policy)?,
+        (None, None) => return Err(ConfigError::new("keys is required")),
+    };
+    Ok((ring, now))
+}
+
+/// The key fields of a `keys` entry: exactly one of them says what the key is.
+const KEY_FIELDS: [&str; 4] = ["secret", "jwk", "privateKey", "publicKey"];
+
+fn parse_keys(keys_value: &JsValue) -> Result<Vec<(String, Key)>, ConfigError> {
+    if !Array::is_array(keys_value) {
+        return Err(ConfigError::new(
+            "keys must be an array of { kid, secret } or { kid, jwk } (or privateKey, publicKey)",
+        ));
+    }
+    let mut keys = Vec::new();
+    for (i, entry) in keys_value.unchecked_ref::<Array>().iter().enumerate() {
+        let field = |name: &str| cat(&[T("keys["), N(i as u64), T("]."), T(name)]);
+        if !entry.is_object() {
+            return Err(ConfigError::new(cat(&[
+                T("keys["),
+                N(i as u64),
+                T("] must be { kid, secret } or { kid, jwk }"),
+            ])));
+        }
+        let mut given = None;
+        for name in KEY_FIELDS {
+            if let Some(v) = get(&entry, name)? {
+                if given.is_some() {
+                    return Err(ConfigError::new(cat(&[
+                        T("keys["),
+                        N(i as u64),
+                        T("] must have exactly one of secret, jwk, privateKey, publicKey"),
+                    ])));
+                }
+                given = Some((name, v));
+            }
+        }
+        let kid = get_string(&entry, "kid")?;
+        let (name, value) = given.ok_or_else(|| {
+            ConfigError::new(cat(&[
+                T("keys["),
+                N(i as u64),
+                T("] needs one of secret (HS256), jwk, privateKey or publicKey (Ed25519)"),
+            ]))
+        })?;
+        let what = field(name);
+        let (kid, key) = match name {
+            "secret" => {
+                let secret = secret_bytes(&value, &what)?;
+                (
+                    kid,
+                    Key::Hs256(crate::key::HmacKey::for_jwt(&secret, &what)?),
+                )
+            }
+            "jwk" => {
+                // An object is serialised by the engine and read by the strict parser, so
+                // both spellings meet the same rules.
+                let text = match value.as_string() {
+                    Some(t) => t,
+                    None => JSON::stringify(&value)
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .ok_or_else(|| ConfigError::new(cat(&[T(&what), T(" must be a JWK")])))?,
+                };
+                let (jwk_kid, key) = crate::jwk::parse_jwk_text(&text, &what)?;
+                let kid = match (kid, jwk_kid) {
+                    (Some(a), Some(b)) if a != b => {
+                        return Err(ConfigError::new(cat(&[
+                            T(&field("kid")),
+                            T(" differs from the JWK's kid"),
+                        ])))
+                    }
+                    (Some(a), _) => Some(a),
+                    (None, b) => b,
+                };
+                (
+                    kid.or_else(|| Some(crate::jwk::thumbprint(&key))),
+                    Key::Ed25519(key),
+                )
+            }
+            "privateKey" => {
+                let der = der_bytes(&value, &what)?;
+                (kid, Key::Ed25519(EdKey::from_pkcs8(&der, &what)?))
+            }
+            _ => {
+                let der = der_bytes(&value, &what)?;
+                (kid, Key::Ed25519(EdKey::from_spki_or_raw(&der, &what)?))
+            }
+        };
+        let kid =
+            kid.ok_or_else(|| ConfigError::new(cat(&[T(&field("kid")), T(" is required")])))?;
+        keys.push((kid, key));
+    }
+    Ok(keys)
+}
+
+/// DER key bytes: a `Uint8Array` only (a string here is more likely PEM or base64 text,
+/// whose UTF-8 bytes are no key).
+fn der_bytes(v: &JsValue, what: &str) -> Result<Vec<u8>, ConfigError> {
+    v.dyn_ref::<js_sys::Uint8Array>()
+        .map(|b| b.to_vec())
+        .ok_or_else(|| ConfigError::new(cat(&[T(what), T(" must be a Uint8Array (DER)")])))
 }

@@ -217,4 +217,19 @@ export type VerificationResendResponseBody = Infer<typeof VERIFICATION_SENT_RESP
 export type EmailChangePendingResponseBody = Infer<typeof EMAIL_CHANGE_PENDING_RESPONSE>;
 export type EmailChangedResponseBody = Infer<typeof EMAIL_CHANGED_RESPONSE>;
 export type DevMailboxResponseBody = Infer<typeof DEV_MAILBOX_RESPONSE>;
+/** GET /.well-known/jwks.json (issue 24): the public keys of EdDSA access tokens. */
+export const JWKS_RESPONSE = /* @__PURE__ */ out.object({
+  keys: /* @__PURE__ */ out.array(
+    /* @__PURE__ */ out.object({
+      kty: /* @__PURE__ */ out.literal("OKP"),
+      crv: /* @__PURE__ */ out.literal("Ed25519"),
+      x: /* @__PURE__ */ out.string("the public key, base64url (RFC 8037)"),
+      kid: /* @__PURE__ */ out.string("the key id token headers name"),
+      alg: /* @__PURE__ */ out.literal("EdDSA"),
+      use: /* @__PURE__ */ out.literal("sig"),
+    }),
+    "every key that signs or may still verify; empty when tokens are HS256",
+  ),
+});
+export type JwksResponseBody = Infer<typeof JWKS_RESPONSE>;
 export type PluginsResponseBody = Infer<typeof PLUGINS_RESPONSE>;

@@ -17,7 +17,8 @@
  * them; one that names any `iss` or `aud` is never legacy.
  */
 import { KeyRing, deriveKid, isJWT } from "hybrid-auth";
-import type { JwtClaims } from "hybrid-auth";
+import type { JwtClaims, KeyRingKey } from "hybrid-auth";
+import type { AccessTokenSigning } from "../accessTokenSigning";
 
 export { deriveKid, isJWT };
 
@@ -73,6 +74,8 @@ export interface IssuedJwt {
 
 export interface JwtIssuer {
   readonly signingKid: string;
+  /** The public JWKS (JSON text) of the EdDSA keys; `{"keys":[]}` with HS256 only (secrets are never published). */
+  readonly jwks: string;
   issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string; authTime?: number; emailVerified?: boolean }): IssuedJwt;
   verify(token: string): JwtCheck;
 }
@@ -85,11 +88,11 @@ export interface JwtIssuer {
 export class IssuerCache {
   private readonly issuers = new Map<string, JwtIssuer>();
 
-  get(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims): JwtIssuer {
-    const key = JSON.stringify([binding.issuer, binding.audience, binding.acceptLegacy, secret, ...previous]);
+  get(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims, signing: AccessTokenSigning | null = null): JwtIssuer {
+    const key = JSON.stringify([binding.issuer, binding.audience, binding.acceptLegacy, signing, secret, ...previous]);
     let issuer = this.issuers.get(key);
     if (!issuer) {
-      issuer = createIssuer(secret, previous, binding, extraClaims);
+      issuer = createIssuer(secret, previous, binding, extraClaims, signing);
       if (this.issuers.size >= 4) this.issuers.clear();
       this.issuers.set(key, issuer);
     }
@@ -106,19 +109,24 @@ const RESERVED_CLAIMS = new Set(["sub", "email", "name", "iat", "iat_ms", "exp",
 /** Refusals a seed-era token gets from the bound ring: only these send it on to the legacy ring. */
 const UNBOUND_REASONS = new Set(["bad_typ", "wrong_issuer", "wrong_audience"]);
 
-function createIssuer(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims): JwtIssuer {
-  const signingKid = deriveKid(secret);
-  const keys = [{ kid: signingKid, secret }];
-  for (const old of previous) {
-    const kid = deriveKid(old);
-    if (!keys.some((k) => k.kid === kid)) keys.push({ kid, secret: old });
+function createIssuer(secret: string, previous: readonly string[], binding: TokenBinding, extraClaims?: ExtraClaims, signing: AccessTokenSigning | null = null): JwtIssuer {
+  // With EdDSA (issue 24) its keys come first and its key signs; the HS256
+  // secrets stay in the ring, verify-only, so tokens issued before the switch
+  // keep working until they expire. Each key's algorithm is pinned by the ring.
+  const signingKid = signing ? signing.kid : deriveKid(secret);
+  const keys: KeyRingKey[] = signing ? [signing.key, ...signing.published].map((jwk) => ({ jwk })) : [];
+  for (const hs of [secret, ...previous]) {
+    const kid = deriveKid(hs);
+    if (!keys.some((k) => k.kid === kid)) keys.push({ kid, secret: hs });
   }
   const ring = new KeyRing({ keys, signWith: signingKid, issuer: binding.issuer, audience: binding.audience, tokenType: ACCESS_TOKEN_TYPE });
   // Verifies the seed-era shape only (typ absent or "JWT"; iss and aud are checked
   // absent below). Built only when the operator asked for it.
   const legacyRing = binding.acceptLegacy ? new KeyRing({ keys, signWith: signingKid }) : null;
+  const jwks = ring.publicJwks();
   return {
     signingKid,
+    jwks,
     issue(user, ttlSeconds, extra = {}) {
       const nowMs = Date.now();
       const extraValues = extraClaims ? extraClaims(user) : {};

@@ -1,0 +1,162 @@
+// createJwksVerifier (issue 24) against a JWKS served by a local HTTP server on
+// 127.0.0.1: caching, the refetch on an unknown kid and its rate cap, failing closed,
+// and the issuer/audience binding. The clock is injected; no test waits on time.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { generateKeyPairSync } from "node:crypto";
+import { KeyRing, createJwksVerifier } from "hybrid-auth";
+
+const ISS = "https://auth.example";
+const AUD = "api";
+
+const key = (kid) => ({ kid, ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }) });
+const publicOf = ({ kty, crv, x, kid }) => ({ kty, crv, x, kid });
+const signer = (jwk, clock) => new KeyRing({ keys: [{ jwk }], signWith: jwk.kid, issuer: ISS, audience: AUD, tokenType: "at+jwt", now: clock });
+
+/** A JWKS server whose answer the test changes; counts requests. */
+async function jwksServer() {
+  const state = { body: JSON.stringify({ keys: [] }), status: 200, requests: 0 };
+  const server = createServer((req, res) => {
+    state.requests += 1;
+    if (req.url !== "/.well-known/jwks.json") return res.writeHead(404).end();
+    res.writeHead(state.status, { "content-type": "application/json" }).end(state.body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    state,
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    publish: (...keys) => (state.body = JSON.stringify({ keys: keys.map(publicOf) })),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+function setup(t, server, extra = {}) {
+  const clock = { t: 1_800_000_000 };
+  const now = () => clock.t;
+  const verifier = createJwksVerifier({ jwksUrl: server.url, issuer: ISS, audience: AUD, tokenType: "at+jwt", cache: false, now, ...extra });
+  t.after(server.close);
+  return { clock, now, verifier };
+}
+
+test("verifies a token with the served key, and fetches the set once while it is fresh", async (t) => {
+  const server = await jwksServer();
+  const { now, verifier } = setup(t, server);
+  const k1 = key("k1");
+  server.publish(k1);
+  const token = signer(k1, now).sign({ sub: "u1" }, 60);
+  for (let i = 0; i < 5; i++) {
+    const res = await verifier.verify(token);
+    assert.equal(res.ok, true);
+    assert.equal(res.claims.sub, "u1");
+  }
+  assert.equal(server.state.requests, 1, "one fetch for five verifications");
+  assert.equal(verifier.fetches, 1);
+  // A token for another audience or issuer, signed by the same key, is refused.
+  const other = new KeyRing({ keys: [{ jwk: k1 }], signWith: "k1", issuer: ISS, audience: "other", tokenType: "at+jwt", now });
+  assert.deepEqual(await verifier.verify(other.sign({ sub: "u1" }, 60)), { ok: false, reason: "wrong_audience" });
+});
+
+test("after cacheSeconds the set is fetched again, so a removed key stops verifying", async (t) => {
+  const server = await jwksServer();
+  const { clock, now, verifier } = setup(t, server, { cacheSeconds: 300 });
+  const [k1, k2] = [key("k1"), key("k2")];
+  server.publish(k1, k2);
+  const token = signer(k1, now).sign({ sub: "u" }, 3600);
+  assert.equal((await verifier.verify(token)).ok, true);
+  server.publish(k2);
+  clock.t += 299;
+  assert.equal((await verifier.verify(token)).ok, true, "still the cached set");
+  assert.equal(server.state.requests, 1);
+  clock.t += 1;
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "unknown_kid" });
+  assert.equal(server.state.requests, 2);
+});
+
+test("an unknown kid refetches once (a rotation), and at most once per minRefetchSeconds", async (t) => {
+  const server = await jwksServer();
+  const { clock, now, verifier } = setup(t, server, { minRefetchSeconds: 30 });
+  const [k1, k2] = [key("k1"), key("k2")];
+  server.publish(k1);
+  assert.equal((await verifier.verify(signer(k1, now).sign({ sub: "u" }, 60))).ok, true);
+  clock.t += 31;
+  // The issuer rotates to k2: the first k2 token triggers one refetch and verifies.
+  server.publish(k2, k1);
+  const k2Token = signer(k2, now).sign({ sub: "u" }, 60);
+  assert.equal((await verifier.verify(k2Token)).ok, true);
+  assert.equal(server.state.requests, 2);
+  // A flood of tokens with made-up kids costs no more fetches within the window.
+  const forged = signer(key("zz"), now).sign({ sub: "u" }, 60);
+  for (let i = 0; i < 20; i++) assert.deepEqual(await verifier.verify(forged), { ok: false, reason: "unknown_kid" });
+  assert.equal(server.state.requests, 2, "no refetch within 30 s of the last");
+  clock.t += 30;
+  await verifier.verify(forged);
+  assert.equal(server.state.requests, 3, "one more once the window has passed");
+});
+
+test("fails closed: no set, an error answer or a refused set means every token is refused", async (t) => {
+  const server = await jwksServer();
+  const { clock, now, verifier } = setup(t, server, { minRefetchSeconds: 30 });
+  const k1 = key("k1");
+  const token = signer(k1, now).sign({ sub: "u" }, 3600);
+  server.state.status = 500;
+  server.publish(k1);
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "jwks_unavailable" });
+  // A failure is rate-capped too.
+  await verifier.verify(token);
+  assert.equal(server.state.requests, 1);
+  // A set that is not acceptable (a duplicate kid; a private key) is no set.
+  clock.t += 30;
+  server.state.status = 200;
+  server.state.body = JSON.stringify({ keys: [publicOf(k1), publicOf(k1)] });
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "jwks_unavailable" });
+  clock.t += 30;
+  server.state.body = JSON.stringify({ keys: [k1] });
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "jwks_unavailable" });
+  clock.t += 30;
+  server.publish(k1);
+  assert.equal((await verifier.verify(token)).ok, true, "recovers when the set is good again");
+});
+
+test("a set kept through failing refetches is used for maxStaleSeconds past cacheSeconds, then nothing is", async (t) => {
+  const server = await jwksServer();
+  const { clock, now, verifier } = setup(t, server, { cacheSeconds: 300, maxStaleSeconds: 3600 });
+  const k1 = key("k1");
+  server.publish(k1);
+  const token = signer(k1, now).sign({ sub: "u" }, 86_400);
+  assert.equal((await verifier.verify(token)).ok, true);
+  server.state.status = 503;
+  clock.t += 300 + 3599;
+  assert.equal((await verifier.verify(token)).ok, true, "stale but within maxStaleSeconds");
+  assert.equal(server.state.requests, 2, "a refetch was tried and failed");
+  clock.t += 1;
+  assert.deepEqual(await verifier.verify(token), { ok: false, reason: "jwks_unavailable" });
+  clock.t += 30;
+  server.state.status = 200;
+  assert.equal((await verifier.verify(token)).ok, true, "a good fetch restores it");
+});
+
+test("uses a Cache API cache when given one, so a second verifier does not refetch", async (t) => {
+  const server = await jwksServer();
+  const store = new Map();
+  const cache = { match: async (url) => store.get(url)?.clone(), put: async (url, res) => void store.set(url, res) };
+  const { now } = setup(t, server, {});
+  const k1 = key("k1");
+  server.publish(k1);
+  const token = signer(k1, now).sign({ sub: "u" }, 60);
+  const make = () => createJwksVerifier({ jwksUrl: server.url, issuer: ISS, audience: AUD, tokenType: "at+jwt", cache, now });
+  assert.equal((await make().verify(token)).ok, true);
+  assert.equal((await make().verify(token)).ok, true);
+  assert.equal(server.state.requests, 1, "the second isolate read the shared cache");
+  assert.match(store.get(server.url).headers.get("cache-control"), /^max-age=300$/);
+});
+
+test("refuses options that would verify too little", () => {
+  const ok = { jwksUrl: "https://auth.example/.well-known/jwks.json", issuer: ISS, audience: AUD };
+  assert.throws(() => createJwksVerifier({ ...ok, issuer: undefined }), /issuer is required/);
+  assert.throws(() => createJwksVerifier({ ...ok, audience: "" }), /audience is required/);
+  assert.throws(() => createJwksVerifier({ ...ok, jwksUrl: "http://auth.example/jwks" }), /https/);
+  assert.throws(() => createJwksVerifier({ ...ok, jwksUrl: "jwks.json" }), /absolute URL/);
+  assert.ok(createJwksVerifier(ok));
+});
