@@ -14,6 +14,8 @@ import { sessions } from "hybrid-auth/sessions";
 import { usage } from "hybrid-auth/usage";
 import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
+import { social } from "hybrid-auth/social";
+import type { SocialOptions } from "hybrid-auth/social";
 
 export interface Env extends AuthEnvVars {
   GENERAL_DB: D1Database;
@@ -21,9 +23,14 @@ export interface Env extends AuthEnvVars {
   TOTP_ISSUER?: string;
 }
 
+/** No provider is configured by default (no button); see js/README.md "Social sign-in" for real ones. */
+function socialOptionsFromEnv(_env: Env): SocialOptions {
+  return { providers: [], redirectAllowlist: [] };
+}
+
 // Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
 export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
-  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv)],
+  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(socialOptionsFromEnv)],
 });
 
 export const app = new Hono<{ Bindings: Env }>();

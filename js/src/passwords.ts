@@ -77,7 +77,9 @@ export async function verifyPassword(
     // (if any) runs on top; its own cost is the adopter's.
     // (The DUMMY_HASH guard only stops a recursion should it ever stop parsing.)
     if (stored !== DUMMY_HASH) await burnOneVerification(password);
-    if (!legacy || stored === DUMMY_HASH) return { ok: false, needsRehash: false };
+    // A `!`-prefixed hash is no password at all (an account made by a provider sign-in,
+    // db/social.ts NO_PASSWORD): never handed to the adopter's verifier.
+    if (!legacy || stored === DUMMY_HASH || stored.startsWith("!")) return { ok: false, needsRehash: false };
     // A match is rehashed to PBKDF2 by the caller.
     const ok = (await legacy(password, stored)) === true;
     return { ok, needsRehash: ok };

@@ -1,0 +1,318 @@
+/**
+ * Issue 22: the social() plugin, against the fake OpenID Connect and
+ * GitHub-style providers that vitest's globalSetup serves on 127.0.0.1
+ * (test/fakeOidcProvider.mjs, which signs ID tokens with jose, independently
+ * of the Worker's oauth4webapi). The test plays the browser: it follows the
+ * Worker's redirect to the provider, "picks an account" there with query
+ * parameters, follows the provider's redirect back to the callback with the
+ * binding cookie, and trades the ticket of the final redirect.
+ *
+ * Each test uses its own provider tenant (a path segment of the issuer), so
+ * JWKS fetch counts and issued tokens never mix.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { Hono } from "hono";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { createAuth, handleError } from "hybrid-auth/hono";
+import type { AuthOptions } from "hybrid-auth/hono";
+import { browserApps } from "hybrid-auth/browser";
+import { github, oidc, social } from "hybrid-auth/social";
+import type { SocialOptions } from "hybrid-auth/social";
+import { PASSWORD, SECRET, claimsOf, env, randomClientIp, setClock, uniqueEmail } from "./helpers";
+import { count, one } from "./emailHelpers";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakeOidcProvider: string;
+  }
+}
+
+const PROVIDER = inject("fakeOidcProvider");
+// The fake providers' one registered client (fakeOidcProvider.mjs).
+const CLIENT_ID = "test-client";
+const CLIENT_SECRET = "test-client-secret";
+const ORIGIN = "http://localhost:8787";
+const PAGE = `${ORIGIN}/app/signed-in`;
+const COOKIE = "hybrid-auth-social";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+interface SendOptions {
+  headers?: Record<string, string>;
+  json?: unknown;
+  token?: string;
+  cookie?: string;
+}
+
+interface Login {
+  token: string;
+  refresh_token?: string;
+  refresh?: string;
+  user: { id: string; email: string; name: string };
+}
+
+/** An app mounting social() with an OIDC provider "fake" and a GitHub-style "gh", both on this test's tenant. */
+function mount(tenant: string, options: Partial<SocialOptions> = {}, auth: Partial<AuthOptions> = {}) {
+  const instance = createAuth({
+    database: (x: { GENERAL_DB: D1Database }) => x.GENERAL_DB,
+    secret: SECRET,
+    clientIp: "cf-connecting-ip",
+    ...auth,
+    plugins: [
+      browserApps({ cookies: { mode: "on" } }),
+      social({
+        providers: [
+          oidc({ id: "fake", name: "Fake", issuer: `${PROVIDER}/oidc/${tenant}`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+          github({
+            id: "gh",
+            clientId: CLIENT_ID,
+            clientSecret: CLIENT_SECRET,
+            authorizationEndpoint: `${PROVIDER}/github/${tenant}/login/oauth/authorize`,
+            tokenEndpoint: `${PROVIDER}/github/${tenant}/login/oauth/access_token`,
+            apiUrl: `${PROVIDER}/github/${tenant}/api`,
+          }),
+        ],
+        redirectAllowlist: [PAGE],
+        ...options,
+      }),
+    ],
+  });
+  const app = new Hono<{ Bindings: { GENERAL_DB: D1Database } }>();
+  app.route("/auth", instance.app);
+  app.onError(handleError);
+  const send = async (method: string, pathOrUrl: string, options: SendOptions = {}): Promise<Response> => {
+    const headers = new Headers({ "CF-Connecting-IP": randomClientIp(), ...options.headers });
+    if (options.json !== undefined) headers.set("Content-Type", "application/json");
+    if (options.token) headers.set("Authorization", `Bearer ${options.token}`);
+    if (options.cookie) headers.set("Cookie", options.cookie);
+    const url = pathOrUrl.startsWith("http") ? pathOrUrl : `${ORIGIN}${pathOrUrl}`;
+    const ctx = createExecutionContext();
+    const response = await app.fetch(new Request(url, { method, headers, body: options.json === undefined ? null : JSON.stringify(options.json) }), { GENERAL_DB: env.GENERAL_DB }, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+  return { send, tenant };
+}
+
+type App = ReturnType<typeof mount>;
+
+const newTenant = () => `t${crypto.randomUUID().slice(0, 8)}`;
+
+async function json<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+async function errorCode(response: Response, status: number): Promise<string> {
+  return (await json<{ error: { code: string } }>(response, status)).error.code;
+}
+
+/** The binding cookie a response sets ("name=value"). */
+function bindingCookie(response: Response): string {
+  const match = new RegExp(`(?:^|, )(${COOKIE}=[A-Za-z0-9_-]{43});`).exec(response.headers.get("Set-Cookie") ?? "");
+  if (!match?.[1]) throw new Error(`no binding cookie in ${response.headers.get("Set-Cookie")}`);
+  return match[1];
+}
+
+interface Started {
+  /** The provider's authorization URL the Worker sent the browser to. */
+  authorize: URL;
+  cookie: string;
+}
+
+/** Clicks "Sign in with <provider>": the Worker's 302 to the provider, and the cookie it set. */
+async function start(app: App, provider = "fake", redirectTo?: string): Promise<Started> {
+  const query = redirectTo === undefined ? "" : `?redirect_to=${encodeURIComponent(redirectTo)}`;
+  const response = await app.send("GET", `/auth/social/${provider}/login${query}`);
+  expect(response.status, await response.clone().text()).toBe(302);
+  return { authorize: new URL(response.headers.get("Location") ?? ""), cookie: bindingCookie(response) };
+}
+
+/** At the provider: picks the account (query parameters of the fake) and returns where the provider sends the browser back. */
+async function atProvider(authorize: URL, user: Record<string, string>): Promise<string> {
+  const url = new URL(authorize);
+  for (const [name, value] of Object.entries(user)) url.searchParams.set(name, value);
+  const response = await fetch(url, { redirect: "manual" });
+  expect(response.status, await response.clone().text()).toBe(302);
+  return response.headers.get("Location") ?? "";
+}
+
+/** A verified OIDC user of the fake provider. */
+function oidcUser(email: string | null, verified = true, extra: Record<string, string> = {}): Record<string, string> {
+  return { sub: `sub-${crypto.randomUUID()}`, ...(email ? { email } : {}), email_verified: String(verified), ...extra };
+}
+
+/** The whole round trip up to the final redirect: the callback's answer. */
+async function roundTrip(app: App, user: Record<string, string>, provider = "fake"): Promise<Response> {
+  const started = await start(app, provider);
+  const back = await atProvider(started.authorize, user);
+  return app.send("GET", back, { cookie: started.cookie });
+}
+
+/** The ticket of a successful callback's redirect (#social_ticket=...), checking it goes to the allowlisted page. */
+function ticketOf(callback: Response): string {
+  expect(callback.status).toBe(302);
+  const location = new URL(callback.headers.get("Location") ?? "");
+  expect(`${location.origin}${location.pathname}`).toBe(PAGE);
+  const ticket = /^#social_ticket=([A-Za-z0-9_-]{43})$/.exec(location.hash)?.[1];
+  if (!ticket) throw new Error(`no ticket in ${location.toString()}`);
+  return ticket;
+}
+
+async function signIn(app: App, user: Record<string, string>, provider = "fake"): Promise<Login> {
+  const callback = await roundTrip(app, user, provider);
+  if (callback.status !== 302) throw new Error(`callback: ${callback.status} ${await callback.text()}`);
+  return json<Login>(await app.send("POST", "/auth/social/exchange", { json: { ticket: ticketOf(callback) } }), 200);
+}
+
+async function issued(tenant: string): Promise<{ id_tokens: string[]; jwks_fetches: number; token_requests: Record<string, string>[] }> {
+  return (await fetch(`${PROVIDER}/__issued/${tenant}`)).json();
+}
+
+async function registerWithPassword(app: App, email = uniqueEmail("social")): Promise<{ id: string; email: string; token: string }> {
+  const created = await json<{ user: { id: string } }>(await app.send("POST", "/auth/register", { json: { email, password: PASSWORD, name: "Local" } }), 201);
+  const login = await json<Login>(await app.send("POST", "/auth/login", { json: { email, password: PASSWORD } }), 200);
+  return { id: created.user.id, email, token: login.token };
+}
+
+async function markVerified(userId: string): Promise<void> {
+  await env.GENERAL_DB.prepare(`UPDATE users SET email_verified_at = ?2 WHERE id = ?1`).bind(userId, Math.floor(Date.now() / 1000)).run();
+}
+
+async function identitiesOf(userId: string): Promise<number> {
+  return count(`SELECT COUNT(*) AS n FROM social_identities WHERE user_id = ?1`, userId);
+}
+
+describe("social sign-in: happy paths", () => {
+  it("a new account from a verified provider address: bearer tokens, a verified address, an identity, onLogin with social:fake", async () => {
+    const logins: string[] = [];
+    const app = mount(newTenant(), {}, { hooks: { onLogin: ({ method }) => void logins.push(method) } });
+    const email = uniqueEmail("new");
+    const login = await signIn(app, oidcUser(email));
+    expect(login.user.email).toBe(email);
+    expect(login.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(claimsOf<{ email_verified: boolean }>(login.token).email_verified).toBe(true);
+    const me = await json<{ user: { id: string } }>(await app.send("GET", "/auth/me", { token: login.token }), 200);
+    expect(me.user.id).toBe(login.user.id);
+    expect(await identitiesOf(login.user.id)).toBe(1);
+    expect(logins).toEqual(["social:fake"]);
+    // The account has no password: a password login cannot open it.
+    expect(await errorCode(await app.send("POST", "/auth/login", { json: { email, password: PASSWORD } }), 401)).toBe("invalid_credentials");
+  });
+
+  it("sends PKCE S256, state and nonce to the provider, and the verifier to its token endpoint", async () => {
+    const app = mount(newTenant());
+    const started = await start(app);
+    const params = started.authorize.searchParams;
+    expect(params.get("code_challenge_method")).toBe("S256");
+    expect(params.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(params.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(params.get("nonce")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(params.get("redirect_uri")).toBe(`${ORIGIN}/auth/social/fake/callback`);
+    const back = await atProvider(started.authorize, oidcUser(uniqueEmail()));
+    expect((await app.send("GET", back, { cookie: started.cookie })).status).toBe(302);
+    const [request] = (await issued(app.tenant)).token_requests;
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(request?.code_verifier ?? "")));
+    const challenge = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    expect(challenge).toBe(params.get("code_challenge"));
+  });
+
+  it("cookie mode: the exchange puts the refresh token in the HttpOnly cookie", async () => {
+    const app = mount(newTenant());
+    const callback = await roundTrip(app, oidcUser(uniqueEmail()));
+    const response = await app.send("POST", "/auth/social/exchange", {
+      json: { ticket: ticketOf(callback), refresh: "cookie" },
+      headers: { Origin: ORIGIN, "X-Requested-With": "hybrid-auth" },
+    });
+    const body = await json<Login>(response, 200);
+    expect(body.refresh).toBe("cookie");
+    expect(body.refresh_token).toBeUndefined();
+    expect(response.headers.get("Set-Cookie")).toMatch(/^hybrid-auth-refresh=[A-Za-z0-9_-]{43};.*HttpOnly/);
+  });
+
+  it("a ticket is single use", async () => {
+    const app = mount(newTenant());
+    const ticket = ticketOf(await roundTrip(app, oidcUser(uniqueEmail())));
+    await json<Login>(await app.send("POST", "/auth/social/exchange", { json: { ticket } }), 200);
+    expect(await errorCode(await app.send("POST", "/auth/social/exchange", { json: { ticket } }), 401)).toBe("invalid_token");
+  });
+
+  it("GitHub: the subject is the numeric id, the address is the primary one with its verified flag", async () => {
+    const app = mount(newTenant());
+    const email = uniqueEmail("gh");
+    const id = String(Math.floor(Math.random() * 1e9));
+    const login = await signIn(app, { id, login: "octo", email, verified: "true" }, "gh");
+    expect(login.user.email).toBe(email);
+    expect(await one<{ subject: string; provider: string }>(`SELECT subject, provider FROM social_identities WHERE user_id = ?1`, login.user.id)).toEqual({ subject: id, provider: "gh" });
+    // An unverified primary address makes no account, even though a verified secondary one exists.
+    const refused = await roundTrip(app, { id: String(Number(id) + 1), login: "octo2", email: uniqueEmail("gh"), verified: "false" }, "gh");
+    expect(await errorCode(refused, 409)).toBe("social_email_unverified");
+  });
+
+  it("auto-link: a verified provider address and a verified local address open the existing account (audited)", async () => {
+    const app = mount(newTenant());
+    const local = await registerWithPassword(app);
+    await markVerified(local.id);
+    const login = await signIn(app, oidcUser(local.email));
+    expect(login.user.id).toBe(local.id);
+    expect(await identitiesOf(local.id)).toBe(1);
+    const event = await one<{ detail: string }>(`SELECT detail FROM auth_events WHERE user_id = ?1 AND kind = 'social_linked'`, local.id);
+    expect(JSON.parse(event?.detail ?? "{}")).toMatchObject({ provider: "fake", automatic: true });
+  });
+
+  it("explicit link from a signed-in session (sudo mode), then sign-in with the provider opens that account", async () => {
+    const app = mount(newTenant());
+    const local = await registerWithPassword(app);
+    // Unverified local address, and the provider account has another address: only an explicit link can join them.
+    const user = oidcUser(uniqueEmail("elsewhere"), false);
+    const link = await json<{ url: string }>(await app.send("POST", "/auth/social/fake/link", { token: local.token, json: {} }), 200);
+    // The link answer set the binding cookie, as the sign-in start does.
+    const linkResponse = await app.send("POST", "/auth/social/fake/link", { token: local.token, json: {} });
+    const cookie = bindingCookie(linkResponse);
+    const { url } = await json<{ url: string }>(linkResponse, 200);
+    expect(link.url).not.toBe(url);
+    const back = await atProvider(new URL(url), user);
+    const callback = await app.send("GET", back, { cookie });
+    expect(callback.status, await callback.clone().text()).toBe(302);
+    expect(new URL(callback.headers.get("Location") ?? "").hash).toBe("#social_linked=fake");
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE user_id = ?1 AND kind = 'social_linked'`, local.id)).toBe(1);
+    const listed = await json<{ identities: { provider: string }[]; can_unlink: boolean }>(await app.send("GET", "/auth/social/identities", { token: local.token }), 200);
+    expect(listed.identities.map((i) => i.provider)).toEqual(["fake"]);
+    expect(listed.can_unlink).toBe(true);
+    const login = await signIn(app, user);
+    expect(login.user.id).toBe(local.id);
+  });
+
+  it("a provider account whose address changes stays on the account it was linked to", async () => {
+    const app = mount(newTenant());
+    const first = await signIn(app, oidcUser(uniqueEmail("before"), true, { sub: "moving-sub" }));
+    const other = await registerWithPassword(app);
+    await markVerified(other.id);
+    // The same subject now asserts the other account's (verified) address.
+    const again = await signIn(app, { ...oidcUser(other.email), sub: "moving-sub" });
+    expect(again.user.id).toBe(first.user.id);
+    expect(await identitiesOf(other.id)).toBe(0);
+  });
+
+  it("unlink (sudo mode) removes the identity and records it, when a password remains", async () => {
+    const app = mount(newTenant());
+    const local = await registerWithPassword(app);
+    await markVerified(local.id);
+    await signIn(app, oidcUser(local.email));
+    const unlinked = await json<{ unlinked: string }>(await app.send("DELETE", "/auth/social/identities/fake", { token: local.token }), 200);
+    expect(unlinked.unlinked).toBe("fake");
+    expect(await identitiesOf(local.id)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM auth_events WHERE user_id = ?1 AND kind = 'social_unlinked'`, local.id)).toBe(1);
+  });
+
+  it("lists the configured providers, and names them in GET /plugins", async () => {
+    const app = mount(newTenant());
+    const { providers } = await json<{ providers: { id: string; name: string }[] }>(await app.send("GET", "/auth/social/providers"), 200);
+    expect(providers).toEqual([{ id: "fake", name: "Fake" }, { id: "gh", name: "GitHub" }]);
+    const plugins = await json<{ plugins: { id: string; settings?: Record<string, unknown> }[] }>(await app.send("GET", "/auth/plugins"), 200);
+    expect(JSON.stringify(plugins)).toContain('"fake,gh"');
+  });
+});
