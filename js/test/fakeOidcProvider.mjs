@@ -15,7 +15,8 @@
  *        test's own query parameters (as a user picking an account): sub, email,
  *        email_verified ("true"/"false"), and `tweak`, a JSON object that alters this
  *        code's ID token: {iss, aud, exp (seconds from now), nonce, alg: "none" |
- *        "HS256-public-key" | "ES256", kid, replay: "<an id_token to return as is>"}.
+ *        "HS256-public-key" | "ES256", kid, forge: true (kid "rs1", signed by another key),
+ *        replay: "<an id_token to return as is>"}.
  *   POST /token      client_secret_post; the code is single use (a second use is
  *        invalid_grant, as real providers answer); PKCE S256 is enforced when the
  *        authorize request had a code_challenge (a missing or wrong verifier is invalid_grant).
@@ -25,6 +26,7 @@
  *   POST /login/oauth/access_token → {access_token} or, as GitHub does, 200 {error};
  *   GET  /api/user, GET /api/user/emails (the primary address with its verified flag,
  *        plus a verified secondary one that must never be used).
+ * A tenant named "loose-*" lists HS256 and none among its ID-token algorithms (discovery).
  * Inspection: GET /__issued/<tenant> → {id_tokens: [...], jwks_fetches: n, token_requests: [...]}.
  */
 import { createServer } from "node:http";
@@ -85,6 +87,11 @@ export async function setup(project) {
       return new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: "rs1", typ: "JWT" }).sign(new TextEncoder().encode(rsaPem));
     }
     if (tweak.alg === "ES256") return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: tweak.kid ?? "es1", typ: "JWT" }).sign(ec.privateKey);
+    if (tweak.forge === true) {
+      // A listed kid ("rs1") on a token another RSA key signed: only the signature check tells it apart.
+      const other = await generateKeyPair("RS256");
+      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "rs1", typ: "JWT" }).sign(other.privateKey);
+    }
     if (tweak.kid === "unknown") {
       // Signed by a key the JWKS does not have, under a kid it does not list.
       const other = await generateKeyPair("RS256");
@@ -165,7 +172,9 @@ export async function setup(project) {
           userinfo_endpoint: `${issuer}/userinfo`,
           response_types_supported: ["code"],
           subject_types_supported: ["public"],
-          id_token_signing_alg_values_supported: ["RS256", "ES256"],
+          // A "loose-" tenant advertises HS256 and none too, as a careless or hostile provider could:
+          // the client must not take the provider's word for which algorithms are acceptable.
+          id_token_signing_alg_values_supported: name.startsWith("loose-") ? ["RS256", "ES256", "HS256", "none"] : ["RS256", "ES256"],
           code_challenge_methods_supported: ["S256"],
           token_endpoint_auth_methods_supported: ["client_secret_post"],
         });

@@ -316,3 +316,203 @@ describe("social sign-in: happy paths", () => {
     expect(JSON.stringify(plugins)).toContain('"fake,gh"');
   });
 });
+
+/** Signs in once and returns the callback URL the provider sent (its code is then used). */
+async function finishedFlow(app: App): Promise<{ back: string; cookie: string }> {
+  const started = await start(app);
+  const back = await atProvider(started.authorize, oidcUser(uniqueEmail()));
+  expect((await app.send("GET", back, { cookie: started.cookie })).status).toBe(302);
+  return { back, cookie: started.cookie };
+}
+
+/** A callback whose ID token the fake alters with `tweak`: the Worker's answer. */
+async function tweaked(app: App, tweak: Record<string, unknown>): Promise<Response> {
+  return roundTrip(app, { ...oidcUser(uniqueEmail()), tweak: JSON.stringify(tweak) });
+}
+
+describe("social sign-in: every refusal", () => {
+  it("state: a callback from another browser (its cookie is another sign-in's) is refused, and does not spend the state", async () => {
+    const app = mount(newTenant());
+    const victim = await start(app);
+    const attacker = await start(app);
+    const back = await atProvider(victim.authorize, oidcUser(uniqueEmail()));
+    expect(await errorCode(await app.send("GET", back, { cookie: attacker.cookie }), 400)).toBe("invalid_state");
+    expect(await errorCode(await app.send("GET", back), 400)).toBe("invalid_state");
+    expect((await issued(app.tenant)).token_requests).toHaveLength(0);
+    // The right browser can still finish it.
+    expect((await app.send("GET", back, { cookie: victim.cookie })).status).toBe(302);
+  });
+
+  it("state: a state that was never issued, or for another provider, is refused", async () => {
+    const app = mount(newTenant());
+    const started = await start(app);
+    const back = new URL(await atProvider(started.authorize, oidcUser(uniqueEmail())));
+    const forged = new URL(back);
+    forged.searchParams.set("state", "x".repeat(43));
+    expect(await errorCode(await app.send("GET", forged.toString(), { cookie: started.cookie }), 400)).toBe("invalid_state");
+    const otherProvider = new URL(back);
+    otherProvider.pathname = "/auth/social/gh/callback";
+    expect(await errorCode(await app.send("GET", otherProvider.toString(), { cookie: started.cookie }), 400)).toBe("invalid_state");
+  });
+
+  it("state: reuse is refused before the provider is asked anything", async () => {
+    const app = mount(newTenant());
+    const { back, cookie } = await finishedFlow(app);
+    expect(await errorCode(await app.send("GET", back, { cookie }), 400)).toBe("invalid_state");
+    expect((await issued(app.tenant)).token_requests).toHaveLength(1);
+  });
+
+  it("state: an expired sign-in is refused", async () => {
+    const app = mount(newTenant(), { stateTtl: 60 });
+    const started = await start(app);
+    const back = await atProvider(started.authorize, oidcUser(uniqueEmail()));
+    setClock(Date.now() + 61_000);
+    expect(await errorCode(await app.send("GET", back, { cookie: started.cookie }), 400)).toBe("invalid_state");
+  });
+
+  // On the GitHub-style provider: with OIDC the nonce would catch the injected code too; without OIDC, PKCE alone does.
+  it("PKCE: a code issued to another sign-in (code injection) fails: this sign-in's verifier does not match its challenge", async () => {
+    const app = mount(newTenant());
+    const victim = await start(app, "gh");
+    const attacker = await start(app, "gh");
+    const ghUser = (tag: string) => ({ id: String(Math.floor(Math.random() * 1e9)), login: tag, email: uniqueEmail(tag), verified: "true" });
+    const attackerBack = new URL(await atProvider(attacker.authorize, ghUser("attacker")));
+    const victimBack = new URL(await atProvider(victim.authorize, ghUser("victim")));
+    victimBack.searchParams.set("code", attackerBack.searchParams.get("code") ?? "");
+    const response = await app.send("GET", victimBack.toString(), { cookie: victim.cookie });
+    expect(await errorCode(response, 401)).toBe("social_login_failed");
+    const [request] = (await issued(app.tenant)).token_requests;
+    expect(request?.code_verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("code reuse: a code that was redeemed once is refused with a fresh state", async () => {
+    const app = mount(newTenant());
+    const { back } = await finishedFlow(app);
+    const again = await start(app);
+    const replay = new URL(back);
+    replay.searchParams.set("state", again.authorize.searchParams.get("state") ?? "");
+    expect(await errorCode(await app.send("GET", replay.toString(), { cookie: again.cookie }), 401)).toBe("social_login_failed");
+  });
+
+  it("nonce: an ID token replayed from an earlier sign-in (its nonce) is refused", async () => {
+    const app = mount(newTenant());
+    await finishedFlow(app);
+    const [earlier] = (await issued(app.tenant)).id_tokens;
+    expect(await errorCode(await tweaked(app, { replay: earlier }), 401)).toBe("social_login_failed");
+  });
+
+  it("an ID token of another issuer, or for another client, is refused", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await tweaked(app, { iss: `${PROVIDER}/oidc/someone-else` }), 401)).toBe("social_login_failed");
+    expect(await errorCode(await tweaked(app, { aud: "another-client" }), 401)).toBe("social_login_failed");
+  });
+
+  it("an expired ID token is refused", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await tweaked(app, { exp: -120 }), 401)).toBe("social_login_failed");
+  });
+
+  // On a provider whose metadata lists "none" and HS256: the client's own pin and signature check must refuse them.
+  it('an ID token with alg "none" is refused, even from a provider whose metadata lists it', async () => {
+    const app = mount(`loose-${newTenant()}`);
+    expect(await errorCode(await tweaked(app, { alg: "none" }), 401)).toBe("social_login_failed");
+  });
+
+  it("an HS256 ID token MAC'd with the provider's public key is refused, even from a provider whose metadata lists HS256", async () => {
+    const app = mount(`loose-${newTenant()}`);
+    expect(await errorCode(await tweaked(app, { alg: "HS256-public-key" }), 401)).toBe("social_login_failed");
+  });
+
+  it("an ES256 ID token from a provider pinned to RS256 is refused, though its signature is the provider's", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await tweaked(app, { alg: "ES256" }), 401)).toBe("social_login_failed");
+  });
+
+  it("an ID token signed by a key the JWKS does not have is refused, under an unknown kid or a listed one", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await tweaked(app, { kid: "unknown" }), 401)).toBe("social_login_failed");
+    // A listed kid whose key did not sign it: only the signature check can tell.
+    expect(await errorCode(await tweaked(app, { forge: true }), 401)).toBe("social_login_failed");
+    expect((await issued(app.tenant)).id_tokens).toHaveLength(2);
+  });
+
+  it("an unknown kid refetches the JWKS at most once a minute", async () => {
+    const app = mount(newTenant());
+    await finishedFlow(app);
+    expect((await issued(app.tenant)).jwks_fetches).toBe(1);
+    await tweaked(app, { kid: "unknown" });
+    await tweaked(app, { kid: "unknown" });
+    expect((await issued(app.tenant)).jwks_fetches).toBe(1);
+    setClock(Date.now() + 61_000);
+    await tweaked(app, { kid: "unknown" });
+    expect((await issued(app.tenant)).jwks_fetches).toBe(2);
+  });
+
+  it("an unverified provider address that is an existing (verified) account's links nothing and opens nothing", async () => {
+    const app = mount(newTenant());
+    const local = await registerWithPassword(app);
+    await markVerified(local.id);
+    expect(await errorCode(await roundTrip(app, oidcUser(local.email, false)), 409)).toBe("social_email_unverified");
+    expect(await identitiesOf(local.id)).toBe(0);
+  });
+
+  it("a verified provider address that is an unverified account's is not linked automatically", async () => {
+    const app = mount(newTenant());
+    const local = await registerWithPassword(app);
+    expect(await errorCode(await roundTrip(app, oidcUser(local.email)), 409)).toBe("social_account_exists");
+    expect(await identitiesOf(local.id)).toBe(0);
+  });
+
+  it("a provider account linked to one account cannot be linked to another", async () => {
+    const app = mount(newTenant());
+    const user = oidcUser(uniqueEmail("owner"));
+    await signIn(app, user);
+    const other = await registerWithPassword(app);
+    const { url } = await json<{ url: string }>(await app.send("POST", "/auth/social/fake/link", { token: other.token, json: {} }), 200);
+    const linkStart = await app.send("POST", "/auth/social/fake/link", { token: other.token, json: {} });
+    const cookie = bindingCookie(linkStart);
+    const { url: linkUrl } = await json<{ url: string }>(linkStart, 200);
+    expect(url).not.toBe(linkUrl);
+    const back = await atProvider(new URL(linkUrl), user);
+    expect(await errorCode(await app.send("GET", back, { cookie }), 409)).toBe("identity_taken");
+    expect(await identitiesOf(other.id)).toBe(0);
+  });
+
+  it("linking needs a signed-in session", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await app.send("POST", "/auth/social/fake/link", { json: {} }), 401)).toBe("missing_token");
+  });
+
+  it("a redirect_to not on the allowlist is refused before anything is written or set", async () => {
+    const app = mount(newTenant());
+    for (const target of ["https://evil.example/app/signed-in", `${ORIGIN}/app/other`, `${ORIGIN}/app/signed-in/../x`, "//evil.example/app/signed-in", "javascript:alert(1)", `http://user:pw@localhost:8787/app/signed-in`]) {
+      const response = await app.send("GET", `/auth/social/fake/login?redirect_to=${encodeURIComponent(target)}`);
+      expect(await errorCode(response, 400), target).toBe("redirect_not_allowed");
+      expect(response.headers.get("Set-Cookie"), target).toBeNull();
+    }
+    // The allowlisted page, with a query of its own, is accepted.
+    const ok = await start(app, "fake", `${PAGE}?next=settings`);
+    expect(ok.authorize.origin).toBe(PROVIDER);
+  });
+
+  it("unlinking the last way to sign in is refused (an account made by a provider has no password)", async () => {
+    const app = mount(newTenant());
+    const login = await signIn(app, oidcUser(uniqueEmail("only")));
+    const listed = await json<{ can_unlink: boolean }>(await app.send("GET", "/auth/social/identities", { token: login.token }), 200);
+    expect(listed.can_unlink).toBe(false);
+    expect(await errorCode(await app.send("DELETE", "/auth/social/identities/fake", { token: login.token }), 409)).toBe("last_sign_in_method");
+    expect(await identitiesOf(login.user.id)).toBe(1);
+    // With a second provider linked, one of them may go.
+    const gh = { id: String(Math.floor(Math.random() * 1e9)), login: "octo", email: uniqueEmail("gh"), verified: "true" };
+    const linkStart = await app.send("POST", "/auth/social/gh/link", { token: login.token, json: {} });
+    const back = await atProvider(new URL((await json<{ url: string }>(linkStart.clone(), 200)).url), gh);
+    expect((await app.send("GET", back, { cookie: bindingCookie(linkStart) })).status).toBe(302);
+    await json(await app.send("DELETE", "/auth/social/identities/fake", { token: login.token }), 200);
+    expect(await errorCode(await app.send("DELETE", "/auth/social/identities/gh", { token: login.token }), 409)).toBe("last_sign_in_method");
+  });
+
+  it("unknown providers answer 404 unknown_provider", async () => {
+    const app = mount(newTenant());
+    expect(await errorCode(await app.send("GET", "/auth/social/nope/login"), 404)).toBe("unknown_provider");
+  });
+});
