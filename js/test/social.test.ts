@@ -14,7 +14,10 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { Hono } from "hono";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createAuth, handleError } from "hybrid-auth/hono";
-import type { AuthOptions } from "hybrid-auth/hono";
+import type { AuthOptions, AuthPlugin } from "hybrid-auth/hono";
+import { email } from "hybrid-auth/email";
+import { totp } from "hybrid-auth/totp";
+import { mailboxOf } from "../src/email/devMailbox";
 import { browserApps } from "hybrid-auth/browser";
 import { github, oidc, social } from "hybrid-auth/social";
 import type { SocialOptions } from "hybrid-auth/social";
@@ -54,7 +57,7 @@ interface Login {
 }
 
 /** An app mounting social() with an OIDC provider "fake" and a GitHub-style "gh", both on this test's tenant. */
-function mount(tenant: string, options: Partial<SocialOptions> = {}, auth: Partial<AuthOptions> = {}) {
+function mount(tenant: string, options: Partial<SocialOptions> = {}, auth: Partial<AuthOptions> = {}, more: AuthPlugin[] = []) {
   const instance = createAuth({
     database: (x: { GENERAL_DB: D1Database }) => x.GENERAL_DB,
     secret: SECRET,
@@ -77,6 +80,7 @@ function mount(tenant: string, options: Partial<SocialOptions> = {}, auth: Parti
         redirectAllowlist: [PAGE],
         ...options,
       }),
+      ...more,
     ],
   });
   const app = new Hono<{ Bindings: { GENERAL_DB: D1Database } }>();
@@ -93,7 +97,7 @@ function mount(tenant: string, options: Partial<SocialOptions> = {}, auth: Parti
     await waitOnExecutionContext(ctx);
     return response;
   };
-  return { send, tenant };
+  return { send, tenant, state: instance.state };
 }
 
 type App = ReturnType<typeof mount>;
@@ -514,5 +518,41 @@ describe("social sign-in: every refusal", () => {
   it("unknown providers answer 404 unknown_provider", async () => {
     const app = mount(newTenant());
     expect(await errorCode(await app.send("GET", "/auth/social/nope/login"), 404)).toBe("unknown_provider");
+  });
+});
+
+describe("social sign-in: with the other plugins", () => {
+  it("pre-hijacking: a provider linked to an account before its address was proven is unlinked by the owner's verification", async () => {
+    const app = mount(newTenant(), {}, {}, [email({ devMailbox: true, appUrl: `${ORIGIN}/` })]);
+    // The attacker registers the victim's address (unverified) and links their own provider account to it.
+    const squatted = await registerWithPassword(app, uniqueEmail("victim"));
+    const attacker = oidcUser(uniqueEmail("attacker"));
+    const linkStart = await app.send("POST", "/auth/social/fake/link", { token: squatted.token, json: {} });
+    const back = await atProvider(new URL((await json<{ url: string }>(linkStart.clone(), 200)).url), attacker);
+    expect((await app.send("GET", back, { cookie: bindingCookie(linkStart) })).status).toBe(302);
+    expect(await identitiesOf(squatted.id)).toBe(1);
+    // The owner proves the address with the verification link.
+    await json(await app.send("POST", "/auth/email/verify/resend", { token: squatted.token }), 202);
+    const message = mailboxOf(app.state).list().find((m) => m.to === squatted.email && m.text.includes("#verify-email="));
+    const token = /#verify-email=([A-Za-z0-9_-]{43})/.exec(message?.text ?? "")?.[1];
+    expect(token).toBeDefined();
+    await json(await app.send("POST", "/auth/email/verify", { json: { token } }), 200);
+    expect(await identitiesOf(squatted.id)).toBe(0);
+    // The attacker's provider account no longer opens the owner's account (it makes one of its own address).
+    const again = await signIn(app, attacker);
+    expect(again.user.id).not.toBe(squatted.id);
+  });
+
+  it("a user with TOTP on gets mfa_required from the exchange, like a password login", async () => {
+    const app = mount(newTenant(), {}, {}, [totp()]);
+    const user = oidcUser(uniqueEmail("mfa"));
+    const login = await signIn(app, user);
+    // Turn the factor on directly in D1 (enrolment itself is totp.test.ts's): a confirmed credential.
+    await env.GENERAL_DB.prepare(`INSERT INTO totp_credentials (user_id, secret, created_at, confirmed_at) VALUES (?1, 'JBSWY3DPEHPK3PXP', ?2, ?2)`).bind(login.user.id, Math.floor(Date.now() / 1000)).run();
+    const callback = await roundTrip(app, user);
+    const held = await json<{ mfa_required?: boolean; ticket?: string; token?: string }>(await app.send("POST", "/auth/social/exchange", { json: { ticket: ticketOf(callback) } }), 200);
+    expect(held.mfa_required).toBe(true);
+    expect(held.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(held.token).toBeUndefined();
   });
 });
