@@ -54,3 +54,9 @@ CREATE TABLE social_tickets (
   used_at     INTEGER
 );
 CREATE INDEX social_tickets_expires_at ON social_tickets(expires_at);
+
+-- The sessions list shows how each login was proven: 'password', 'passkey' or
+-- 'social:<provider>' (completeLogin records it); NULL for the logins made
+-- before this migration, and for rows written by tooling.
+ALTER TABLE refresh_families ADD COLUMN method TEXT;
+ALTER TABLE sessions ADD COLUMN method TEXT;

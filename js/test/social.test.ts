@@ -17,6 +17,7 @@ import { createAuth, handleError } from "hybrid-auth/hono";
 import type { AuthOptions, AuthPlugin } from "hybrid-auth/hono";
 import { email } from "hybrid-auth/email";
 import { totp } from "hybrid-auth/totp";
+import { sessions } from "hybrid-auth/sessions";
 import { mailboxOf } from "../src/email/devMailbox";
 import { browserApps } from "hybrid-auth/browser";
 import { github, oidc, social } from "hybrid-auth/social";
@@ -541,6 +542,18 @@ describe("social sign-in: with the other plugins", () => {
     // The attacker's provider account no longer opens the owner's account (it makes one of its own address).
     const again = await signIn(app, attacker);
     expect(again.user.id).not.toBe(squatted.id);
+  });
+
+  it("the sessions list shows which provider a login used, and 'password' for a password login", async () => {
+    const app = mount(newTenant(), {}, {}, [sessions()]);
+    const local = await registerWithPassword(app);
+    await markVerified(local.id);
+    const login = await signIn(app, oidcUser(local.email));
+    const listed = await json<{ sessions: { current: boolean; method: string | null }[] }>(await app.send("GET", "/auth/sessions", { token: login.token }), 200);
+    expect(listed.sessions.map((s) => [s.current, s.method])).toEqual([
+      [true, "social:fake"],
+      [false, "password"],
+    ]);
   });
 
   it("a user with TOTP on gets mfa_required from the exchange, like a password login", async () => {
