@@ -20,7 +20,12 @@ export interface OidcProvider {
   scopes: readonly string[];
   /** The only ID-token signature algorithm accepted (the provider's documented one): RS256 or ES256. */
   idTokenAlg: "RS256" | "ES256";
+  /** Replaces `fetch` for this provider's requests (discovery, token, JWKS): a provider served in-process (the demo's dev provider). */
+  fetch?: ProviderFetch;
 }
+
+/** The shape of `fetch` a provider's requests go through. */
+export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** GitHub: OAuth 2.0 without OIDC; the identity comes from its API (/user, /user/emails with the verified flag). */
 export interface GitHubProvider {
@@ -46,6 +51,8 @@ export interface OidcProviderOptions {
   scopes?: readonly string[];
   /** Default "RS256" (Google's and Microsoft's). */
   idTokenAlg?: "RS256" | "ES256";
+  /** Replaces `fetch` for this provider (an in-process provider; default: the platform's). */
+  fetch?: ProviderFetch;
 }
 
 /** Any OpenID Connect provider, by discovery. */
@@ -59,6 +66,7 @@ export function oidc(options: OidcProviderOptions): OidcProvider {
     clientSecret: options.clientSecret,
     scopes: options.scopes ?? ["openid", "email", "profile"],
     idTokenAlg: options.idTokenAlg ?? "RS256",
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   };
 }
 

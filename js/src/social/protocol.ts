@@ -35,10 +35,16 @@ export function createSocialState(): SocialState {
   return { servers: new Map() };
 }
 
-/** Plain http is allowed by the library only when we ask; we ask only for loopback URLs (config.ts checked the rest are https). */
-function requestOptions(url: string): { [oauth.allowInsecureRequests]?: boolean } {
-  const parsed = new URL(url);
-  return parsed.protocol === "http:" && isLoopbackHost(parsed.hostname) ? { [oauth.allowInsecureRequests]: true } : {};
+/**
+ * The library's request options for a provider: plain http only when we ask, and we ask only
+ * for loopback URLs (config.ts checked the rest are https); its own `fetch` when it has one.
+ */
+function requestOptions(provider: SocialProvider): { [oauth.allowInsecureRequests]?: boolean; [oauth.customFetch]?: OidcProvider["fetch"] } {
+  const parsed = new URL(provider.kind === "oidc" ? provider.issuer : provider.tokenEndpoint);
+  return {
+    ...(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
+    ...(provider.kind === "oidc" && provider.fetch ? { [oauth.customFetch]: provider.fetch } : {}),
+  };
 }
 
 export function providerUnavailable(provider: SocialProvider, cause: unknown): HttpError {
@@ -52,7 +58,7 @@ function refused(provider: SocialProvider, what: string): HttpError {
 
 async function discover(provider: OidcProvider): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(provider.issuer);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: "oidc", ...requestOptions(provider.issuer) });
+  const response = await oauth.discoveryRequest(issuer, { algorithm: "oidc", ...requestOptions(provider) });
   return oauth.processDiscoveryResponse(issuer, response);
 }
 
@@ -129,7 +135,7 @@ export async function identityFromCallback(state: SocialState, provider: SocialP
   return checked(provider, async () => {
     const server = await serverOf(state, provider);
     const client = clientOf(provider);
-    const options = requestOptions(provider.kind === "oidc" ? provider.issuer : provider.tokenEndpoint);
+    const options = requestOptions(provider);
     const params = oauth.validateAuthResponse(server, client, callbackUrl, flow.state);
     const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.ClientSecretPost(provider.clientSecret), params, redirectUri, flow.codeVerifier, options);
     if (provider.kind === "github") {
