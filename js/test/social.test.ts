@@ -20,7 +20,7 @@ import { totp } from "hybrid-auth/totp";
 import { sessions } from "hybrid-auth/sessions";
 import { mailboxOf } from "../src/email/devMailbox";
 import { browserApps } from "hybrid-auth/browser";
-import { github, oidc, social } from "hybrid-auth/social";
+import { github, google, microsoft, oidc, social } from "hybrid-auth/social";
 import type { SocialOptions } from "hybrid-auth/social";
 import { PASSWORD, SECRET, claimsOf, env, randomClientIp, setClock, uniqueEmail } from "./helpers";
 import { count, one } from "./emailHelpers";
@@ -567,5 +567,25 @@ describe("social sign-in: with the other plugins", () => {
     expect(held.mfa_required).toBe(true);
     expect(held.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(held.token).toBeUndefined();
+  });
+});
+
+describe("social() options", () => {
+  const base = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+  it("refuses a provider URL that is plain http off loopback, a missing openid scope, two providers with one id, and no allowlist", () => {
+    expect(() => social({ providers: [oidc({ id: "x", issuer: "http://idp.example.com", ...base })], redirectAllowlist: [PAGE] })).toThrow(/issuer must be https/);
+    expect(() => social({ providers: [github({ ...base, apiUrl: "http://api.example.com" })], redirectAllowlist: [PAGE] })).toThrow(/apiUrl must be https/);
+    expect(() => social({ providers: [oidc({ id: "x", issuer: "https://idp.example.com", scopes: ["email"], ...base })], redirectAllowlist: [PAGE] })).toThrow(/openid/);
+    expect(() => social({ providers: [google(base), google(base)], redirectAllowlist: [PAGE] })).toThrow(/two providers/);
+    expect(() => social({ providers: [google(base)], redirectAllowlist: [] })).toThrow(/redirectAllowlist/);
+    expect(() => social({ providers: [google(base)], redirectAllowlist: ["https://app.example.com/#x"] })).toThrow(/fragment/);
+    // No provider at all is allowed (no button), so an env without settings keeps the other routes up.
+    expect(social({ providers: [], redirectAllowlist: [] }).id).toBe("social");
+  });
+
+  it("presets: Google's and Microsoft's issuers, GitHub's endpoints", () => {
+    expect(google(base)).toMatchObject({ kind: "oidc", id: "google", issuer: "https://accounts.google.com", idTokenAlg: "RS256" });
+    expect(microsoft({ ...base, tenant: "contoso.onmicrosoft.com" })).toMatchObject({ id: "microsoft", issuer: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" });
+    expect(github(base)).toMatchObject({ kind: "github", authorizationEndpoint: "https://github.com/login/oauth/authorize", tokenEndpoint: "https://github.com/login/oauth/access_token", apiUrl: "https://api.github.com" });
   });
 });
