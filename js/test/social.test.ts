@@ -516,6 +516,16 @@ describe("social sign-in: every refusal", () => {
     expect(await errorCode(await app.send("DELETE", "/auth/social/identities/gh", { token: login.token }), 409)).toBe("last_sign_in_method");
   });
 
+  it("sign-ins started from one client IP are capped (each writes a row before anyone is proven)", async () => {
+    const app = mount(newTenant(), { startPerIp: { max: 2, windowSeconds: 600 } });
+    const ip = randomClientIp();
+    const starts = [];
+    for (let i = 0; i < 3; i++) starts.push((await app.send("GET", "/auth/social/fake/login", { headers: { "CF-Connecting-IP": ip } })).status);
+    expect(starts).toEqual([302, 302, 429]);
+    // Another client is not affected.
+    expect((await app.send("GET", "/auth/social/fake/login")).status).toBe(302);
+  });
+
   it("unknown providers answer 404 unknown_provider", async () => {
     const app = mount(newTenant());
     expect(await errorCode(await app.send("GET", "/auth/social/nope/login"), 404)).toBe("unknown_provider");

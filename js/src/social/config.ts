@@ -4,8 +4,10 @@
  * a provider. Every provider URL can be replaced (tests point them at
  * 127.0.0.1); plain http is accepted for loopback hosts only.
  */
+import { checkRule } from "../config";
 import { isLoopbackHost } from "../http/loopback";
 import { AuthConfigError } from "../options";
+import type { RateRule } from "../options";
 
 /** A provider that speaks OpenID Connect: its endpoints come from discovery (`<issuer>/.well-known/openid-configuration`). */
 export interface OidcProvider {
@@ -122,6 +124,8 @@ export interface SocialOptions {
   stateTtl?: number;
   /** Seconds the page has to collect a finished sign-in's tokens (default 120, 10 to 600). */
   ticketTtl?: number;
+  /** Sign-ins and links started per client IP (each writes a D1 row before anyone is proven): default 30 per 600 s; null: off. */
+  startPerIp?: RateRule | null;
 }
 
 export interface SocialConfig {
@@ -129,6 +133,7 @@ export interface SocialConfig {
   redirectAllowlist: readonly URL[];
   stateTtl: number;
   ticketTtl: number;
+  startPerIp: RateRule | null;
 }
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -188,6 +193,7 @@ export function resolveSocialOptions(options: SocialOptions): SocialConfig {
     redirectAllowlist,
     stateTtl: seconds("social.stateTtl", options.stateTtl, 600, 60, 1800),
     ticketTtl: seconds("social.ticketTtl", options.ticketTtl, 120, 10, 600),
+    startPerIp: checkRule("social.startPerIp", options.startPerIp, { max: 30, windowSeconds: 600 }),
   };
 }
 

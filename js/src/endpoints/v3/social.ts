@@ -19,6 +19,7 @@ import { createSocialState, createSocialTicket, findUserById, listSocialIdentiti
 import { HttpError, unauthorized } from "../../errors";
 import type { RouteInput } from "../../http/schema";
 import { completeLogin, secondFactorAnswer } from "../../lifecycle/completeLogin";
+import { clientIpKey, enforceRateLimits } from "../../lifecycle/rateLimit";
 import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import { newTicket } from "../../lifecycle/totp";
 import type { SocialConfig, SocialProvider } from "../../social/config";
@@ -64,6 +65,8 @@ async function begin(c: AppContext, provider: SocialProvider, requestedRedirect:
   const config = socialConfigOf(c);
   const redirectTo = allowedRedirect(config, requestedRedirect);
   if (!redirectTo) throw new HttpError(400, "redirect_not_allowed", "redirect_to is not on the redirect allowlist");
+  // Each start writes a row before anyone is proven: capped per client.
+  await enforceRateLimits(c.get("db"), [{ name: "social:start-ip", rule: config.startPerIp, subject: clientIpKey(c) }]);
   const flow = newFlow();
   const url = await authorizationUrl(stateOf(c), provider, flow, callbackUrl(c, provider));
   const binding = newTicket();
