@@ -60,3 +60,6 @@ CREATE INDEX social_tickets_expires_at ON social_tickets(expires_at);
 -- before this migration, and for rows written by tooling.
 ALTER TABLE refresh_families ADD COLUMN method TEXT;
 ALTER TABLE sessions ADD COLUMN method TEXT;
+-- A login held for a TOTP code keeps how its first factor was proven, so the
+-- login finished at POST /totp/verify records it (a provider sign-in too).
+ALTER TABLE totp_tickets ADD COLUMN method TEXT;

@@ -566,8 +566,9 @@ describe("social sign-in: with the other plugins", () => {
     ]);
   });
 
-  it("a user with TOTP on gets mfa_required from the exchange, like a password login", async () => {
-    const app = mount(newTenant(), {}, {}, [totp()]);
+  it("a user with TOTP on gets mfa_required from the exchange, like a password login; the finished login says social:fake", async () => {
+    const logins: string[] = [];
+    const app = mount(newTenant(), {}, { hooks: { onLogin: ({ method }) => void logins.push(method) } }, [totp(), sessions()]);
     const user = oidcUser(uniqueEmail("mfa"));
     const login = await signIn(app, user);
     // Turn the factor on directly in D1 (enrolment itself is totp.test.ts's): a confirmed credential.
@@ -577,6 +578,14 @@ describe("social sign-in: with the other plugins", () => {
     expect(held.mfa_required).toBe(true);
     expect(held.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(held.token).toBeUndefined();
+    // Finished with a recovery code (stored as totp.ts does: SHA-256 hex of the code without dashes).
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("abcdefghij")));
+    const hash = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+    await env.GENERAL_DB.prepare(`INSERT INTO totp_recovery_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)`).bind(login.user.id, hash, Math.floor(Date.now() / 1000)).run();
+    const finished = await json<Login>(await app.send("POST", "/auth/totp/verify", { json: { ticket: held.ticket, recovery_code: "abcde-fghij" } }), 200);
+    const listed = await json<{ sessions: { current: boolean; method: string | null; second_factor: string | null }[] }>(await app.send("GET", "/auth/sessions", { token: finished.token }), 200);
+    expect(listed.sessions.find((s) => s.current)).toMatchObject({ method: "social:fake", second_factor: "recovery_code" });
+    expect(logins).toEqual(["social:fake", "social:fake"]);
   });
 });
 
