@@ -51,6 +51,8 @@ export async function setup(project) {
   const rsa = await generateKeyPair("RS256", { extractable: true });
   const ec = await generateKeyPair("ES256", { extractable: true });
   const rsaPem = await exportSPKI(rsa.publicKey);
+  // A key the JWKS never lists (forged and unknown-kid tokens), made once: RSA generation is slow.
+  const stranger = await generateKeyPair("RS256");
   const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: "rs1", alg: "RS256", use: "sig" }, { ...(await exportJWK(ec.publicKey)), kid: "es1", alg: "ES256", use: "sig" }] };
   /** code → what the authorize request said */
   const codes = new Map();
@@ -89,13 +91,11 @@ export async function setup(project) {
     if (tweak.alg === "ES256") return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: tweak.kid ?? "es1", typ: "JWT" }).sign(ec.privateKey);
     if (tweak.forge === true) {
       // A listed kid ("rs1") on a token another RSA key signed: only the signature check tells it apart.
-      const other = await generateKeyPair("RS256");
-      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "rs1", typ: "JWT" }).sign(other.privateKey);
+      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "rs1", typ: "JWT" }).sign(stranger.privateKey);
     }
     if (tweak.kid === "unknown") {
       // Signed by a key the JWKS does not have, under a kid it does not list.
-      const other = await generateKeyPair("RS256");
-      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: `unknown-${randomBytes(4).toString("hex")}`, typ: "JWT" }).sign(other.privateKey);
+      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: `unknown-${randomBytes(4).toString("hex")}`, typ: "JWT" }).sign(stranger.privateKey);
     }
     return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: tweak.kid ?? "rs1", typ: "JWT" }).sign(rsa.privateKey);
   }

@@ -451,7 +451,8 @@ describe("social sign-in: every refusal", () => {
     setClock(Date.now() + 61_000);
     await tweaked(app, { kid: "unknown" });
     expect((await issued(app.tenant)).jwks_fetches).toBe(2);
-  });
+    // Four round trips through the provider: more than the default 5 s on a loaded machine.
+  }, 30_000);
 
   it("an unverified provider address that is an existing (verified) account's links nothing and opens nothing", async () => {
     const app = mount(newTenant());
