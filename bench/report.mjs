@@ -362,12 +362,64 @@ ${parts.join("\n")}
 
 // ---- the report ----------------------------------------------------------------------------
 
+/** "Password hashing" (issue 21), from bench/results/passwords.json (bench/passwords.mjs). */
+function passwordsSection(pw, stale, reason) {
+  const L = ["## 5. Password hashing", ""];
+  if (pw && stale) L.push(stale);
+  if (!pw) return [...L, `_Not measured in this run${reason ? `: ${reason.split("\n")[0]}` : ""}._`, ""];
+  const h = pw.hashes;
+  const mib = (kib) => (kib / 1024).toFixed(1);
+  const cost = (c) => (c.memoryKiB ? `Argon2id m=${c.memoryKiB} KiB, t=${c.timeCost}, p=${c.parallelism}` : `PBKDF2-HMAC-SHA256, ${c.iterations.toLocaleString("en-US")} iterations`);
+  L.push(`Source: \`bench/passwords.mjs\`, run ${pw.date}${pw.short_run ? " (**short run**)" : ""}; load average ${pw.machine.loadavg_start.map((x) => x.toFixed(2)).join(" / ")} at its start. Who runs in which mode:`);
+  L.push("");
+  for (const [k, label] of [["ours_before", "hybrid-auth before"], ["ours_after", "hybrid-auth after"], ["ours_fail", "hybrid-auth, wrong password"], ["better_auth", `better-auth ${pw.versions.better_auth}`]]) L.push(`- **${label}**: ${pw.modes[k]}.`);
+  L.push("");
+  L.push(`### Hashes inside workerd`);
+  L.push("");
+  L.push(`One isolate (\`bench/password-worker\`, ${pw.versions.workerd?.version ?? `workerd ${pw.versions.workerd?.package}`}), ${pw.settings.hash_rounds} rounds; ms per hash = (t(N hashes) − t(0)) / N timed from outside; CPU ms per hash from the workerd process's /proc CPU time, same subtraction. “× PBKDF2” is per round.`);
+  L.push("");
+  L.push("| hash | ms per hash | CPU ms per hash | hashes/s | × PBKDF2-100k (time) |");
+  L.push("|---|---:|---:|---:|---:|");
+  for (const x of Object.values(h.results)) L.push(`| ${cost(x.cost)} | ${range(x.ms_per_hash, fmt.ms)} | ${range(x.cpu_ms_per_hash, fmt.ms)} | ${x.hashes_per_s.median.toFixed(1)} | ${range(x.ms_over_pbkdf2, fmt.x)} |`);
+  L.push("");
+  const overFree = Object.values(h.results).filter((x) => x.cpu_ms_per_hash.median > 10).length;
+  L.push(`${overFree} of ${Object.keys(h.results).length} hashes cost more CPU than the Workers Free plan's 10 ms per request (median CPU ms per hash above).`);
+  L.push("");
+  const lg = pw.logins;
+  L.push("### Logins over HTTP");
+  L.push("");
+  L.push(`autocannon on loopback, ${pw.settings.login_connections} connections, ${pw.settings.login_rounds} rounds × ${pw.settings.login_seconds_per_run} s per kind, all servers up, kinds in a rotating order. CPU ms per login: the Worker's workerd process over the run ÷ requests (includes the local D1).`);
+  L.push("");
+  L.push("| login | answer | logins/s | p50 ms | p99 ms | CPU ms per login | requests |");
+  L.push("|---|---:|---:|---:|---:|---:|---:|");
+  for (const x of Object.values(lg.results)) L.push(`| ${x.label} | ${x.status} | ${range(x.rps, fmt.ms)} | ${x.p50_ms.median} | ${x.p99_ms.median} | ${range(x.cpu_ms_per_login, fmt.ms)} | ${fmt.ops(x.requests)} |`);
+  L.push("");
+  const r = lg.ratios;
+  L.push(`Per round: Argon2id logins/s = **${range(r.argon2id_ok_over_pbkdf2_ok, fmt.x)}** PBKDF2's, **${range(r.argon2id_ok_over_better_auth_ok, fmt.x)}** better-auth's; a wrong password on the Argon2id demo = ${range(r.argon2id_fail_over_argon2id_ok, fmt.x)} its right-password rate.`);
+  L.push("");
+  const m = pw.memory;
+  if (!m?.argon2id || !m?.pbkdf2) return [...L, "_Memory: not in these results (an older bench/passwords.mjs wrote them)._", ""];
+  L.push("### Memory over 100 logins");
+  L.push("");
+  L.push(`VmRSS of the workerd process running the demo (the whole process: runtime, local D1 and the Worker), a fresh server whose first login is its first hash, 100 sequential right-password logins.`);
+  L.push("");
+  const samples = m.argon2id.samples_kib.map((x) => x.logins);
+  L.push(`| demo | ${samples.map((n) => `after ${n}`).join(" | ")} | growth |`);
+  L.push(`|---|${samples.map(() => "---:").join("|")}|---:|`);
+  for (const [k, label] of [["argon2id", "Argon2id (after)"], ["pbkdf2", "PBKDF2 (before, the control)"]]) L.push(`| ${label} | ${m[k].samples_kib.map((x) => `${mib(x.rss)} MiB`).join(" | ")} | **${m[k].growth_mib.toFixed(1)} MiB** |`);
+  L.push("");
+  L.push(`Issue 21's budget, growth within ${m.budget_mib} MiB: ${m.within_budget ? "✅ met" : "❌ not met"} (Argon2id +${m.argon2id.growth_mib.toFixed(1)} MiB, the whole process; ${m.argon2id_minus_pbkdf2_mib.toFixed(1)} MiB more than the PBKDF2 control, whose logins never touch the wasm module). From the first login to the 100th: Argon2id +${m.argon2id.growth_after_first_mib.toFixed(1)} MiB, PBKDF2 +${m.pbkdf2.growth_after_first_mib.toFixed(1)} MiB.`);
+  L.push("");
+  return L;
+}
+
 export function writeReport() {
   const run = load("run.json").data;
   const workerdL = load("workerd.json");
   const nodeL = load("node.json");
   const httpL = load("http.json", join(root, "js", "bench", "last-http.json"));
   const startupL = load("startup.json");
+  const passwordsL = load("passwords.json");
   const workerd = workerdL.data;
   const nodeRaw = nodeL.data;
   const node = nodeView(nodeRaw);
@@ -417,6 +469,7 @@ export function writeReport() {
     node: staleNote(nodeRaw, "node"),
     http: staleNote(httpRaw, "http"),
     startup: staleNote(startup, "startup"),
+    passwords: staleNote(passwordsL.data, "passwords"),
   };
 
   const targets = targetsTable(targetRows(workerd, node, http, startup, stale));
@@ -441,7 +494,7 @@ export function writeReport() {
   const loads = Object.entries(run?.steps ?? {}).filter(([, st]) => st.loadavg_1min);
   if (loads.length) L.push(`1-minute load average at the start → end of each step: ${loads.map(([k, st]) => `${k} ${st.loadavg_1min.start} → ${st.loadavg_1min.end}`).join(", ")} (anything above ${m?.cores ?? 2} means the cores were oversubscribed).`);
   L.push(
-    `Versions: Node ${v.node ?? process.version} (V8 ${v.v8 ?? process.versions.v8}), ${v.workerd ?? `workerd ${v.workerd_package ?? "?"}`} (npm workerd ${v.workerd_package ?? "?"}), wrangler ${v.wrangler ?? "?"}; peers: jose ${v.jose ?? "?"}, hono ${v.hono ?? "?"}, @tsndr/cloudflare-worker-jwt ${v.tsndr ?? "?"}, fast-jwt ${v.fast_jwt ?? "?"}${startup?.peers?.better_auth?.version ?? v.better_auth ? `, better-auth ${startup?.peers?.better_auth?.version ?? v.better_auth} (start-up only)` : ""}.`,
+    `Versions: Node ${v.node ?? process.version} (V8 ${v.v8 ?? process.versions.v8}), ${v.workerd ?? `workerd ${v.workerd_package ?? "?"}`} (npm workerd ${v.workerd_package ?? "?"}), wrangler ${v.wrangler ?? "?"}; peers: jose ${v.jose ?? "?"}, hono ${v.hono ?? "?"}, @tsndr/cloudflare-worker-jwt ${v.tsndr ?? "?"}, fast-jwt ${v.fast_jwt ?? "?"}${startup?.peers?.better_auth?.version ?? v.better_auth ? `, better-auth ${startup?.peers?.better_auth?.version ?? v.better_auth} (start-up${passwordsL.data ? " and password hashing" : " only"})` : ""}.`,
   );
   L.push("");
   L.push("Numbers are medians over several interleaved rounds; `[min–max]` is the spread over those rounds. On a shared 2-core machine the spread is the honest error bar: read ratios, not absolute figures.");
@@ -688,6 +741,8 @@ export function writeReport() {
     L.push("");
   }
 
+  L.push(...passwordsSection(passwordsL.data, stale.passwords, steps.passwords?.reason));
+
   // Analysis (hand-written, survives regeneration).
   L.push("## Analysis");
   L.push("");
@@ -701,15 +756,16 @@ export function writeReport() {
   L.push("```sh");
   L.push(`npm run bench              # everything above (the last run took ${run?.elapsed_s ? `${Math.round((run.elapsed_s / 60) * 10) / 10} min` : "a few minutes"}); rewrites this file, bench/chart.svg and README's headline table`);
   L.push("npm run bench -- --quick   # fewer, shorter rounds (the report is then labelled a short run)");
-  L.push("npm run bench -- --skip=http,node   # steps: startup, node, workerd, http");
+  L.push("npm run bench -- --skip=http,node   # steps: startup, node, workerd, http, passwords");
   L.push("node bench/startup.mjs     # start-up only (BENCH_STARTUP_PAIRS, BENCH_DEV_RUNS, BENCH_WASM_RUNS)");
   L.push("node bench/workerd.mjs     # inside workerd only");
+  L.push("node bench/passwords.mjs   # password hashing only (workerd, logins over HTTP, memory)");
   L.push("node bench/node.mjs        # Node only");
   L.push("npm run bench:http         # over HTTP only");
   L.push("node bench/report.mjs      # regenerate this file and README's table from bench/results/*.json");
   L.push("```");
   L.push("");
-  L.push(`Raw results: ${[workerdL.path, nodeL.path, httpL.path, startupL.path, run ? "bench/results/run.json" : null].filter(Boolean).map((p) => `\`${p}\``).join(", ")}.`);
+  L.push(`Raw results: ${[workerdL.path, nodeL.path, httpL.path, startupL.path, passwordsL.path, run ? "bench/results/run.json" : null].filter(Boolean).map((p) => `\`${p}\``).join(", ")}.`);
   L.push("");
 
   const markdownPath = join(root, "BENCHMARKS.md");

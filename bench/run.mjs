@@ -12,9 +12,12 @@
 //   3. Node                     bench/node.mjs runNodeBench()       -> bench/results/node.json
 //   4. inside workerd           bench/workerd.mjs runWorkerdBench() -> bench/results/workerd.json
 //   5. over HTTP                npm run bench:http                  -> js/bench/last-http.json (copied to bench/results/http.json)
-//   6. bench/report.mjs         -> BENCHMARKS.md, bench/chart.svg, README.md's headline table
+//   6. password hashing         bench/passwords.mjs runPasswordsBench() -> bench/results/passwords.json:
+//                               Argon2id per OWASP row vs PBKDF2-100k inside workerd, logins/s before
+//                               and after beside better-auth's scrypt sign-in, workerd RSS over 100 logins
+//   7. bench/report.mjs         -> BENCHMARKS.md, bench/chart.svg, README.md's headline table
 //
-// Flags: --quick (fewer/shorter rounds; the report then says "short run"), --skip=node,workerd,http,startup,
+// Flags: --quick (fewer/shorter rounds; the report then says "short run"), --skip=node,workerd,http,startup,passwords,
 //        --report-only (just regenerate the report from the existing results).
 // A step that fails is recorded in bench/results/run.json and shown in the report;
 // the exit code is then 1.
@@ -206,6 +209,11 @@ async function main() {
     const http = JSON.parse(readFileSync(last, "utf8"));
     if (!(new Date(http.date) >= started)) throw new Error(`js/bench/last-http.json is from ${http.date}, before this run: not updated`);
     copyFileSync(last, join(results, "http.json"));
+  });
+
+  await step("passwords", async () => {
+    const { runPasswordsBench, formatPasswords } = await import("./passwords.mjs");
+    console.log(formatPasswords(await runPasswordsBench({ quick })));
   });
 
   run.elapsed_s = (Date.now() - started.getTime()) / 1000;

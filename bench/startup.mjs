@@ -116,7 +116,7 @@ const APPS = {
  * better-auth's Worker resolves its packages from its own folder: install them from its
  * lock when they are missing (or not the pinned version), and never from `npm test`.
  */
-function ensurePeerInstalled(dir) {
+export function ensurePeerInstalled(dir) {
   const pin = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).dependencies["better-auth"];
   const installedPath = join(dir, "node_modules", "better-auth", "package.json");
   const installed = () => (existsSync(installedPath) ? JSON.parse(readFileSync(installedPath, "utf8")).version : null);

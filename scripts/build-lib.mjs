@@ -32,7 +32,7 @@ await build({
   platform: "neutral",
   target: ["es2022"],
   chunkNames: "chunks/[name]-[hash]",
-  external: ["hono", "hono/*", "hybrid-auth", "@oslojs/*"],
+  external: ["hono", "hono/*", "hybrid-auth", "hybrid-auth/*", "@oslojs/*"],
   legalComments: "none",
   logLevel: "warning",
 });

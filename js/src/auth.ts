@@ -96,6 +96,8 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
     ),
   ];
   checkRouteOverlap(ROUTES);
+  /** Which plugin brought each route (the others are the core's), known as the list is built. */
+  const ownerOf = new Map<RouteDeclaration, string>(plugins.flatMap((plugin) => plugin.routes.map((route): [RouteDeclaration, string] => [route, plugin.id])));
 
   /** The scope of a request: checked config, database, state; or the 503 of a bad configuration. */
   const scopeFor = (env: E): AuthScope => {
@@ -205,7 +207,7 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
       for (const flush of state.hooks.flush) await flush(scope);
     },
     plugins: plugins.map((plugin) => plugin.id),
-    routes: ROUTES.map(({ method, path, guard, summary }) => ({ method, path, guard, summary, plugin: plugins.find((p) => p.routes.some((r) => r.method === method && r.path === path))?.id ?? "core" })),
+    routes: ROUTES.map((route) => ({ method: route.method, path: route.path, guard: route.guard, summary: route.summary, plugin: ownerOf.get(route) ?? "core" })),
     state,
   };
 }

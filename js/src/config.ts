@@ -12,6 +12,7 @@ import type { SocialConfig } from "./social/config";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
+import { PasswordHashing, checkArgon2idCost } from "./passwords";
 
 export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
@@ -85,6 +86,8 @@ export type Config = (
   hooks: AuthHooks;
   /** What binds access JWTs to this server (RFC 8725 §3.9-3.11): `iss`, `aud`, and whether unbound seed-era tokens pass. */
   tokenBinding: TokenBinding;
+  /** New password hashes and the check of stored ones (issue 21; passwords/hashing.ts). */
+  passwords: PasswordHashing;
 } & PluginSlots;
 
 /**
@@ -210,6 +213,20 @@ export function checkInteger(label: string, value: unknown, setting: NumericSett
   return value;
 }
 
+/**
+ * A whole-number environment variable within `setting`'s bounds, or undefined when it
+ * is unset or "". The one text rule of every such variable (core and plugins): digits
+ * only, since "7d", "1e5", " 60" and "-1" are all operator mistakes.
+ */
+export function integerVar(vars: Record<string, unknown>, setting: NumericSetting): number | undefined {
+  const raw = vars[setting.env];
+  if (raw === undefined || raw === "") return undefined;
+  if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
+    throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
+  }
+  return checkInteger(setting.env, Number(raw), setting);
+}
+
 /** A rate rule (or null = off), or a ConfigError naming `label`. */
 export function checkRule(label: string, value: unknown, fallback: RateRule): RateRule | null {
   if (value === undefined) return fallback;
@@ -274,6 +291,22 @@ function checkDate(label: string, value: unknown): number | null {
   throw new AuthConfigError(`${label} must be a Date or Unix seconds`);
 }
 
+const PASSWORD_HASHING_KEYS = ["algorithm", "argon2id", "allowBelowOwaspFloor"];
+
+/** `passwordHashing` checked once: unknown keys, a weak or out-of-range Argon2id cost fail createAuth. */
+function checkPasswordHashing(value: AuthOptions<never>["passwordHashing"]): PasswordHashing {
+  const given = value ?? {};
+  if (typeof given !== "object" || given === null) throw new AuthConfigError("passwordHashing must be an object");
+  for (const key of Object.keys(given)) {
+    if (!PASSWORD_HASHING_KEYS.includes(key)) throw new AuthConfigError(`unknown option passwordHashing.${key}`);
+  }
+  const allowBelowOwaspFloor = checkFlag("passwordHashing.allowBelowOwaspFloor", given.allowBelowOwaspFloor);
+  return new PasswordHashing({
+    algorithm: checkEnum("passwordHashing.algorithm", given.algorithm, ["argon2id", "pbkdf2-sha256"] as const, "argon2id"),
+    argon2id: { cost: checkArgon2idCost(given.argon2id, allowBelowOwaspFloor), allowBelowOwaspFloor },
+  });
+}
+
 /** Only the options this file knows: a typo ("secert") is an error, not a silent default. */
 const KNOWN_OPTIONS = new Set([
   "database",
@@ -290,6 +323,7 @@ const KNOWN_OPTIONS = new Set([
   "issuer",
   "audience",
   "acceptLegacyTokens",
+  "passwordHashing",
   ...NUMERIC_SETTINGS.filter((s) => !s.path.includes(".")).map((s) => s.path),
 ]);
 const HOOKS = ["extraClaims", "onRegister", "onLogin", "legacyPasswordVerifier"] as const;
@@ -304,6 +338,11 @@ const MOVED_OPTIONS: Record<string, string> = {
   emailVerificationTtl: 'emailVerificationTtl moved to the email plugin: email({ verificationTtl })',
   cors: 'cors moved to the browserApps plugin: plugins: [browserApps({ cors: { origins } })] from "hybrid-auth/browser"',
   cookies: 'cookies moved to the browserApps plugin: plugins: [browserApps({ cookies: { mode: "on" } })] from "hybrid-auth/browser"',
+};
+
+/** Hooks of 0.1 that moved to a plugin, like MOVED_OPTIONS. */
+const MOVED_HOOKS: Record<string, string> = {
+  sendEmail: 'hooks.sendEmail moved to the email plugin: plugins: [email({ send, appUrl })] from "hybrid-auth/email"',
 };
 
 /**
@@ -335,7 +374,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
 
   const hooks: AuthHooks = options.hooks ?? {};
   for (const key of Object.keys(hooks)) {
-    if (key === "sendEmail") throw new AuthConfigError('hooks.sendEmail moved to the email plugin: plugins: [email({ send, appUrl })] from "hybrid-auth/email"');
+    if (MOVED_HOOKS[key]) throw new AuthConfigError(MOVED_HOOKS[key]);
     if (!(HOOKS as readonly string[]).includes(key)) throw new AuthConfigError(`unknown hook ${JSON.stringify(key)}`);
     if (typeof (hooks as Record<string, unknown>)[key] !== "function") throw new AuthConfigError(`hooks.${key} must be a function`);
   }
@@ -377,7 +416,8 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, tokenBinding };
+  const passwords = checkPasswordHashing(options.passwordHashing);
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, tokenBinding, passwords };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

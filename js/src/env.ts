@@ -51,6 +51,10 @@ export interface AuthEnvVars {
   RATE_LIMIT_REFRESH_IP?: string;
   /** Per-IP rules: "cloudflare" (default: CF-Connecting-IP only on requests with Cloudflare's request.cf), "cf-connecting-ip" (always) or "none" (one shared bucket). */
   CLIENT_IP?: string;
+  /** The hash of new passwords: "argon2id" (default) or "pbkdf2-sha256" (issue 21). */
+  PASSWORD_HASH?: string;
+  /** Argon2id's cost, "m=<KiB>,t=<passes>,p=<lanes>", one of OWASP's rows or stronger. Default m=19456,t=2,p=1. */
+  ARGON2ID_COST?: string;
   /** Sudo mode: adding/removing a passkey needs a password or passkey authentication this recent (seconds, 1..86400). Default 600. */
   REAUTH_MAX_AGE_SECONDS?: string;
   /** Rows per cleanup DELETE, 1..10000. Default 10000. */

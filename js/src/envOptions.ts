@@ -7,7 +7,7 @@
  */
 import { AuthConfigError } from "./options";
 import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
-import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkInteger, checkSecret } from "./config";
+import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkSecret, integerVar } from "./config";
 import type { RateLimitConfig } from "./config";
 import type { AuthEnvVars } from "./env";
 
@@ -53,13 +53,8 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   if (legacy) options.acceptLegacyTokens = legacy === "on";
 
   for (const setting of NUMERIC_SETTINGS) {
-    const raw = vars[setting.env];
-    if (raw === undefined || raw === "") continue;
-    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
-    if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) {
-      throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
-    }
-    setPath(options, setting.path, checkInteger(setting.env, Number(raw), setting));
+    const value = integerVar(vars, setting);
+    if (value !== undefined) setPath(options, setting.path, value);
   }
 
   const revocationMode = enumVar(vars, "REVOCATION", ["cached", "strict"] as const);
@@ -93,6 +88,17 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   // Whose CF-Connecting-IP the per-IP rules believe (issue 19 §6).
   const clientIp = enumVar(vars, "CLIENT_IP", CLIENT_IP_SOURCES);
   if (clientIp) options.clientIp = clientIp;
+
+  // The hash of new passwords (issue 21): PASSWORD_HASH=argon2id (the default) or
+  // pbkdf2-sha256, and ARGON2ID_COST="m=<KiB>,t=<passes>,p=<lanes>" (one OWASP row or stronger).
+  const algorithm = enumVar(vars, "PASSWORD_HASH", ["argon2id", "pbkdf2-sha256"] as const);
+  if (algorithm) setPath(options, "passwordHashing.algorithm", algorithm);
+  const cost = vars.ARGON2ID_COST;
+  if (cost !== undefined && cost !== "") {
+    const match = typeof cost === "string" ? /^m=([0-9]{1,6}),t=([0-9]{1,2}),p=([0-9]{1,2})$/.exec(cost) : null;
+    if (!match) throw new AuthConfigError(`ARGON2ID_COST must look like m=19456,t=2,p=1, got ${JSON.stringify(String(cost))}`);
+    setPath(options, "passwordHashing.argon2id", { memoryKiB: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) });
+  }
 
   // The plugins read their own variables (passkeyOptionsFromEnv, emailOptionsFromEnv, browserOptionsFromEnv).
   return options;

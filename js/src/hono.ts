@@ -29,7 +29,7 @@ export { defineRoute } from "./routes";
 export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";
 export { AuthConfigError } from "./options";
-export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
+export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, PasswordHashingOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 export type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "./options";
 // Browser apps (issue 15): the header cookie-mode requests must carry, and the refresh cookie's names.
 export { CSRF_HEADER, CSRF_HEADER_VALUE } from "./browser/csrf";

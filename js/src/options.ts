@@ -134,6 +134,30 @@ export interface AuthHooks {
   legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
 }
 
+/**
+ * The password hash of new accounts and changed passwords. Stored hashes of
+ * another algorithm or cost still verify and are rewritten in this one at the
+ * user's next successful login (a compare-and-swap: a password changed
+ * meanwhile stays).
+ */
+export interface PasswordHashingOptions {
+  /**
+   * "argon2id" (default): the package's Rust module, `hybrid-auth/argon2`.
+   * "pbkdf2-sha256": WebCrypto at 100,000 iterations (workerd's cap, a sixth of
+   * OWASP's floor for it); only for a plan whose CPU limit cannot take Argon2id.
+   */
+  algorithm?: "argon2id" | "pbkdf2-sha256";
+  /**
+   * Argon2id's cost. Default { memoryKiB: 19456, timeCost: 2, parallelism: 1 }, OWASP's
+   * first row; the others (47104/1, 12288/3, 9216/4, 7168/5) or anything stronger work
+   * too (memoryKiB at most 65536). A cost below every OWASP row is refused unless
+   * `allowBelowOwaspFloor`.
+   */
+  argon2id?: { memoryKiB?: number; timeCost?: number; parallelism?: number };
+  /** Permits an Argon2id cost below OWASP's floor, for new and stored hashes. For tests only. Default false. */
+  allowBelowOwaspFloor?: boolean;
+}
+
 /** The options of createAuth. `E` is the Worker's env (its bindings). */
 export interface AuthOptions<E = unknown> {
   /** The D1 database of the auth tables, from the Worker's env: `(env) => env.DB`. Any binding name works. */
@@ -203,6 +227,8 @@ export interface AuthOptions<E = unknown> {
    * (0 < t <= 1, default 0.01) on `readyDays` consecutive days with traffic (1..366, default 7).
    */
   phase3?: { sessionShareThreshold?: number; readyDays?: number };
+  /** How new passwords are hashed (issue 21). Default: Argon2id at OWASP's m=19456 KiB, t=2, p=1. */
+  passwordHashing?: PasswordHashingOptions;
   hooks?: AuthHooks;
   /**
    * The features this instance mounts (issue 20), each from its own entry:

@@ -8,6 +8,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import jsQR from "jsqr";
 import { browserRun, logOutOnPage, registerOnPage } from "./support.mjs";
 
 const run = browserRun({ tag: "test:browser totp", tempPrefix: "hybrid-auth-page-totp-", hardLimitMs: 170_000 });
@@ -72,7 +73,7 @@ test("RFC 6238's SHA-1 test vector: the test's own code generator is right", () 
   assert.equal(totpCode(secret, Math.floor(1111111109 / 30)), "081804");
 });
 
-test("set up 2FA on the page (secret and otpauth:// URI shown, code confirmed, 10 recovery codes), then a password sign-in asks for the code and finishes with it", async () => {
+test("set up 2FA on the page (secret, otpauth:// URI and a QR code of it shown, code confirmed, 10 recovery codes), then a password sign-in asks for the code and finishes with it", async () => {
   await registerOnPage(page, user);
   const section = page.locator("section:has(> #totp-heading)");
   await section.getByText("Off: your password alone signs you in.").waitFor();
@@ -86,6 +87,7 @@ test("set up 2FA on the page (secret and otpauth:// URI shown, code confirmed, 1
   assert.equal(new URL(uri).protocol, "otpauth:");
   assert.equal(new URL(uri).searchParams.get("secret"), secret, "the link's secret is the one shown");
   assert.equal(await page.locator("#totp-uri").textContent(), uri);
+  assert.equal(await page.locator("#totp-qr").isVisible(), true, "a QR code is shown beside the key");
 
   const enrolStep = currentStep();
   await page.locator("#totp-confirm-code").fill(totpCode(secret, enrolStep));
@@ -96,6 +98,24 @@ test("set up 2FA on the page (secret and otpauth:// URI shown, code confirmed, 1
   assert.equal(new Set(recovery).size, 10, "all different");
   assert.match(await page.locator("#totp-status").textContent(), /^On: .* 10 recovery codes left\.$/);
   assert.equal(await page.locator("#totp-enrol").isVisible(), false, "the secret is gone once confirmed");
+  // The QR code shown before, read back by an independent decoder (jsQR, here in Node, on
+  // the pixels the page drew the image into): it must carry exactly the URI shown. Read
+  // after the confirmation (the image keeps its pixels once hidden), which had to come
+  // within the short sudo window (REAUTH).
+  const pixels = await page.evaluate(async () => {
+    const img = /** @type {HTMLImageElement} */ (document.getElementById("totp-qr"));
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 400;
+    const g = canvas.getContext("2d");
+    g.imageSmoothingEnabled = false;
+    g.fillStyle = "#fff";
+    g.fillRect(0, 0, 400, 400);
+    g.drawImage(img, 0, 0, 400, 400);
+    return Array.from(g.getImageData(0, 0, 400, 400).data);
+  });
+  const decoded = jsQR(Uint8ClampedArray.from(pixels), 400, 400)?.data ?? null;
+  assert.equal(decoded, uri, "the QR code decodes to the otpauth:// URI");
   assert.equal(await section.getByRole("button", { name: "Turn off" }).isVisible(), true);
   assert.equal(await section.getByRole("button", { name: "New recovery codes" }).isVisible(), true);
 

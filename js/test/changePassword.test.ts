@@ -4,6 +4,7 @@
  * current one is kept) and says which, and rate-limits wrong current passwords.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { argon2Engine } from "../src/passwords/argon2id";
 import { PASSWORD, call, countingDb, env, errorOf, jwtEnv, loginUser, registerUser, sessionEnv, settleIsolate, totalQueries } from "./helpers";
 import type { Env } from "../demo/worker";
 import { linkToken, mailEnv } from "./emailHelpers";
@@ -160,8 +161,9 @@ describe("POST /auth/change-password", () => {
       [[PASSWORD, NEW_PASSWORD], "invalid_body"],
     ];
     await settleIsolate();
-    // "Work": PBKDF2 (crypto.subtle.deriveBits, passwords.ts) and any D1 statement (the rate-limit counter, the user's row).
+    // "Work": a password hash (Argon2id by default, PBKDF2 for old hashes: passwords/) and any D1 statement (the rate-limit counter, the user's row).
     const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const argon2 = vi.spyOn(argon2Engine, "verify");
     const counted = countingDb(env.GENERAL_DB);
     const e = jwtEnv({ GENERAL_DB: counted.db, USAGE_FLUSH_REQUESTS: "100000", USAGE_FLUSH_SECONDS: "3600" });
     for (const [json, code] of cases) {
@@ -173,12 +175,15 @@ describe("POST /auth/change-password", () => {
     expect(huge.status).toBe(400);
     expect((await errorOf(huge)).code).toBe("body_too_large");
     expect(derive).not.toHaveBeenCalled();
+    expect(argon2).not.toHaveBeenCalled();
     expect(totalQueries(counted.counts)).toBe(0);
     // Control: a well-formed request through the same spies is seen hashing and querying.
     expect((await change(mine.token, { current_password: "not the password", new_password: NEW_PASSWORD }, e)).status).toBe(403);
     expect(derive).toHaveBeenCalled();
+    expect(argon2).toHaveBeenCalled();
     expect(totalQueries(counted.counts)).toBeGreaterThan(0);
     derive.mockRestore();
+    argon2.mockRestore();
     expect(await canLogin(jwtEnv(), user.email, PASSWORD)).toBe(true);
   });
 

@@ -379,7 +379,8 @@ describe("SQL injection strings", () => {
     const row = await env.GENERAL_DB.prepare("SELECT email, name FROM users WHERE id = ?1").bind(victim.id).first();
     expect(row).toEqual({ email: victim.email, name: victim.name });
     await loginUser(noEmailLimit, victim.email);
-  });
+    // Ten rounds of register, login and three failed logins: about 60 Argon2id and 30 PBKDF2 runs.
+  }, 30_000);
 });
 
 describe("Authorization header variants", () => {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAuth } from "hybrid-auth/hono";
 import { createUser, findUserById, replacePasswordHash } from "../src/db";
-import { hashPassword, verifyPassword } from "../src/passwords";
+import { hashPassword, verifyPassword } from "hybrid-auth/argon2";
 import { PASSWORD, SECRET, env, errorOf, uniqueEmail } from "./helpers";
 
 interface TestEnv {
@@ -59,7 +59,7 @@ async function seedUser(passwordHash: string): Promise<{ id: string; email: stri
 const storedHashOf = async (id: string) => (await findUserById(env.GENERAL_DB, id))?.passwordHash ?? "";
 
 describe("legacy password verifier at POST /login (Worker)", () => {
-  it("verifier says yes: 200, and the stored hash becomes today's PBKDF2 (which then logs in without the hook)", async () => {
+  it("verifier says yes: 200, and the stored hash becomes today's Argon2id (which then logs in without the hook)", async () => {
     const { calls, post } = legacyAuth(seedVerifier);
     const user = await seedUser(seedHashOf(PASSWORD));
     const login = await post("/login", { email: user.email, password: PASSWORD });
@@ -68,9 +68,9 @@ describe("legacy password verifier at POST /login (Worker)", () => {
     expect(calls).toEqual([user.id]);
 
     const rehashed = await storedHashOf(user.id);
-    expect(rehashed).toMatch(/^pbkdf2-sha256\$100000\$/);
-    expect(await verifyPassword(PASSWORD, rehashed)).toEqual({ ok: true, needsRehash: false });
-    // The next login is a plain PBKDF2 one: the hook is not asked again.
+    expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(verifyPassword(PASSWORD, rehashed)).toEqual({ ok: true, needsRehash: false });
+    // The next login is a plain Argon2id one: the hook is not asked again.
     expect((await post("/login", { email: user.email, password: PASSWORD })).status).toBe(200);
     expect(calls).toEqual([user.id]);
   });
@@ -94,7 +94,7 @@ describe("legacy password verifier at POST /login (Worker)", () => {
 });
 
 describe("legacy password verifier at POST /change-password (Worker)", () => {
-  /** Signs `user` in (through a PBKDF2 hash), then puts the seed-era hash back, as if the login never rehashed. */
+  /** Signs `user` in (through an Argon2id hash), then puts the seed-era hash back, as if the login never rehashed. */
   async function signedInWithLegacyHash(post: ReturnType<typeof legacyAuth>["post"]) {
     const user = await seedUser(await hashPassword(PASSWORD));
     const login = await post("/login", { email: user.email, password: PASSWORD });
@@ -105,14 +105,14 @@ describe("legacy password verifier at POST /change-password (Worker)", () => {
     return { user, token, legacy };
   }
 
-  it("the right legacy current password (verifier yes): 200, the new password is stored as PBKDF2", async () => {
+  it("the right legacy current password (verifier yes): 200, the new password is stored as Argon2id", async () => {
     const { calls, post } = legacyAuth(seedVerifier);
     const { user, token } = await signedInWithLegacyHash(post);
     const newPassword = "a brand new passphrase";
     const change = await post("/change-password", { current_password: PASSWORD, new_password: newPassword, revoke_other_logins: false }, token);
     expect(change.status, await change.clone().text()).toBe(200);
     expect(calls).toEqual([user.id]);
-    expect(await verifyPassword(newPassword, await storedHashOf(user.id))).toEqual({ ok: true, needsRehash: false });
+    expect(verifyPassword(newPassword, await storedHashOf(user.id))).toEqual({ ok: true, needsRehash: false });
   });
 
   it("a wrong legacy current password (verifier no): 403 invalid_current_password, nothing changes", async () => {

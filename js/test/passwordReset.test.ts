@@ -3,6 +3,7 @@
  * dev mailbox as the sender.
  */
 import { mailboxOf } from "../src/email/devMailbox";
+import { argon2Engine } from "../src/passwords/argon2id";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../demo/worker";
@@ -182,12 +183,12 @@ describe("POST /auth/password/reset/complete", () => {
     // …and in strict mode (straight from D1).
     expect((await call("GET", "/auth/me", { env: mailEnv({ REVOCATION: "strict" }), token: jwtLogin.token })).status).toBe(401);
 
-    // The old password no longer works, the new one does, and it is a PBKDF2 hash.
+    // The old password no longer works, the new one does, and it is an Argon2id hash (the default).
     expect((await call("POST", "/auth/login", { json: { email: user.email, password: PASSWORD } })).status).toBe(401);
     const fresh = await loginUser(mailEnv(), user.email, NEW_PASSWORD);
     expect((await call("GET", "/auth/me", { env: mailEnv(), token: fresh.token })).status).toBe(200);
     const stored = await one<{ password_hash: string; email_verified_at: number | null }>("SELECT password_hash, email_verified_at FROM users WHERE id = ?1", user.id);
-    expect(stored?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     // The link reached the address: it counts as verified.
     expect(stored?.email_verified_at).not.toBeNull();
 
@@ -262,7 +263,7 @@ describe("POST /auth/password/reset/complete", () => {
     expect((await call("GET", "/auth/me", { env: mailEnv(), token: bobLogin.token })).status).toBe(200);
   });
 
-  it("hostile input: wrong types, unknown, malformed and oversized tokens, a weak password; unknown tokens cost no PBKDF2 and malformed ones no query", async () => {
+  it("hostile input: wrong types, unknown, malformed and oversized tokens, a weak password; unknown tokens cost no password hash and malformed ones no query", async () => {
     const user = await registerUser(mailEnv());
     await requestReset(user.email);
     const token = linkToken(user.email, "reset");
@@ -292,9 +293,12 @@ describe("POST /auth/password/reset/complete", () => {
     expect((await complete("not a token", NEW_PASSWORD, mailEnv({ GENERAL_DB: db }))).status).toBe(400);
     expect(totalQueries(counts)).toBe(0);
     const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const argon2 = vi.spyOn(argon2Engine, "hash");
     expect((await complete("B".repeat(43))).status).toBe(400);
     expect(derive).not.toHaveBeenCalled();
+    expect(argon2).not.toHaveBeenCalled();
     derive.mockRestore();
+    argon2.mockRestore();
     expect((await complete(token)).status).toBe(200);
   });
 

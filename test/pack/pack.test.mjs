@@ -92,9 +92,12 @@ const REQUIRED = [
 // The core-only fixture's worker.js, minified by wrangler 4.86.0 (esbuild) with hono 4.13.19,
 // measured 2026-12-02 at 94,408 bytes (92.2 KiB; gzip -9 33,008 B; the .wasm is a module of
 // its own, not counted) once browserApps() left the core (99,525 bytes before), with every
-// plugin 177,329 bytes. The ceiling is that + 5 %: lower it when code leaves the core; raise
-// it only with the reason in the commit.
-const CORE_ONLY_MEASURED_BYTES = 94_408;
+// plugin 177,329 bytes. Raised to 103,384 bytes (gzip -9 36,101 B) when createAuth began
+// hashing passwords with Argon2id by default (issue 21): the password module's wasm-bindgen
+// glue and js/src/passwords/ (+8,976 B); its .wasm is a second module beside the JWT one.
+// The ceiling is that + 5 %: lower it when code leaves the core; raise it only with the
+// reason in the commit.
+const CORE_ONLY_MEASURED_BYTES = 103_384;
 const CORE_ONLY_CEILING_BYTES = Math.floor(CORE_ONLY_MEASURED_BYTES * 1.05);
 
 // What only the passkey verifier imports (@oslojs/webauthn and its cbor, binary, crypto and
@@ -550,14 +553,20 @@ async function bundleFixture(project, work, fixture) {
   const metafile = join(work, `bundle-${fixture}.meta.json`);
   await runWrangler(["deploy", "--dry-run", "--outdir", outdir, "--metafile", metafile], { cwd: dir, timeoutMs: LIMIT.bundle });
   const worker = readFileSync(join(outdir, "worker.js"));
+  // Two modules of their own: the JWT core's, and the password module createAuth hashes with (issue 21).
   const wasm = readdirSync(outdir).filter((f) => f.endsWith(".wasm"));
-  assert.equal(wasm.length, 1, `one .wasm module beside worker.js: ${readdirSync(outdir)}`);
+  assert.deepEqual(
+    wasm.map((f) => f.replace(/^[0-9a-f]+-/, "")).sort(),
+    ["hybrid_auth_argon2_bg.wasm", "hybrid_auth_bg.wasm"],
+    `the JWT and password .wasm modules beside worker.js: ${readdirSync(outdir)}`,
+  );
   const inputs = Object.keys(JSON.parse(readFileSync(metafile, "utf8")).inputs).map((f) => f.replace(/^(.*\/)?node_modules\//, ""));
-  return { bytes: worker.length, gzip: gzipSync(worker, { level: 9 }).length, wasmBytes: statSync(join(outdir, wasm[0])).size, inputs };
+  const wasmBytes = wasm.reduce((sum, f) => sum + statSync(join(outdir, f)).size, 0);
+  return { bytes: worker.length, gzip: gzipSync(worker, { level: 9 }).length, wasmBytes, inputs };
 }
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-const sizeLine = (b) => `worker.js ${b.bytes} B (${kib(b.bytes)}), gzip -9 ${b.gzip} B (${kib(b.gzip)}); .wasm ${b.wasmBytes} B`;
+const sizeLine = (b) => `worker.js ${b.bytes} B (${kib(b.bytes)}), gzip -9 ${b.gzip} B (${kib(b.gzip)}); .wasm modules ${b.wasmBytes} B`;
 
 /** The compatibility date the repository's Worker uses: known to suit the pinned wrangler. */
 function compatibilityDate() {

@@ -133,7 +133,7 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
     assert.deepEqual(moved, [], "an expired token is never moved into sessions");
   });
 
-  it("an old user logs in with their old password, and the stored hash becomes pbkdf2-sha256", async () => {
+  it("an old user logs in with their old password, and the stored hash becomes Argon2id (the default)", async () => {
     assert.equal(await passwordHashOf(ALICE.id), HASHES.alice, "still the seed's hash before the login");
     // The seed stored the email mixed-case; the user types it as they always did.
     const login = await call("POST", "/api/auth/login", { body: { email: "Alice@Example.com", password: ALICE.password } });
@@ -141,13 +141,13 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
     assert.equal(login.json.token_type, "jwt");
     assert.equal(login.json.user.id, ALICE.id);
     const rehashed = await passwordHashOf(ALICE.id);
-    assert.match(rehashed, /^pbkdf2-sha256\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    assert.match(rehashed, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
 
     const me = await call("GET", "/api/auth/me", { token: login.json.token });
     assert.equal(me.status, 200, me.text);
     const second = await call("POST", "/api/auth/login", { body: { email: ALICE.email, password: ALICE.password } });
     assert.equal(second.status, 200, `the same password against the new hash: ${second.text}`);
-    assert.equal(await passwordHashOf(ALICE.id), rehashed, "a PBKDF2 hash at today's cost is not rewritten");
+    assert.equal(await passwordHashOf(ALICE.id), rehashed, "an Argon2id hash at today's cost is not rewritten");
   });
 
   it("a wrong password is refused with 401 invalid_credentials and leaves the old hash in place", async () => {
@@ -158,6 +158,6 @@ describe("after upgrade-seed, an adopter's Worker serves the seed's users and se
     // The verifier does work for this user: the right password gets in (and rehashes).
     const right = await call("POST", "/api/auth/login", { body: { email: BOB.email, password: BOB.password } });
     assert.equal(right.status, 200, right.text);
-    assert.match(await passwordHashOf(BOB.id), /^pbkdf2-sha256\$/);
+    assert.match(await passwordHashOf(BOB.id), /^\$argon2id\$/);
   });
 });

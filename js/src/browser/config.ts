@@ -5,7 +5,7 @@
  * silent fallback: a typo in an origin must not quietly allow nothing, and
  * "*" must never be read as "everyone, with credentials".
  */
-import { checkInteger } from "../config";
+import { checkInteger, integerVar } from "../config";
 import type { NumericSetting } from "../config";
 import { AuthConfigError } from "../options";
 import type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "../options";
@@ -117,12 +117,8 @@ export function browserOptionsFromEnv(env: object): BrowserAppsOptions {
         .filter((part) => part !== ""),
     };
   }
-  const maxAge = vars.CORS_MAX_AGE;
-  if (maxAge !== undefined && maxAge !== "") {
-    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
-    if (typeof maxAge !== "string" || !/^[0-9]{1,9}$/.test(maxAge)) throw new AuthConfigError(`CORS_MAX_AGE must be a whole number, got ${JSON.stringify(String(maxAge))}`);
-    result.cors = { ...(result.cors ?? { origins: [] }), maxAge: checkInteger("CORS_MAX_AGE", Number(maxAge), CORS_MAX_AGE) };
-  }
+  const maxAge = integerVar(vars, CORS_MAX_AGE);
+  if (maxAge !== undefined) result.cors = { ...(result.cors ?? { origins: [] }), maxAge };
   const cookie = vars.REFRESH_COOKIE;
   if (cookie !== undefined && cookie !== "") {
     if (cookie === "off") result.cookies = { mode: "off" };

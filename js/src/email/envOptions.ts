@@ -5,7 +5,7 @@
  * bring one; PASSWORD_RESET_TTL and EMAIL_VERIFICATION_TTL. Errors name the variable.
  */
 import { AuthConfigError } from "../options";
-import { checkInteger } from "../config";
+import { integerVar } from "../config";
 import { EMAIL_TTL_SETTINGS, checkAppUrl } from "./config";
 import type { EmailOptions } from "./config";
 import { httpEmailSender } from "./httpSender";
@@ -43,11 +43,8 @@ export function emailOptionsFromEnv(env: object, base: EmailOptions = {}): Email
   const appUrl = stringVar(vars, "APP_URL");
   if (appUrl !== undefined) options.appUrl = checkAppUrl("APP_URL", appUrl) ?? undefined;
   for (const setting of Object.values(EMAIL_TTL_SETTINGS)) {
-    const raw = vars[setting.env];
-    if (raw === undefined || raw === "") continue;
-    // Digits only: "7d", "1e5", " 60" and "-1" are all operator mistakes.
-    if (typeof raw !== "string" || !/^[0-9]{1,9}$/.test(raw)) throw new AuthConfigError(`${setting.env} must be a whole number, got ${JSON.stringify(String(raw))}`);
-    options[setting.path] = checkInteger(setting.env, Number(raw), setting);
+    const value = integerVar(vars, setting);
+    if (value !== undefined) options[setting.path] = value;
   }
 
   const apiKey = stringVar(vars, "RESEND_API_KEY");

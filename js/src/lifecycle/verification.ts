@@ -1,7 +1,7 @@
 /**
  * Registration while email verification is on (issue 14 §4): the answer no
  * longer says whether the address was free. Both cases have done the same
- * work before answering (a PBKDF2 hash and one INSERT, which the UNIQUE index
+ * work before answering (a password hash and one INSERT, which the UNIQUE index
  * refuses for a taken address) and answer the same 202 body; what differs
  * happens after the answer: a new account gets a verification link (and
  * onRegister runs), the owner of a taken address gets an email saying

@@ -6,8 +6,11 @@
 // used by the sign-in form and by the re-authentication box.
 // Bundled into public/app.js with app.js.
 //
-// No QR code: the page has no QR library; the URI is shown as a link and text.
+// The QR code of the otpauth:// URI is drawn by `uqr` (unjs; a dev dependency: it is
+// bundled into the demo page only, never into the package), as an SVG in an <img>
+// (a data: URL, so nothing of it runs as markup in the page).
 
+import { renderSVG } from "uqr";
 import { HybridAuthError, MfaRequiredError } from "../../client/index";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -123,6 +126,8 @@ export function wireTotp(ctx) {
       const link = /** @type {HTMLAnchorElement} */ ($("totp-uri"));
       link.href = uri;
       link.textContent = uri;
+      const qr = /** @type {HTMLImageElement} */ ($("totp-qr"));
+      qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(uri, { border: 2 }))}`;
       $("totp-enrol").hidden = false;
       $("totp-codes").hidden = true;
       /** @type {HTMLInputElement} */ ($("totp-confirm-code")).focus();

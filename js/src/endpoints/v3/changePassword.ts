@@ -5,7 +5,6 @@ import type { ChangePasswordBody } from "../../api/requests";
 import type { ChangePasswordResponseBody } from "../../api/responses";
 import { limitFailures } from "../../lifecycle/rateLimit";
 import { currentLoginOf } from "../../lifecycle/sessions";
-import { hashPassword, verifyPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
 /**
@@ -36,12 +35,15 @@ export async function changePassword(c: AppContext, input: RouteInput<ChangePass
   if (!user) throw new HttpError(404, "not_found", "this account no longer exists");
   const legacy = config.hooks.legacyPasswordVerifier;
   const publicUser = { id: user.id, email: user.email, name: user.name };
-  const check = await verifyPassword(currentPassword, user.passwordHash, legacy && ((pw, stored) => legacy(pw, stored, publicUser)));
+  const check = await config.passwords.check(currentPassword, user.passwordHash, {
+    legacy: legacy && ((pw, stored) => legacy(pw, stored, publicUser)),
+    userId: user.id,
+  });
   if (!check.ok) throw new HttpError(403, "invalid_current_password", "the current password is not right");
   // Given back before the write: a failure after it must not leave a right password counted.
   await attempt.succeeded();
 
-  const newHash = await hashPassword(newPassword);
+  const newHash = await config.passwords.hash(newPassword);
   const now = Math.floor(Date.now() / 1000);
   if (!revokeOthers) {
     await setPasswordHash(db, userId, newHash, now);

@@ -5,7 +5,6 @@ import type { LoginBody } from "../../api/requests";
 import { emailKey, clientIpKey, limitFailures } from "../../lifecycle/rateLimit";
 import { completeLogin, secondFactorAnswer } from "../../lifecycle/completeLogin";
 import { refreshTransportOf } from "../../lifecycle/refreshTransport";
-import { burnOneVerification, hashPassword, verifyPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
 /** POST /auth/login {email, password} → {token, token_type, expires_at, user, refresh_token?, refresh_expires_at?}. */
@@ -20,7 +19,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
   const limits = c.get("config").rateLimits;
   // Only failures count (a success gives its reservation back), and the
   // check comes before any password work, so a refused attempt costs no
-  // PBKDF2. Tight per (email, IP), loose per email: one network's guesses
+  // hashing. Tight per (email, IP), loose per email: one network's guesses
   // do not lock the owner out elsewhere until the per-email cap.
   const emailSubject = emailKey(email);
   const ip = clientIpKey(c);
@@ -30,23 +29,28 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
     { name: "login:ip", rule: limits.loginPerIp, subject: ip },
   ]);
 
+  const { passwords, hooks } = c.get("config");
   const user = await findUserByEmail(db, email);
   if (!user) {
     // Same work, same answer as a wrong password: no account enumeration.
-    await burnOneVerification(password);
+    await passwords.refuse(password);
     throw badCredentials();
   }
   const publicUser = { id: user.id, email: user.email, name: user.name };
-  const legacy = c.get("config").hooks.legacyPasswordVerifier;
-  const check = await verifyPassword(password, user.passwordHash, legacy && ((pw, stored) => legacy(pw, stored, publicUser)));
+  const legacy = hooks.legacyPasswordVerifier;
+  const check = await passwords.check(password, user.passwordHash, {
+    legacy: legacy && ((pw, stored) => legacy(pw, stored, publicUser)),
+    userId: user.id,
+  });
   if (!check.ok) throw badCredentials();
   await attempt.succeeded();
 
   if (check.needsRehash) {
-    // Raise an old hash to today's cost now that we hold the password. A
+    // Move an old hash (PBKDF2, seed-era, another Argon2id cost) to today's
+    // algorithm and cost now that we hold the password. A
     // failure here must not fail a correct login: it is retried next time.
     try {
-      await replacePasswordHash(db, user.id, user.passwordHash, await hashPassword(password), Math.floor(Date.now() / 1000));
+      await replacePasswordHash(db, user.id, user.passwordHash, await passwords.hash(password), Math.floor(Date.now() / 1000));
     } catch (err) {
       console.error("[hybrid-auth] password rehash failed; will retry on next login", err);
     }

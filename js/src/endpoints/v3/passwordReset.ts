@@ -6,7 +6,6 @@ import type { PasswordResetCompleteBody, PasswordResetRequestBody } from "../../
 import type { PasswordResetRequestedResponseBody, PasswordResetResponseBody } from "../../api/responses";
 import { afterAnswer, checkEmailToken, issueEmailToken, linkFor, requireEmailSender, send, whySpendFailed } from "../../lifecycle/emailTokens";
 import { clientIpKey, emailKey, withinRateLimits } from "../../lifecycle/rateLimit";
-import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
 /**
@@ -52,7 +51,7 @@ export async function requestPasswordReset(c: AppContext, input: RouteInput<Pass
  * POST /auth/password/reset/complete {token, password} → 200.
  *
  * The token is checked before any password work (a bad one costs no
- * PBKDF2). Then ONE batch spends it, sets the new hash, retires the user's
+ * password hash). Then ONE batch spends it, sets the new hash, retires the user's
  * other email links, records an `auth_events` row and revokes every login of
  * the user (families with their `sid` rows, a per-user stamp, sessions);
  * this isolate refuses the revoked JWTs at once.
@@ -63,7 +62,7 @@ export async function completePasswordReset(c: AppContext, input: RouteInput<Pas
   const nowMs = Date.now();
   const now = Math.floor(nowMs / 1000);
   const { hash, record } = await checkEmailToken(c, token, "password_reset", now);
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await c.get("config").passwords.hash(password);
   const result = await completeResetInDb(
     c.get("db"),
     { tokenHash: hash, nonce: crypto.randomUUID(), now },

@@ -5,7 +5,6 @@ import type { RouteInput } from "../../http/schema";
 import type { RegisterBody } from "../../api/requests";
 import type { RegisterResponseBody } from "../../api/responses";
 import { emailKey, enforceRateLimits, clientIpKey } from "../../lifecycle/rateLimit";
-import { hashPassword } from "../../passwords";
 import type { AppContext } from "../../types";
 
 /** POST /auth/register {email, password, name} → 201 {user}. */
@@ -25,7 +24,7 @@ export async function register(c: AppContext, input: RouteInput<RegisterBody, ne
     id: crypto.randomUUID(),
     email,
     name,
-    passwordHash: await hashPassword(password),
+    passwordHash: await c.get("config").passwords.hash(password),
     createdAt: now,
     updatedAt: now,
   });
