@@ -48,6 +48,10 @@ export const PLUGIN_USE = {
     imports: 'import { totp } from "hybrid-auth/totp";',
     call: 'totp({ issuer: "Example" })',
   },
+  social: {
+    imports: 'import { github, google, social } from "hybrid-auth/social";',
+    call: 'social({ providers: [google({ clientId: "id", clientSecret: "secret" }), github({ clientId: "id", clientSecret: "secret" })], redirectAllowlist: ["https://app.example.com/signed-in"] })',
+  },
 };
 
 export function jsoncParse(path) {

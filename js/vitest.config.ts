@@ -40,13 +40,15 @@ export default defineConfig({
       "hybrid-auth/usage": here("./src/plugins/usage.ts"),
       "hybrid-auth/browser": here("./src/plugins/browser.ts"),
       "hybrid-auth/totp": here("./src/plugins/totp.ts"),
+      "hybrid-auth/social": here("./src/plugins/social.ts"),
     },
   },
   test: {
     root: here("."),
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
-    // Node-side: a fake email provider on 127.0.0.1 for httpEmailSender (test/emailSender.test.ts).
-    globalSetup: ["./test/fakeEmailProvider.mjs"],
+    // Node-side, on 127.0.0.1: a fake email provider for httpEmailSender (test/emailSender.test.ts), and a fake
+    // OpenID Connect provider plus a fake GitHub-style one for the social plugin (test/social.test.ts).
+    globalSetup: ["./test/fakeEmailProvider.mjs", "./test/fakeOidcProvider.mjs"],
   },
 });

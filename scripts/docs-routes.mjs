@@ -29,6 +29,7 @@ export const PLUGINS = [
   ["usage", undefined],
   ["browserApps", {}, "browser"],
   ["totp", {}],
+  ["social", { providers: [], redirectAllowlist: [] }],
 ];
 
 /** The built library's plugin values, every one mounted (as the demo does). */

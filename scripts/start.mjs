@@ -159,6 +159,8 @@ async function main() {
   // Local only: emails (password reset, verification) are logged and shown at
   // /auth/dev/mailbox. A --var here never reaches `wrangler deploy`, unlike wrangler.jsonc's vars.
   args.push("--var", "DEV_MAILBOX:on");
+  // The local OIDC provider behind the page's "Sign in with Dev" button (js/demo/devProvider.ts): no internet needed.
+  args.push("--var", `DEV_SOCIAL_ISSUER:http://${HOST}:${PORT}/dev-oidc`);
   step(`starting wrangler dev on ${HOST}:${PORT}`);
   const child = spawn(process.execPath, args, { cwd: js, env: childEnv, stdio: ["inherit", "inherit", "inherit"] });
 

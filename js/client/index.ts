@@ -23,6 +23,7 @@
 import type * as Req from "../src/api/requests";
 import type * as Res from "../src/api/responses";
 import type * as Totp from "../src/api/totp";
+import type * as Social from "../src/api/social";
 import type { ErrorCode } from "../src/errors";
 import { HybridAuthError, MfaRequiredError, errorFromResponse } from "./errors";
 import { memoryStorage } from "./storage";
@@ -149,6 +150,12 @@ export const CLIENT_ROUTES = {
   verifyTotp: ["POST", "/totp/verify"],
   regenerateRecoveryCodes: ["POST", "/totp/recovery-codes"],
   disableTotp: ["DELETE", "/totp"],
+  socialProviders: ["GET", "/social/providers"],
+  socialLogin: ["GET", "/social/:provider/login"],
+  socialExchange: ["POST", "/social/exchange"],
+  socialLink: ["POST", "/social/:provider/link"],
+  socialIdentities: ["GET", "/social/identities"],
+  socialUnlink: ["DELETE", "/social/identities/:provider"],
   openApi: ["GET", "/openapi.json"],
   plugins: ["GET", "/plugins"],
   jwks: ["GET", "/.well-known/jwks.json"],
@@ -180,6 +187,7 @@ export const PLUGIN_METHODS = {
   usage: ["usage"],
   browser: [],
   totp: ["totpStatus", "enrollTotp", "confirmTotp", "verifyTotp", "regenerateRecoveryCodes", "disableTotp"],
+  social: ["socialProviders", "socialLoginUrl", "socialExchange", "socialLink", "socialIdentities", "socialUnlink"],
 } as const;
 
 /** The plugins this client knows methods of. */
@@ -464,6 +472,23 @@ function buildClient(options: ClientOptions) {
     regenerateRecoveryCodes: () => authed<Totp.TotpRecoveryCodesResponseBody>("POST", path("regenerateRecoveryCodes")),
     /** Sudo mode. Turns the factor off (recorded in the server's account events). */
     disableTotp: () => authed<Totp.TotpDisabledResponseBody>("DELETE", path("disableTotp")),
+
+    // Issue 22: the social plugin's sign-in with a provider.
+    /** The configured providers, for one button each. */
+    socialProviders: async (): Promise<Social.SocialProvidersResponseBody> => parse(await raw("GET", path("socialProviders"), {}, null)),
+    /** Where a button sends the browser (a navigation, not a fetch): the provider, then back to `redirectTo` (an allowlisted page) with #social_ticket=. */
+    socialLoginUrl: (provider: string, redirectTo?: string): string =>
+      `${baseUrl}${path("socialLogin").replace(":provider", encodeURIComponent(provider))}${redirectTo === undefined ? "" : `?redirect_to=${encodeURIComponent(redirectTo)}`}`,
+    /** Trades the #social_ticket= of the page's URL for the login's tokens (or throws MfaRequiredError, as a password login). */
+    socialExchange: async (ticket: string, login: LoginOptions = {}): Promise<Res.LoginResponseBody> =>
+      signIn(await raw("POST", path("socialExchange"), { body: { ticket, ...login, ...refreshDelivery } }, null)),
+    /** Sudo mode. The provider's URL to send the browser to; it comes back to `redirectTo` with #social_linked=<provider>. */
+    socialLink: (provider: string, redirectTo?: string) =>
+      authed<Social.SocialLinkResponseBody>("POST", path("socialLink").replace(":provider", encodeURIComponent(provider)), { body: redirectTo === undefined ? {} : { redirect_to: redirectTo } }),
+    /** The providers linked to this account. */
+    socialIdentities: () => authed<Social.SocialIdentitiesResponseBody>("GET", path("socialIdentities")),
+    /** Sudo mode. Never the account's last way to sign in (409 last_sign_in_method). */
+    socialUnlink: (provider: string) => authed<Social.SocialUnlinkedResponseBody>("DELETE", path("socialUnlink").replace(":provider", encodeURIComponent(provider))),
 
     /** The OpenAPI 3.1 document of the server's routes. */
     openApi: async (): Promise<Record<string, unknown>> => parse(await raw("GET", path("openApi"), {}, null)),

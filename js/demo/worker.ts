@@ -14,16 +14,20 @@ import { sessions } from "hybrid-auth/sessions";
 import { usage } from "hybrid-auth/usage";
 import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
+import { social } from "hybrid-auth/social";
+import { demoSocialOptions, devProvider } from "./devProvider";
+import type { DevProviderEnv } from "./devProvider";
 
-export interface Env extends AuthEnvVars {
+export interface Env extends AuthEnvVars, DevProviderEnv {
   GENERAL_DB: D1Database;
   /** The label authenticator apps show for this site's TOTP entries (default "hybrid-auth"). */
   TOTP_ISSUER?: string;
 }
 
+
 // Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
 export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
-  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv)],
+  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(demoSocialOptions)],
 });
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -37,6 +41,8 @@ app.use("*", async (c, next) => {
 /** Liveness for scripts and load balancers; touches neither config nor D1. */
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/auth", auth.app);
+// `npm start`'s local OIDC provider (the "Sign in with Dev" button): 404 unless DEV_SOCIAL_ISSUER is set and the host is loopback.
+app.route("/dev-oidc", devProvider);
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 app.onError(handleError);
 

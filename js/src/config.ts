@@ -8,6 +8,7 @@ import { AuthConfigError } from "./options";
 import type { AuthHooks, AuthOptions, ClientIpSource, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 import type { PasskeyConfig, PasskeyConfigError } from "./passkeys/config";
 import type { TotpConfig } from "./lifecycle/totp";
+import type { SocialConfig } from "./social/config";
 import type { CookieConfig, CorsConfig } from "./browser/config";
 import type { EmailConfig } from "./email/config";
 import type { TokenBinding } from "./utils/jwt";
@@ -107,6 +108,8 @@ export interface PluginSlots {
   cookies: CookieConfig;
   /** The totp plugin's issuer label, ticket lifetime and limits (issue 21); null: not mounted. */
   totp: TotpConfig | null;
+  /** The social plugin's providers and redirect allowlist (issue 22); null: not mounted. */
+  social: SocialConfig | null;
 }
 
 /** Without the browserApps plugin: no origin allowed, no refresh cookie. */
@@ -420,7 +423,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
   };
   const passwords = checkPasswordHashing(options.passwordHashing);
   const accessTokenSigning = checkAccessTokenSigning(options.accessTokenSigning);
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, tokenBinding, passwords, accessTokenSigning };
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, tokenBinding, passwords, accessTokenSigning };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

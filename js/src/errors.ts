@@ -43,6 +43,15 @@ export type ErrorCode =
   | "email_token_expired" // 400: an email link older than PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL
   | "email_not_configured" // 503: a route that sends email, on a server with no sender (the email plugin's send, RESEND_API_KEY, or DEV_MAILBOX in development)
   | "app_url_required" // 503: a route that sends email, with no appUrl (APP_URL) and a request that is not loopback: links never take their host from a request
+  | "invalid_state" // 400: a social sign-in's callback whose state is unknown, used, expired, for another provider, or not this browser's (its cookie)
+  | "redirect_not_allowed" // 400: a social sign-in's redirect_to that is not on the plugin's redirectAllowlist
+  | "unknown_provider" // 404: a social route naming a provider that is not configured
+  | "social_login_failed" // 401: the provider refused the code, or its answer did not verify (ID token signature, iss, aud, exp, nonce, algorithm)
+  | "provider_unavailable" // 502: the provider could not be reached (discovery, token or API request failed)
+  | "social_account_exists" // 409: an account has the provider's address, and automatic linking needs both addresses verified: sign in to it and link the provider
+  | "social_email_unverified" // 409: no account can be made from this provider account: it has no address the provider verified
+  | "identity_taken" // 409: this provider account is linked to another account, or this account has a link to this provider already
+  | "last_sign_in_method" // 409: unlinking would leave the account no way to sign in (no password, passkey or other provider)
   | "misconfigured" // 503: bad JWT_SECRET / TTL; see the Worker's log
   | "service_unavailable" // 503: the database failed; retry later
   | "internal_error"; // 500: a bug; details only in the log

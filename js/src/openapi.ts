@@ -68,6 +68,10 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     responses["200"] = { description: "success (not declared yet)", content: json({ type: "object" }) };
   }
   for (const success of successes) {
+    if (success.status === 302) {
+      responses["302"] = { description: success.description, headers: { Location: { description: success.description, schema: { type: "string", format: "uri" } } } };
+      continue;
+    }
     const content: Record<string, unknown> = json(success.schema.schema);
     if (success.html) content["text/html"] = { schema: { type: "string", description: success.html } };
     responses[String(success.status)] = { description: success.html ? `${success.description}; ${success.html}` : success.description, content };

@@ -106,7 +106,8 @@ export interface EmailMessage {
 }
 
 /** How a user signed in, for `onLogin`. */
-export type LoginMethod = "password" | "passkey";
+/** How a login was proven; `social:<provider>` for a sign-in with a provider (the social plugin). */
+export type LoginMethod = "password" | "passkey" | `social:${string}`;
 
 /**
  * Extension points. Each is called with the request's context, so a hook can

@@ -19,6 +19,7 @@ import type { CleanupTable, CreateUserResult } from "./db";
 import type { RouteDeclaration } from "./routes";
 import type { AuthScope } from "./scope";
 import { AuthConfigError } from "./options";
+import type { LoginMethod } from "./options";
 import type { AppContext, AppEnv, PublicUser } from "./types";
 
 /** Where a login's refresh token goes (the `refresh` field of a login body). */
@@ -65,7 +66,7 @@ export interface CleanupTask {
 /** A login whose first factor was just proven, before any token is issued (PluginHooks.secondFactor). */
 export interface FirstFactorLogin {
   user: PublicUser;
-  method: "password" | "passkey";
+  method: LoginMethod;
   /** A passkey login whose authenticator verified the user (the UV flag): two factors in one. Always false for a password. */
   userVerified: boolean;
   remember: boolean;

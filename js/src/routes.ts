@@ -28,7 +28,8 @@ export type Guard = "none" | "auth" | "recent";
 
 /** A success answer of a route, for the OpenAPI document and the client's types. */
 export interface ResponseDeclaration<T = unknown> {
-  status: 200 | 201 | 202;
+  /** 302: a browser navigation sent on (social sign-in); `schema` then describes nothing: the answer is its Location. */
+  status: 200 | 201 | 202 | 302;
   description: string;
   schema: Shape<T>;
   /** The same status may instead answer an HTML page (GET /dev/mailbox): what it shows. */
@@ -63,6 +64,11 @@ export interface RouteDeclaration<B = unknown, Q = unknown> {
 /** Declares one route (typed, so a table of them is checked field by field, and the handler's input by its schemas). */
 export function defineRoute<B = never, Q = never>(route: RouteDeclaration<B, Q>): RouteDeclaration {
   return route as RouteDeclaration;
+}
+
+/** A redirect answer (302 with a Location, no body): what the Location is. */
+export function redirect(description: string): ResponseDeclaration {
+  return { status: 302, description, schema: out.json(description) };
 }
 
 /** A success answer: `status` with the JSON of `schema`. */

@@ -105,15 +105,16 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     // 7 expired rows at 3 per statement: 3 + 3 + 1 → three DELETEs for each of
     // sessions, refresh_tokens, revocations, rate_limits, challenges,
     // email_tokens and auth_events; one each for families and usage; one
-    // sqlite_master probe; one for totp_tickets (none seeded: a short chunk at once).
-    expect(counts.prepare).toBe(7 * 3 + 2 + 1 + 1);
+    // sqlite_master probe; one for totp_tickets, and one each for social_states and
+    // social_tickets (none seeded: a short chunk at once).
+    expect(counts.prepare).toBe(7 * 3 + 2 + 1 + 1 + 2);
     expect(counts.batch).toBe(0);
   });
 
   it("every chunked DELETE selects its rows through an index, not a scan of the table", async () => {
     const { cleanupQueryPlans } = await import("../src/db/cleanup");
     const plans = await cleanupQueryPlans(env.GENERAL_DB);
-    expect(Object.keys(plans).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_tokens", "revocations", "sessions", "totp_tickets", "webauthn_challenges"]);
+    expect(Object.keys(plans).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_tokens", "revocations", "sessions", "social_states", "social_tickets", "totp_tickets", "webauthn_challenges"]);
     for (const [table, details] of Object.entries(plans)) {
       // "SEARCH t USING [COVERING] INDEX i (c<?)" or "... USING PRIMARY KEY"; a bare "SCAN t" reads every row.
       expect({ table, details }).toEqual({ table, details: [expect.stringMatching(new RegExp(`^SEARCH ${table} USING (COVERING INDEX|INDEX|PRIMARY KEY)`))] });
@@ -161,7 +162,7 @@ describe("scheduled cleanup (Cron Trigger)", () => {
     const line = logs.mock.calls.map((args) => String(args[0])).find((l) => l.includes("[hybrid-auth] cleanup ("));
     const deleted = JSON.parse(/: (\{.*\}) in \d+ statements$/.exec(line ?? "")?.[1] ?? "null") as Record<string, number> | null;
     expect(deleted, line).not.toBeNull();
-    expect(Object.keys(deleted!).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_families", "refresh_tokens", "revocations", "sessions", "totp_tickets"]);
+    expect(Object.keys(deleted!).sort()).toEqual(["auth_events", "auth_usage", "email_tokens", "rate_limits", "refresh_families", "refresh_tokens", "revocations", "sessions", "social_states", "social_tickets", "totp_tickets"]);
     for (const table of ["sessions", "refresh_tokens", "revocations", "rate_limits", "email_tokens", "auth_events"]) expect(deleted![table], table).toBeGreaterThanOrEqual(2);
     expect(deleted!.refresh_families).toBeGreaterThanOrEqual(1);
     expect(deleted!.auth_usage).toBeGreaterThanOrEqual(1);

@@ -192,6 +192,11 @@ describe("the k-th D1 statement fails", () => {
         db
           .prepare("INSERT OR IGNORE INTO totp_tickets (ticket_hash, user_id, remember, delivery, created_at, expires_at) VALUES (?1, ?2, 1, 'body', ?3, ?3)")
           .bind(`fault-x-${tag}`, user.id, past),
+        // The social plugin's (the demo mounts it): a sign-in in flight and a ticket, both long expired.
+        db
+          .prepare("INSERT OR IGNORE INTO social_states (state_hash, provider, binding_hash, code_verifier, nonce, redirect_to, created_at, expires_at) VALUES (?1, 'p', 'b', 'v', 'n', 'r', ?2, ?2)")
+          .bind(`fault-o-${tag}`, past),
+        db.prepare("INSERT OR IGNORE INTO social_tickets (ticket_hash, user_id, provider, created_at, expires_at) VALUES (?1, ?2, 'p', ?3, ?3)").bind(`fault-k-${tag}`, user.id, past),
       ]);
     };
     const present = async () => ({
@@ -205,6 +210,8 @@ describe("the k-th D1 statement fails", () => {
       email_tokens: await count("SELECT COUNT(*) AS n FROM email_tokens WHERE token_hash = ?1", `fault-e-${tag}`),
       auth_events: await count("SELECT COUNT(*) AS n FROM auth_events WHERE detail = ?1", `fault-a-${tag}`),
       totp_tickets: await count("SELECT COUNT(*) AS n FROM totp_tickets WHERE ticket_hash = ?1", `fault-x-${tag}`),
+      social_states: await count("SELECT COUNT(*) AS n FROM social_states WHERE state_hash = ?1", `fault-o-${tag}`),
+      social_tickets: await count("SELECT COUNT(*) AS n FROM social_tickets WHERE ticket_hash = ?1", `fault-k-${tag}`),
     });
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     vi.spyOn(console, "log").mockImplementation(() => {});
@@ -220,6 +227,8 @@ describe("the k-th D1 statement fails", () => {
       email_tokens: 0,
       auth_events: 0,
       totp_tickets: 0,
+      social_states: 0,
+      social_tickets: 0,
     };
     const failedTables = new Set<string>();
     let cleanRunAt: number | null = null;
@@ -257,7 +266,7 @@ describe("the k-th D1 statement fails", () => {
     // A clean run was reached, and on the way every table's statement was the failed one once.
     expect(cleanRunAt, "still failing after 40 statements").not.toBeNull();
     expect([...failedTables].sort()).toEqual(Object.keys(NONE_LEFT).sort());
-    expect(cleanRunAt!).toBeGreaterThanOrEqual(11); // one statement per table (10) + the sqlite_master probe, at least
+    expect(cleanRunAt!).toBeGreaterThanOrEqual(13); // one statement per table (12) + the sqlite_master probe, at least
     await servesNormally(jwtEnv());
   });
 });

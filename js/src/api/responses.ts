@@ -140,6 +140,7 @@ export const LOGIN_VIEW = /* @__PURE__ */ out.object({
   remember: /* @__PURE__ */ out.boolean("the long lifetime (true) or the short one"),
   mfa: /* @__PURE__ */ out.boolean("whether the login used a second factor"),
   second_factor: /* @__PURE__ */ out.nullable(/* @__PURE__ */ out.literal("totp", "recovery_code", "user_verification")),
+  method: /* @__PURE__ */ out.nullable(/* @__PURE__ */ out.string('how it signed in: "password", "passkey" or "social:<provider>" (the provider); null for logins older than migration 0011')),
 });
 export const SESSIONS_RESPONSE = /* @__PURE__ */ out.object({ sessions: /* @__PURE__ */ out.array(LOGIN_VIEW, "live logins, the current one first") });
 export const SESSION_REVOKED_RESPONSE = /* @__PURE__ */ out.object({

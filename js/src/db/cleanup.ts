@@ -11,6 +11,9 @@ const TARGETS = {
   email_tokens: "expires_at",
   // Login tickets held for a TOTP code (migration 0009): dead once expired.
   totp_tickets: "expires_at",
+  // Social sign-ins in flight and tickets waiting for the page (migration 0011): dead once expired.
+  social_states: "expires_at",
+  social_tickets: "expires_at",
 } as const;
 export type CleanupTable = keyof typeof TARGETS | "refresh_families" | "auth_usage" | "auth_events";
 

@@ -12,3 +12,4 @@ export * from "./logins";
 export * from "./emailTokens";
 export * from "./usageSeries";
 export * from "./totp";
+export * from "./social";

@@ -39,6 +39,8 @@ export interface LoginRecord {
   remember: boolean;
   /** What the login's second factor was; null: one factor. */
   secondFactor: SecondFactor | null;
+  /** How it was proven ("password", "passkey", "social:<provider>"); null before migration 0011. */
+  method: string | null;
   current: boolean;
 }
 
@@ -54,6 +56,7 @@ interface LoginRow {
   city: string | null;
   remember: number;
   second_factor: string | null;
+  method: string | null;
   is_current: number;
 }
 
@@ -75,11 +78,11 @@ export function listLogins(
       .prepare(
         `SELECT * FROM (
            SELECT 'jwt' AS kind, id, created_at, last_used_at, MIN(expires_at, created_at + ?3) AS expires_at,
-                  user_agent, country, region, city, remember, second_factor, (id = ?4) AS is_current
+                  user_agent, country, region, city, remember, second_factor, method, (id = ?4) AS is_current
              FROM refresh_families
             WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND created_at + ?3 > ?2
            UNION ALL
-           SELECT 'session', id, created_at, last_used_at, expires_at, user_agent, country, region, city, remember, second_factor, (token_hash = ?5)
+           SELECT 'session', id, created_at, last_used_at, expires_at, user_agent, country, region, city, remember, second_factor, method, (token_hash = ?5)
              FROM sessions
             WHERE user_id = ?1 AND expires_at > ?2 AND id IS NOT NULL
          )
@@ -100,6 +103,7 @@ export function listLogins(
       city: r.city,
       remember: r.remember === 1,
       secondFactor: isSecondFactor(r.second_factor) ? r.second_factor : null,
+      method: r.method,
       current: r.is_current === 1,
     }));
   });

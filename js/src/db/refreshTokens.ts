@@ -66,6 +66,8 @@ export function createRefreshFamily(
     remember?: boolean;
     /** The login's second factor (migration 0010), or absent/null for one factor. */
     secondFactor?: SecondFactor | null;
+    /** How the login was proven (migration 0011). */
+    method?: string | null;
   },
 ): Promise<void> {
   return guard("createRefreshFamily", async () => {
@@ -73,8 +75,8 @@ export function createRefreshFamily(
       db
         .prepare(
           `INSERT INTO refresh_families (id, user_id, created_at, expires_at, authenticated_at, access_expires_at, access_iat_ms,
-                                         last_used_at, user_agent, country, region, city, remember, second_factor)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9, ?10, ?11, ?12, ?13)`,
+                                         last_used_at, user_agent, country, region, city, remember, second_factor, method)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
         )
         .bind(
           family.familyId,
@@ -90,6 +92,7 @@ export function createRefreshFamily(
           family.seen?.city ?? null,
           family.remember === false ? 0 : 1,
           family.secondFactor ?? null,
+          family.method ?? null,
         ),
       db
         .prepare(`INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)`)

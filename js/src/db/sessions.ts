@@ -45,6 +45,8 @@ export interface NewSession {
   remember?: boolean;
   /** The login's second factor (migration 0010), or absent/null for one factor. */
   secondFactor?: SecondFactor | null;
+  /** How the login was proven ("password", "passkey", "social:<provider>"; migration 0011). */
+  method?: string | null;
 }
 
 /**
@@ -60,8 +62,8 @@ export function createSession(db: D1Database, session: NewSession): Promise<void
         .bind(session.userId, session.createdAt),
       db
         .prepare(
-          `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, id, last_used_at, user_agent, country, region, city, remember, second_factor)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11)`,
+          `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, id, last_used_at, user_agent, country, region, city, remember, second_factor, method)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
         )
         .bind(
           session.tokenHash,
@@ -75,6 +77,7 @@ export function createSession(db: D1Database, session: NewSession): Promise<void
           session.seen?.city ?? null,
           session.remember === false ? 0 : 1,
           session.secondFactor ?? null,
+          session.method ?? null,
         ),
     ]);
   });

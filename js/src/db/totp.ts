@@ -18,6 +18,8 @@ export interface TotpTicket {
   delivery: "body" | "cookie";
   /** Attempts counted so far, this one included. */
   attempts: number;
+  /** How the first factor was proven ("password", "passkey", "social:<provider>"); null for tickets older than migration 0011. */
+  method: string | null;
 }
 
 export function findTotpCredential(db: D1Database, userId: string): Promise<TotpCredential | null> {
@@ -124,11 +126,11 @@ export function disableTotp(db: D1Database, userId: string, now: number): Promis
   });
 }
 
-export function createTotpTicket(db: D1Database, ticket: { hash: string; userId: string; remember: boolean; delivery: "body" | "cookie"; now: number; expiresAt: number }): Promise<void> {
+export function createTotpTicket(db: D1Database, ticket: { hash: string; userId: string; remember: boolean; delivery: "body" | "cookie"; now: number; expiresAt: number; method: string }): Promise<void> {
   return guard("createTotpTicket", async () => {
     await db
-      .prepare(`INSERT INTO totp_tickets (ticket_hash, user_id, remember, delivery, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`)
-      .bind(ticket.hash, ticket.userId, ticket.remember ? 1 : 0, ticket.delivery, ticket.now, ticket.expiresAt)
+      .prepare(`INSERT INTO totp_tickets (ticket_hash, user_id, remember, delivery, created_at, expires_at, method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`)
+      .bind(ticket.hash, ticket.userId, ticket.remember ? 1 : 0, ticket.delivery, ticket.now, ticket.expiresAt, ticket.method)
       .run();
   });
 }
@@ -144,11 +146,11 @@ export function attemptTotpTicket(db: D1Database, hash: string, now: number, max
       .prepare(
         `UPDATE totp_tickets SET attempts = attempts + 1
           WHERE ticket_hash = ?1 AND used_at IS NULL AND expires_at > ?2 AND attempts < ?3
-          RETURNING user_id, remember, delivery, attempts`,
+          RETURNING user_id, remember, delivery, attempts, method`,
       )
       .bind(hash, now, maxAttempts)
-      .first<{ user_id: string; remember: number; delivery: "body" | "cookie"; attempts: number }>();
-    return row ? { userId: row.user_id, remember: row.remember === 1, delivery: row.delivery, attempts: row.attempts } : null;
+      .first<{ user_id: string; remember: number; delivery: "body" | "cookie"; attempts: number; method: string | null }>();
+    return row ? { userId: row.user_id, remember: row.remember === 1, delivery: row.delivery, attempts: row.attempts, method: row.method } : null;
   });
 }
 

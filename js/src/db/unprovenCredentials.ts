@@ -49,6 +49,11 @@ function credentialStatements(db: D1Database, userId: string, when: ProofConditi
     guarded("totp_credentials"),
     guarded("totp_recovery_codes"),
     guarded("totp_tickets"),
+    // A provider linked by whoever held the account first would let them sign in after the owner's proof (migration 0011),
+    // and so would a link of theirs still in flight.
+    guarded("social_identities"),
+    guarded("social_states"),
+    guarded("social_tickets"),
     // Later second factors and linked providers: one guarded(...) line each.
   ];
 }

@@ -28,6 +28,7 @@ export async function completeLogin(c: AppContext, user: PublicUser, login: Logi
   const response = await issueLoginToken(c, user, {
     remember: login.remember,
     secondFactor: login.secondFactor ?? null,
+    method: login.method,
     ...(login.emailVerified === undefined ? {} : { emailVerified: login.emailVerified }),
   });
   const onLogin = c.get("config").hooks.onLogin;

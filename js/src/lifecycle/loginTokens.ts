@@ -31,6 +31,8 @@ export async function issueLoginToken(
     emailVerified?: boolean;
     /** The login's second factor, recorded for the sessions list (issue 21). */
     secondFactor?: SecondFactor | null;
+    /** How the login was proven, recorded for the sessions list (migration 0011). */
+    method?: string | null;
   } = {},
 ): Promise<LoginResponse> {
   const db = c.get("db");
@@ -58,11 +60,12 @@ export async function issueLoginToken(
       seen,
       remember,
       secondFactor: options.secondFactor ?? null,
+      method: options.method ?? null,
     });
     return { token, token_type: "jwt", expires_at: expiresAt, user, refresh_token: refreshToken, refresh_expires_at: refreshExpiresAt };
   }
   const token = crypto.randomUUID();
   const expiresAt = now + sessionTtlFor(config, remember);
-  await createSession(db, { tokenHash: await sha256Hex(token), userId: user.id, expiresAt, createdAt: now, seen, remember, secondFactor: options.secondFactor ?? null });
+  await createSession(db, { tokenHash: await sha256Hex(token), userId: user.id, expiresAt, createdAt: now, seen, remember, secondFactor: options.secondFactor ?? null, method: options.method ?? null });
   return { token, token_type: "session", expires_at: expiresAt, user };
 }

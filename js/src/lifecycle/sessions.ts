@@ -40,6 +40,8 @@ export interface LoginView {
   /** Whether the login used a second factor (issue 21), and which. */
   mfa: boolean;
   second_factor: SecondFactor | null;
+  /** How the login was proven: "password", "passkey" or "social:<provider>" (the provider used); null for older logins. */
+  method: string | null;
 }
 
 export function loginView(login: LoginRecord): LoginView {
@@ -55,5 +57,6 @@ export function loginView(login: LoginRecord): LoginView {
     remember: login.remember,
     mfa: login.secondFactor !== null,
     second_factor: login.secondFactor,
+    method: login.method,
   };
 }

@@ -9,6 +9,7 @@ import { renderAccount, wireAccount } from "./account.js";
 import { handleEmailLink, renderEmail, wireEmail } from "./email.js";
 import { loadPlugins, mounted } from "./plugins.js";
 import { renderTotp, withSecondFactor, wireTotp } from "./totp.js";
+import { handleSocialReturn, renderSocialAccount, renderSocialButtons } from "./social.js";
 
 const webauthn = { startAuthentication, startRegistration };
 const client = createClient({ baseUrl: "/auth", storage: webStorage(sessionStorage), webauthn });
@@ -170,6 +171,7 @@ async function render() {
   // Your sign-ins, change password, and the admin dashboard (issue 14; ./account.js).
   await renderAccount(accountContext());
   if (mounted("totp")) await renderTotp(accountContext());
+  if (mounted("social")) await renderSocialAccount(accountContext());
 }
 
 function accountContext() {
@@ -226,6 +228,10 @@ async function renderPasskeys() {
 
 function value(id) {
   return /** @type {HTMLInputElement} */ ($(id)).value;
+}
+
+function socialContext() {
+  return { client, say, showError, remember, withSecondFactor };
 }
 
 function emailContext() {
@@ -323,5 +329,11 @@ wire();
 // First which plugins the server mounts (./plugins.js): the rest of the start calls only their routes.
 loadPlugins(client)
   .then(() => handleEmailLink(emailContext()))
+  // Sign-in with a provider (issue 22; ./social.js): the buttons, and the provider's return to this page.
+  .then(async () => {
+    if (!mounted("social")) return;
+    await renderSocialButtons(socialContext());
+    await handleSocialReturn(socialContext());
+  })
   .then(render)
   .catch(showError);

@@ -45,6 +45,7 @@ const PARTS = {
   usage: () => [$("dashboard")],
   // The code prompts (#mfa-form, #reauth-mfa-form) stay hidden unless a login is held, which needs the plugin.
   totp: () => [sectionOf("totp-heading")],
+  social: () => [$("social-login"), sectionOf("social-heading")],
 };
 
 /**

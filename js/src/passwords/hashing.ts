@@ -82,7 +82,9 @@ export class PasswordHashing {
     // A format we did not write (a seed-era hash, or garbage): the work of a
     // failure first, then the adopter's verifier (its own cost is the adopter's).
     await this.refuse(password);
-    if (!context.legacy) return FAILED;
+    // A `!`-prefixed hash is no password at all (an account made by a provider sign-in,
+    // db/social.ts NO_PASSWORD): never handed to the adopter's verifier.
+    if (!context.legacy || stored.startsWith("!")) return FAILED;
     // A match is moved to today's algorithm by the caller.
     return (await context.legacy(password, stored)) === true ? { ok: true, needsRehash: true } : FAILED;
   }

@@ -28,6 +28,7 @@ import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import { currentLoginOf } from "../../lifecycle/sessions";
 import type { TotpConfig } from "../../lifecycle/totp";
 import { TOTP_DIGITS, TOTP_PERIOD_SECONDS, matchingStep, newRecoveryCodes, newTicket, newTotpSecret, normalizeRecoveryCode, totpUri } from "../../lifecycle/totp";
+import type { LoginMethod } from "../../options";
 import type { FirstFactorLogin } from "../../plugin";
 import type { AppContext } from "../../types";
 import { sha256Hex } from "../../utils/encoding";
@@ -54,6 +55,11 @@ function deadTicket(): HttpError {
   return unauthorized("invalid_token", "the login ticket is unknown, used, expired or out of attempts; log in again");
 }
 
+/** The first factor a ticket recorded; "password" for a ticket written before migration 0011 (which did not record it). */
+function loginMethodOf(stored: string | null): LoginMethod {
+  return stored === "passkey" || (stored !== null && stored.startsWith("social:")) ? (stored as LoginMethod) : "password";
+}
+
 /** The factor is on: it holds a confirmed credential. */
 function enabled(credential: TotpCredential | null): credential is TotpCredential & { confirmedAt: number } {
   return credential !== null && credential.confirmedAt !== null;
@@ -77,7 +83,7 @@ export async function holdLoginForCode(c: AppContext, login: FirstFactorLogin): 
   const ticket = newTicket();
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = now + totpConfigOf(c).ticketTtl;
-  await createTotpTicket(db, { hash: await sha256Hex(ticket), userId: login.user.id, remember: login.remember, delivery: login.delivery, now, expiresAt });
+  await createTotpTicket(db, { hash: await sha256Hex(ticket), userId: login.user.id, remember: login.remember, delivery: login.delivery, now, expiresAt, method: login.method });
   return c.json({ mfa_required: true, ticket, expires_at: expiresAt } satisfies MfaRequiredResponseBody);
 }
 
@@ -114,7 +120,7 @@ export async function verifyTotpLogin(c: AppContext, input: RouteInput<TotpVerif
   }
   await attempt.succeeded();
   if (!(await spendTotpTicket(db, ticketHash, now))) throw deadTicket();
-  return completeLogin(c, { id: user.id, email: user.email, name: user.name }, { method: "password", remember: held.remember, delivery, emailVerified: user.emailVerifiedAt != null, secondFactor: code !== undefined ? "totp" : "recovery_code" });
+  return completeLogin(c, { id: user.id, email: user.email, name: user.name }, { method: loginMethodOf(held.method), remember: held.remember, delivery, emailVerified: user.emailVerifiedAt != null, secondFactor: code !== undefined ? "totp" : "recovery_code" });
 }
 
 /** POST /totp/enroll (sudo) → a new secret, not yet asked for at login; again before confirming replaces it. */
