@@ -298,7 +298,7 @@ function checkDate(label: string, value: unknown): number | null {
 const PASSWORD_HASHING_KEYS = ["algorithm", "argon2id", "allowBelowOwaspFloor"];
 
 /** `passwordHashing` checked once: unknown keys, a weak or out-of-range Argon2id cost fail createAuth. */
-function checkPasswordHashing(value: AuthOptions<never>["passwordHashing"]): PasswordHashing {
+function checkPasswordHashing(value: AuthOptions<never>["passwordHashing"], legacy: AuthHooks["legacyPasswordVerifier"]): PasswordHashing {
   const given = value ?? {};
   if (typeof given !== "object" || given === null) throw new AuthConfigError("passwordHashing must be an object");
   for (const key of Object.keys(given)) {
@@ -308,6 +308,7 @@ function checkPasswordHashing(value: AuthOptions<never>["passwordHashing"]): Pas
   return new PasswordHashing({
     algorithm: checkEnum("passwordHashing.algorithm", given.algorithm, ["argon2id", "pbkdf2-sha256"] as const, "argon2id"),
     argon2id: { cost: checkArgon2idCost(given.argon2id, allowBelowOwaspFloor), allowBelowOwaspFloor },
+    legacy,
   });
 }
 
@@ -421,7 +422,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
     audience: checkBindingName("audience", options.audience),
     acceptLegacy: checkFlag("acceptLegacyTokens", options.acceptLegacyTokens),
   };
-  const passwords = checkPasswordHashing(options.passwordHashing);
+  const passwords = checkPasswordHashing(options.passwordHashing, hooks.legacyPasswordVerifier);
   const accessTokenSigning = checkAccessTokenSigning(options.accessTokenSigning);
   const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, tokenBinding, passwords, accessTokenSigning };
 

@@ -127,10 +127,11 @@ export interface AuthHooks {
   /**
    * Verifies a password against a hash in a format hybrid-auth does not know
    * (a seed-era deployment's). Return true for a match; the hash is then
-   * replaced by a PBKDF2 one (a compare-and-swap: a password changed meanwhile
-   * stays). Without this hook such accounts cannot log in. Each check also pays
-   * the PBKDF2 run every other password check pays, so a seed-era account is
-   * never faster to refuse; the hook's own cost comes on top.
+   * replaced by one in today's algorithm, Argon2id by default (a compare-and-swap:
+   * a password changed meanwhile stays). Without this hook such accounts cannot
+   * log in. Each check also pays the work every failed password check pays (one
+   * Argon2id, one PBKDF2), so a seed-era account is never faster to refuse; the
+   * hook's own cost comes on top.
    */
   legacyPasswordVerifier?: (password: string, storedHash: string, user: PublicUser) => boolean | Promise<boolean>;
 }

@@ -17,6 +17,8 @@
 import { argon2Engine, argon2idDummyHash, verifyOptionsOf } from "./argon2id";
 import type { Argon2idSettings } from "./argon2id";
 import { PBKDF2_ITERATIONS, burnPbkdf2, hashPbkdf2, matchesPbkdf2, parsePbkdf2 } from "./pbkdf2";
+import type { AuthHooks } from "../options";
+import type { PublicUser } from "../types";
 
 export type PasswordAlgorithm = "argon2id" | "pbkdf2-sha256";
 
@@ -24,6 +26,8 @@ export interface PasswordHashingConfig {
   /** The algorithm of new hashes. */
   algorithm: PasswordAlgorithm;
   argon2id: Argon2idSettings;
+  /** hooks.legacyPasswordVerifier: checks hashes in a format we did not write (a seed-era deployment's). */
+  legacy?: AuthHooks["legacyPasswordVerifier"];
 }
 
 export type PasswordCheck =
@@ -31,20 +35,17 @@ export type PasswordCheck =
   /** `rejectedHash`: the stored hash was refused before any work (a tampered or corrupt row), with the module's reason. */
   | { ok: false; rejectedHash?: string };
 
-export interface CheckContext {
-  /** The adopter's verifier for formats we did not write (hooks.legacyPasswordVerifier, bound to the user). */
-  legacy?: (password: string, stored: string) => boolean | Promise<boolean>;
-  /** Named in the log line of a refused stored hash. */
-  userId?: string;
-}
-
 const FAILED: PasswordCheck = { ok: false };
 
 export class PasswordHashing {
   /** Made on first use: workerd forbids random numbers in the global scope, where a static createAuth runs. */
   private dummy: string | null = null;
+  /** What Argon2id verifies with: the target cost, the floor and the ceilings, built once. */
+  private readonly verifyOptions: ReturnType<typeof verifyOptionsOf>;
 
-  constructor(readonly config: PasswordHashingConfig) {}
+  constructor(readonly config: PasswordHashingConfig) {
+    this.verifyOptions = verifyOptionsOf(config.argon2id);
+  }
 
   /** A new hash of `password` in the configured algorithm and cost. */
   async hash(password: string): Promise<string> {
@@ -58,16 +59,20 @@ export class PasswordHashing {
     await burnPbkdf2(password);
   }
 
-  async check(password: string, stored: string, context: CheckContext = {}): Promise<PasswordCheck> {
+  /**
+   * Checks `password` against `stored`, the hash of `user` (named in the log line of a
+   * refused hash, and handed to the legacy verifier; without it that verifier is not asked).
+   */
+  async check(password: string, stored: string, user?: PublicUser): Promise<PasswordCheck> {
     if (stored.startsWith("$argon2")) {
-      const result = argon2Engine.verify(password, stored, verifyOptionsOf(this.config.argon2id));
+      const result = argon2Engine.verify(password, stored, this.verifyOptions);
       if (result.ok) return { ok: true, needsRehash: result.needsRehash || this.config.algorithm !== "argon2id" };
       await burnPbkdf2(password);
       if (result.reason === "mismatch" || result.reason === "password_too_long") return FAILED;
       // Refused before Argon2 ran (a malformed string, or a cost above the ceilings:
       // a tampered row asking for gigabytes). The operator must hear of it; the
       // caller answers as for a wrong password, after the same work.
-      console.error(JSON.stringify({ code: "stored_password_hash_rejected", reason: result.reason, user: context.userId ?? null }));
+      console.error(JSON.stringify({ code: "stored_password_hash_rejected", reason: result.reason, user: user?.id ?? null }));
       this.burnArgon2id(password);
       return { ok: false, rejectedHash: result.reason };
     }
@@ -84,13 +89,14 @@ export class PasswordHashing {
     await this.refuse(password);
     // A `!`-prefixed hash is no password at all (an account made by a provider sign-in,
     // db/social.ts NO_PASSWORD): never handed to the adopter's verifier.
-    if (!context.legacy || stored.startsWith("!")) return FAILED;
+    const legacy = this.config.legacy;
+    if (!legacy || !user || stored.startsWith("!")) return FAILED;
     // A match is moved to today's algorithm by the caller.
-    return (await context.legacy(password, stored)) === true ? { ok: true, needsRehash: true } : FAILED;
+    return (await legacy(password, stored, user)) === true ? { ok: true, needsRehash: true } : FAILED;
   }
 
   private burnArgon2id(password: string): void {
     this.dummy ??= argon2idDummyHash(this.config.argon2id.cost);
-    argon2Engine.verify(password, this.dummy, verifyOptionsOf(this.config.argon2id));
+    argon2Engine.verify(password, this.dummy, this.verifyOptions);
   }
 }

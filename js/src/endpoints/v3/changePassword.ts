@@ -33,12 +33,7 @@ export async function changePassword(c: AppContext, input: RouteInput<ChangePass
   const attempt = await limitFailures(db, [{ name: "change-password:user", rule: config.rateLimits.changePasswordPerUser, subject: userId }]);
   const user = await findUserById(db, userId);
   if (!user) throw new HttpError(404, "not_found", "this account no longer exists");
-  const legacy = config.hooks.legacyPasswordVerifier;
-  const publicUser = { id: user.id, email: user.email, name: user.name };
-  const check = await config.passwords.check(currentPassword, user.passwordHash, {
-    legacy: legacy && ((pw, stored) => legacy(pw, stored, publicUser)),
-    userId: user.id,
-  });
+  const check = await config.passwords.check(currentPassword, user.passwordHash, { id: user.id, email: user.email, name: user.name });
   if (!check.ok) throw new HttpError(403, "invalid_current_password", "the current password is not right");
   // Given back before the write: a failure after it must not leave a right password counted.
   await attempt.succeeded();

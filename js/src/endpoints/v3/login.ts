@@ -29,7 +29,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
     { name: "login:ip", rule: limits.loginPerIp, subject: ip },
   ]);
 
-  const { passwords, hooks } = c.get("config");
+  const { passwords } = c.get("config");
   const user = await findUserByEmail(db, email);
   if (!user) {
     // Same work, same answer as a wrong password: no account enumeration.
@@ -37,11 +37,7 @@ export async function login(c: AppContext, input: RouteInput<LoginBody, never>):
     throw badCredentials();
   }
   const publicUser = { id: user.id, email: user.email, name: user.name };
-  const legacy = hooks.legacyPasswordVerifier;
-  const check = await passwords.check(password, user.passwordHash, {
-    legacy: legacy && ((pw, stored) => legacy(pw, stored, publicUser)),
-    userId: user.id,
-  });
+  const check = await passwords.check(password, user.passwordHash, publicUser);
   if (!check.ok) throw badCredentials();
   await attempt.succeeded();
 
