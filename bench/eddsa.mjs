@@ -16,7 +16,7 @@
 import { generateKeyPairSync, verify as nodeVerify, webcrypto } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
-import { KeyRing } from "hybrid-auth";
+import { KeyRing } from "hybrid-auth/eddsa";
 import { jwtVerify, importJWK } from "jose";
 
 const arg = (name, fallback) => {

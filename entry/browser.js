@@ -5,4 +5,3 @@ import init from "../pkg/web/hybrid_auth.js";
 await init({ module_or_path: new URL("../pkg/web/hybrid_auth_bg.wasm", import.meta.url) });
 
 export { generateJWT, verifyJWT, isJWT, deriveKid, KeyRing } from "../pkg/web/hybrid_auth.js";
-export { createJwksVerifier } from "./verifier.js";

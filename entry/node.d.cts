@@ -6,6 +6,5 @@ declare const hybridAuth: {
   isJWT: typeof api.isJWT;
   deriveKid: typeof api.deriveKid;
   KeyRing: typeof api.KeyRing;
-  createJwksVerifier: typeof api.createJwksVerifier;
 };
 export = hybridAuth;

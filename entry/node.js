@@ -5,4 +5,3 @@ import { initSync } from "../pkg/web/hybrid_auth.js";
 initSync({ module: readFileSync(new URL("../pkg/web/hybrid_auth_bg.wasm", import.meta.url)) });
 
 export { generateJWT, verifyJWT, isJWT, deriveKid, KeyRing } from "../pkg/web/hybrid_auth.js";
-export { createJwksVerifier } from "./verifier.js";

@@ -7,4 +7,3 @@ import { initSync } from "../pkg/web/hybrid_auth.js";
 initSync({ module: wasmModule });
 
 export { generateJWT, verifyJWT, isJWT, deriveKid, KeyRing } from "../pkg/web/hybrid_auth.js";
-export { createJwksVerifier } from "./verifier.js";

@@ -98,10 +98,11 @@ if (haveCli !== cliVersion) {
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 if (!existsSync(wasmOpt)) fail("node_modules/.bin/wasm-opt is missing: run `npm ci` first (the `binaryen` devDependency provides it)");
 
-// 3. One wasm-pack run per target; cargo reuses the compiled crate after the first.
+// 3. One wasm-pack run per target (each with its own extra cargo arguments: features).
 for (const t of targets) {
   const outDir = t["out-dir"];
-  run("wasm-pack", ["build", `--${profile}`, "--target", t.target, "--out-dir", outDir, "--out-name", OUT_NAME, "--no-pack", "--no-opt", ...(cargoArgs.length ? ["--", ...cargoArgs] : [])]);
+  const args = [...cargoArgs, ...(t["cargo-args"] ?? [])];
+  run("wasm-pack", ["build", `--${profile}`, "--target", t.target, "--out-dir", outDir, "--out-name", OUT_NAME, "--no-pack", "--no-opt", ...(args.length ? ["--", ...args] : [])]);
   const wasm = join(root, outDir, `${OUT_NAME}_bg.wasm`);
   run(wasmOpt, [...optFlags, wasm, "-o", wasm]);
   // wasm-pack drops a `*` .gitignore that would also hide these files from `npm pack`.

@@ -40,6 +40,9 @@ node scripts/build-lib.mjs || exit 1
 suite fmt none "rust format" cargo fmt --check
 suite clippy none "clippy (native)" cargo clippy --all-targets --quiet -- -D warnings
 suite clippy-wasm none "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
+# The package's two builds of the core (wasm-bindgen.toml): HS256 only, and with Ed25519.
+suite clippy-wasm-core none "clippy (wasm32, hybrid-auth's build: no std, no Ed25519)" cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --quiet -- -D warnings
+suite clippy-wasm-eddsa none "clippy (wasm32, hybrid-auth/eddsa's build)" cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features eddsa --quiet -- -D warnings
 suite cargo cargo "cargo test" cargo test
 suite fuzz-check none "fuzz targets compile" cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 suite wasm cargo "wasm-pack test --node" wasm-pack test --node

@@ -20,12 +20,16 @@ pub mod b64;
 #[cfg(not(feature = "internals"))]
 mod b64;
 pub mod claims;
+// Ed25519 only with the `eddsa` feature; without it, a module of the same API whose key
+// cannot be made (see its comment for why the package ships both builds).
+#[cfg_attr(not(feature = "eddsa"), path = "ed25519_absent.rs")]
 pub mod ed25519;
 pub mod error;
 #[cfg(feature = "internals")]
 pub mod json;
 #[cfg(not(feature = "internals"))]
 mod json;
+#[cfg_attr(not(feature = "eddsa"), path = "jwk_absent.rs")]
 pub mod jwk;
 pub mod key;
 pub mod options;

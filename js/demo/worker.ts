@@ -15,6 +15,8 @@ import { usage } from "hybrid-auth/usage";
 import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
 import { social } from "hybrid-auth/social";
+// EdDSA access tokens when JWT_SIGNING_JWK is set (issue 24): the Ed25519 build of the core.
+import { KeyRing as EdDSAKeyRing } from "hybrid-auth/eddsa";
 import { demoSocialOptions, devProvider } from "./devProvider";
 import type { DevProviderEnv } from "./devProvider";
 
@@ -26,7 +28,7 @@ export interface Env extends AuthEnvVars, DevProviderEnv {
 
 
 // Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
-export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB }), {
+export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB, eddsaKeyRing: EdDSAKeyRing }), {
   plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(demoSocialOptions)],
 });
 

@@ -10,6 +10,8 @@ import type { AuthOptions, RateLimitOptions, RateRule } from "./options";
 import { CLIENT_IP_SOURCES, MAX_RATE_WINDOW_SECONDS, NUMERIC_SETTINGS, RATE_RULES, checkSecret, integerVar } from "./config";
 import type { RateLimitConfig } from "./config";
 import type { AuthEnvVars } from "./env";
+import { EDDSA_KEY_RING_NEEDED } from "./accessTokenSigning";
+import type { EdDSAKeyRing } from "./accessTokenSigning";
 
 export type { AuthEnvVars };
 
@@ -17,7 +19,11 @@ export type { AuthEnvVars };
 type EnvRecord = Record<string, unknown>;
 
 /** Everything optionsFromEnv cannot read from text: at least the database. */
-export type EnvBase<E> = Pick<AuthOptions<E>, "database"> & Partial<Pick<AuthOptions<E>, "hooks">>;
+export type EnvBase<E> = Pick<AuthOptions<E>, "database"> &
+  Partial<Pick<AuthOptions<E>, "hooks">> & {
+    /** `KeyRing` from "hybrid-auth/eddsa", needed when JWT_SIGNING_JWK is set (EdDSA access tokens). */
+    eddsaKeyRing?: EdDSAKeyRing;
+  };
 
 /**
  * Builds AuthOptions from `env`. `base` supplies what variables cannot hold
@@ -26,7 +32,8 @@ export type EnvBase<E> = Pick<AuthOptions<E>, "database"> & Partial<Pick<AuthOpt
  */
 export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: EnvBase<E>): AuthOptions<E> {
   const vars = env as EnvRecord;
-  const options: AuthOptions<E> = { ...base };
+  const { eddsaKeyRing, ...rest } = base;
+  const options: AuthOptions<E> = { ...rest };
   const secret = vars.JWT_SECRET;
   if (secret !== undefined && secret !== null && secret !== "") {
     // Checked here too (not only by resolveOptions) so the error names the variable.
@@ -45,7 +52,8 @@ export function optionsFromEnv<E extends object>(env: E & AuthEnvVars, base: Env
   // EdDSA access tokens (issue 24): checked with the option (accessTokenSigning.ts).
   const signingJwk = vars.JWT_SIGNING_JWK;
   if (typeof signingJwk === "string" && signingJwk !== "") {
-    options.accessTokenSigning = { alg: "EdDSA", key: signingJwk, publishedKeys: jwkList(vars.JWT_PUBLISHED_JWKS) };
+    if (eddsaKeyRing === undefined) throw new AuthConfigError(`JWT_SIGNING_JWK is set but optionsFromEnv got no eddsaKeyRing: ${EDDSA_KEY_RING_NEEDED}`);
+    options.accessTokenSigning = { alg: "EdDSA", key: signingJwk, publishedKeys: jwkList(vars.JWT_PUBLISHED_JWKS), keyRing: eddsaKeyRing };
   } else if (vars.JWT_PUBLISHED_JWKS !== undefined && vars.JWT_PUBLISHED_JWKS !== "") {
     throw new AuthConfigError("JWT_PUBLISHED_JWKS without JWT_SIGNING_JWK: set the signing key too");
   }

@@ -28,6 +28,7 @@ export type { LoginCompletion } from "./lifecycle/completeLogin";
 export { defineRoute } from "./routes";
 export { optionsFromEnv } from "./envOptions";
 export type { AuthEnvVars, EnvBase } from "./envOptions";
+export type { AccessTokenSigningOptions, EdDSAKeyRing } from "./accessTokenSigning";
 export { AuthConfigError } from "./options";
 export type { AuthHooks, AuthOptions, ClientIpSource, LoginMethod, PasswordHashingOptions, RateLimitOptions, RateRule, RevocationMode, SessionAuthMode } from "./options";
 export type { CookieOptions, CorsOptions, RefreshCookieSameSite } from "./options";

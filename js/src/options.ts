@@ -185,7 +185,8 @@ export interface AuthOptions<E = unknown> {
    * keeps verifying the HS256 tokens issued before the switch. Rotation: add
    * the next key to `publishedKeys` first, make it `key` once caches have it
    * (the JWKS is cached 5 minutes), keep the old one in `publishedKeys` until
-   * `accessTokenTtl` has passed. Default: absent (HS256).
+   * `accessTokenTtl` has passed. `keyRing` is `KeyRing` from "hybrid-auth/eddsa"
+   * (the core module has no Ed25519). Default: absent (HS256).
    */
   accessTokenSigning?: AccessTokenSigningOptions;
   /**

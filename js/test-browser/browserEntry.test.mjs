@@ -17,7 +17,7 @@ const { log } = run;
 const SECRET = "a browser-entry test secret, 32+ bytes long";
 const OTHER_SECRET = "another secret that is at least 32 bytes";
 /** Only what the tarball ships for browsers is served. */
-const SERVED = ["entry", join("pkg", "web")];
+const SERVED = ["entry", join("pkg", "web"), join("pkg", "eddsa")];
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 /** Every path the page asked for, with the answer's status. */
 const requests = [];
@@ -86,7 +86,7 @@ before(async () => {
     window.hybridAuth = m;
     return Object.keys(m).sort();
   });
-  assert.deepEqual(exported, ["KeyRing", "createJwksVerifier", "deriveKid", "generateJWT", "isJWT", "verifyJWT"]);
+  assert.deepEqual(exported, ["KeyRing", "deriveKid", "generateJWT", "isJWT", "verifyJWT"]);
 });
 
 test("entry/browser.js loads in Chromium and fetches pkg/web's .wasm beside it (as application/wasm)", () => {
@@ -95,6 +95,7 @@ test("entry/browser.js loads in Chromium and fetches pkg/web's .wasm beside it (
   assert.equal(served("/pkg/web/hybrid_auth.js")?.status, 200);
   assert.deepEqual(served("/pkg/web/hybrid_auth_bg.wasm"), { path: "/pkg/web/hybrid_auth_bg.wasm", status: 200, type: "application/wasm" });
   assert.deepEqual(requests.filter((r) => r.status !== 200), [], "every file the entry asked for was there");
+  assert.deepEqual(requests.filter((r) => r.path.startsWith("/pkg/eddsa/") || r.path.startsWith("/entry/eddsa/")), [], "the core entry does not load the Ed25519 build");
 });
 
 test("generateJWT in the page: node:crypto verifies its HMAC and reads the claims; verifyJWT and isJWT in the page accept it", async () => {
@@ -185,7 +186,7 @@ test("deriveKid in the page equals the Node entry's for the same secret", async 
   assert.notEqual(inPage, deriveKid(OTHER_SECRET));
 });
 
-test("createJwksVerifier in the page verifies an EdDSA token node:crypto signed, with the key from a JWKS on 127.0.0.1", async () => {
+test("createJwksVerifier from entry/eddsa/browser.js (the Ed25519 build, fetched on import) in the page verifies an EdDSA token node:crypto signed, with the key from a JWKS on 127.0.0.1", async () => {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   const { x } = publicKey.export({ format: "jwk" });
   jwksText = JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x, kid: "k1", alg: "EdDSA", use: "sig" }] });
@@ -197,7 +198,9 @@ test("createJwksVerifier in the page verifies an EdDSA token node:crypto signed,
   const before = requests.filter((r) => r.path === "/jwks.json").length;
   const out = await page.evaluate(
     async ({ good, tampered }) => {
-      const verifier = window.hybridAuth.createJwksVerifier({ jwksUrl: `${location.origin}/jwks.json`, issuer: "https://issuer.test", audience: "api", tokenType: "at+jwt" });
+      // `hybrid-auth/eddsa`'s browser entry: the Ed25519 build, fetched beside its glue.
+      const { createJwksVerifier } = await import("/entry/eddsa/browser.js");
+      const verifier = createJwksVerifier({ jwksUrl: `${location.origin}/jwks.json`, issuer: "https://issuer.test", audience: "api", tokenType: "at+jwt" });
       return { good: await verifier.verify(good), again: await verifier.verify(good), tampered: await verifier.verify(tampered), fetches: verifier.fetches };
     },
     { good, tampered },
@@ -208,5 +211,6 @@ test("createJwksVerifier in the page verifies an EdDSA token node:crypto signed,
   assert.equal(out.again.ok, true);
   assert.deepEqual(out.tampered, { ok: false, reason: "bad_signature" });
   assert.equal(out.fetches, 1, "the set is fetched once and kept");
+  assert.deepEqual(requests.find((r) => r.path === "/pkg/eddsa/hybrid_auth_bg.wasm"), { path: "/pkg/eddsa/hybrid_auth_bg.wasm", status: 200, type: "application/wasm" });
   assert.equal(requests.filter((r) => r.path === "/jwks.json").length - before, 1);
 });

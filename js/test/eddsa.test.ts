@@ -1,7 +1,9 @@
 // EdDSA access tokens and the JWKS endpoint (issue 24): the option, the route's
 // caching, independent verification with WebCrypto, key rotation without logging
 // anyone out, the HS256 → EdDSA switch, and algorithm confusion through the Worker.
-import { createJwksVerifier } from "hybrid-auth";
+import { KeyRing as CoreKeyRing } from "hybrid-auth";
+import { KeyRing as EdDSAKeyRing, createJwksVerifier } from "hybrid-auth/eddsa";
+import { AuthConfigError, createAuth, optionsFromEnv } from "hybrid-auth/hono";
 import { describe, expect, it } from "vitest";
 import { SECRET, call, decodeJwt, errorOf, hs256Token, jwtEnv, loginUser, registerUser, accessClaims } from "./helpers";
 import type { LoginBody } from "./helpers";
@@ -80,6 +82,27 @@ describe("EdDSA access tokens", () => {
       expect(response.status).toBe(503);
       expect((await errorOf(response)).code).toBe("misconfigured");
     }
+  });
+});
+
+describe("the Ed25519 build is the adopter's import (issue 24: hybrid-auth itself is HS256 only)", () => {
+  const database = (e: { GENERAL_DB: D1Database }) => e.GENERAL_DB;
+  it("accessTokenSigning without keyRing, or with hybrid-auth's own KeyRing, is refused naming hybrid-auth/eddsa; with the Ed25519 build's it is taken", async () => {
+    const k1 = await newKey("k1");
+    const signing = { alg: "EdDSA" as const, key: JSON.stringify(k1) };
+    expect(() => createAuth({ database, secret: SECRET, accessTokenSigning: signing } as never)).toThrow(/accessTokenSigning\.keyRing is missing: .*hybrid-auth\/eddsa/);
+    expect(() => createAuth({ database, secret: SECRET, accessTokenSigning: { ...signing, keyRing: CoreKeyRing } })).toThrow(AuthConfigError);
+    expect(() => createAuth({ database, secret: SECRET, accessTokenSigning: { ...signing, keyRing: CoreKeyRing } })).toThrow(/need the EdDSA build: import KeyRing from "hybrid-auth\/eddsa"/);
+    expect(() => createAuth({ database, secret: SECRET, accessTokenSigning: { ...signing, keyRing: EdDSAKeyRing } })).not.toThrow();
+  });
+
+  it("optionsFromEnv with JWT_SIGNING_JWK needs eddsaKeyRing, and passes it on", async () => {
+    const k1 = await newKey("k1");
+    const vars = { JWT_SECRET: SECRET, JWT_SIGNING_JWK: JSON.stringify(k1) };
+    expect(() => optionsFromEnv(vars, { database: () => null as unknown as D1Database })).toThrow(/JWT_SIGNING_JWK is set but optionsFromEnv got no eddsaKeyRing/);
+    const options = optionsFromEnv(vars, { database: () => null as unknown as D1Database, eddsaKeyRing: EdDSAKeyRing });
+    expect(options.accessTokenSigning?.keyRing).toBe(EdDSAKeyRing);
+    expect(options).not.toHaveProperty("eddsaKeyRing");
   });
 });
 

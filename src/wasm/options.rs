@@ -4,11 +4,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use js_sys::{Array, Function, Object, Reflect, JSON};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::secret_bytes;
+#[cfg(feature = "eddsa")]
 use crate::ed25519::EdKey;
 use crate::error::ConfigError;
 use crate::options::{Policy, OPTION_LIST, OPTION_NAMES};
@@ -174,12 +175,16 @@ fn parse_keys(keys_value: &JsValue) -> Result<Vec<(String, Key)>, ConfigError> {
                     Key::Hs256(crate::key::HmacKey::for_jwt(&secret, &what)?),
                 )
             }
+            // The build without Ed25519 refuses its key forms before reading them.
+            #[cfg(not(feature = "eddsa"))]
+            _ => return Err(crate::ed25519::absent(&what)),
+            #[cfg(feature = "eddsa")]
             "jwk" => {
                 // An object is serialised by the engine and read by the strict parser, so
                 // both spellings meet the same rules.
                 let text = match value.as_string() {
                     Some(t) => t,
-                    None => JSON::stringify(&value)
+                    None => js_sys::JSON::stringify(&value)
                         .ok()
                         .and_then(|s| s.as_string())
                         .ok_or_else(|| ConfigError::new(cat(&[T(&what), T(" must be a JWK")])))?,
@@ -200,10 +205,12 @@ fn parse_keys(keys_value: &JsValue) -> Result<Vec<(String, Key)>, ConfigError> {
                     Key::Ed25519(key),
                 )
             }
+            #[cfg(feature = "eddsa")]
             "privateKey" => {
                 let der = der_bytes(&value, &what)?;
                 (kid, Key::Ed25519(EdKey::from_pkcs8(&der, &what)?))
             }
+            #[cfg(feature = "eddsa")]
             _ => {
                 let der = der_bytes(&value, &what)?;
                 (kid, Key::Ed25519(EdKey::from_spki_or_raw(&der, &what)?))
@@ -216,6 +223,7 @@ fn parse_keys(keys_value: &JsValue) -> Result<Vec<(String, Key)>, ConfigError> {
     Ok(keys)
 }
 
+#[cfg(feature = "eddsa")]
 /// DER key bytes: a `Uint8Array` only (a string here is more likely PEM or base64 text,
 /// whose UTF-8 bytes are no key).
 fn der_bytes(v: &JsValue, what: &str) -> Result<Vec<u8>, ConfigError> {

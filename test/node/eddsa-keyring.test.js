@@ -1,11 +1,13 @@
 // KeyRing with Ed25519 keys (issue 24) from JavaScript: the key forms (JWK, PKCS#8, SPKI),
 // the public JWKS, a verify-only ring from a JWKS, and interoperability with jose and
-// node:crypto in both directions.
+// node:crypto in both directions. These are `hybrid-auth/eddsa`'s KeyRing (the Ed25519 build);
+// the last test shows that `hybrid-auth`'s (HS256 only) refuses Ed25519 keys and EdDSA tokens.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, verify as edVerify, createHmac } from "node:crypto";
 import * as jose from "jose";
-import { KeyRing } from "hybrid-auth";
+import { KeyRing } from "hybrid-auth/eddsa";
+import { KeyRing as CoreKeyRing } from "hybrid-auth";
 import { SECRET, b64u } from "./support.mjs";
 
 const T0 = 1_800_000_000;
@@ -106,4 +108,23 @@ test("a JWKS that is malformed, oversized, ambiguous or holds a private key is r
   for (const secret of [Buffer.from(a.x, "base64url"), a.x]) {
     assert.deepEqual(ring.verify(mac(secret)), { ok: false, reason: "unsupported_alg" });
   }
+});
+
+test("hybrid-auth's own KeyRing (HS256 build) refuses every Ed25519 key form and a JWKS, naming hybrid-auth/eddsa, and an EdDSA token is unsupported_alg", () => {
+  const k = fresh();
+  const pkcs8 = new Uint8Array(k.privateKey.export({ format: "der", type: "pkcs8" }));
+  const spki = new Uint8Array(k.publicKey.export({ format: "der", type: "spki" }));
+  const refusals = [
+    () => new CoreKeyRing({ keys: [{ kid: "e", jwk: k.jwk }], signWith: "e", now }),
+    () => new CoreKeyRing({ keys: [{ kid: "e", privateKey: pkcs8 }], signWith: "e", now }),
+    () => new CoreKeyRing({ keys: [{ kid: "h", secret: SECRET }, { kid: "e", publicKey: spki }], signWith: "h", now }),
+    () => new CoreKeyRing({ jwks: JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x: k.jwk.x, kid: "e" }] }), now }),
+  ];
+  for (const make of refusals) assert.throws(make, /need the EdDSA build: import KeyRing from "hybrid-auth\/eddsa"/);
+  const token = new KeyRing({ keys: [{ kid: "e", jwk: k.jwk }], signWith: "e", now }).sign({ sub: "u" }, 60);
+  const hsOnly = new CoreKeyRing({ keys: [{ kid: "e", secret: SECRET }], signWith: "e", now });
+  assert.deepEqual(hsOnly.verify(token), { ok: false, reason: "unsupported_alg" });
+  // The same HS256 ring of the Ed25519 build answers the same: one policy, two builds.
+  const hsOnlyFull = new KeyRing({ keys: [{ kid: "e", secret: SECRET }], signWith: "e", now });
+  assert.deepEqual(hsOnlyFull.verify(token), { ok: false, reason: "unsupported_alg" });
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { generateKeyPairSync } from "node:crypto";
-import { KeyRing, createJwksVerifier } from "hybrid-auth";
+import { KeyRing, createJwksVerifier } from "hybrid-auth/eddsa";
 
 const ISS = "https://auth.example";
 const AUD = "api";

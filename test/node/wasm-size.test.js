@@ -1,13 +1,16 @@
-// Issue 13 §3, raised by issue 19 §11 (the design card's crates, opt-level 3 for speed),
-// raised again by issue 24 (Ed25519 in the key ring): the .wasm that every Worker isolate
-// compiles at start-up stays within 152 KiB. Measured (bench/notes.md, "EdDSA"): EdDSA
-// took the module from 80,917 to 149,455 bytes (gzip 32,244 -> 59,076) and its first
-// compile in a fresh Node process from 4.7 to 5.3 ms (median of 11); ed25519-dalek is
-// most of it (+47.5 KB alone in a bare module). It stays one module, not a second one
-// like crates/argon2, because the ring must hold both kinds of key: rotation from HS256
-// to EdDSA verifies old HS256 tokens with the ring that signs EdDSA ones. scripts/build.mjs prints the size; this makes a build that grows past it red
-// instead of only noisier. Reads every .wasm under pkg/ (the package ships pkg/web),
-// which `npm test` builds before this suite.
+// Issue 13 §3 and issue 19 §11: the .wasm that every Worker isolate compiles at start-up,
+// `hybrid-auth`'s (pkg/web, HS256), was to stay within 80 KiB. Issue 24 first put Ed25519 into
+// that module (80,917 -> 149,455 bytes, gzip 32,244 -> 59,076; ed25519-dalek is most of
+// it) and raised this budget to 152 KiB, so every adopter paid for EdDSA; now the crate is
+// built twice (wasm-bindgen.toml, Cargo.toml [features] `eddsa`): pkg/web without Ed25519
+// and pkg/eddsa with it, loaded only through `hybrid-auth/eddsa`. Without Ed25519 (and
+// without the JWK readers, src/jwk_absent.rs) the core measured 85,672 bytes (gzip 34,586):
+// 4,755 more than before issue 24, for what the ring keeps of two algorithms (the alg pinned
+// per key, kid selection, the key-form options). The budget is that + 0.4 %, 84 KiB: 80 KiB
+// is missed by 3.7 KiB and the README's headline row says so. The Ed25519 build keeps
+// the 152 KiB budget, and so does every other module (crates/argon2's password module).
+// scripts/build.mjs prints the sizes; this makes a build that grows past them red instead
+// of only noisier. `npm test` builds pkg/ before this suite.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync, readdirSync } from "node:fs";
@@ -15,15 +18,30 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const LIMIT = 152 * 1024;
+const KiB = 1024;
+const CORE = join("pkg", "web", "hybrid_auth_bg.wasm");
+const EDDSA = join("pkg", "eddsa", "hybrid_auth_bg.wasm");
+const limitOf = (file) => (file === CORE ? 84 * KiB : 152 * KiB);
 
-test("every built .wasm in pkg/ is at most 152 KiB", () => {
+function builtModules() {
   const found = [];
   for (const dir of readdirSync(join(root, "pkg"), { withFileTypes: true })) {
     const sub = dir.isDirectory() ? join(root, "pkg", dir.name) : null;
     const files = sub ? readdirSync(sub).map((f) => join(sub, f)) : [join(root, "pkg", dir.name)];
     for (const file of files.filter((f) => f.endsWith(".wasm"))) found.push({ file: file.slice(root.length + 1), bytes: statSync(file).size });
   }
-  assert.ok(found.some((f) => f.file === join("pkg", "web", "hybrid_auth_bg.wasm")), `pkg/web/hybrid_auth_bg.wasm not built (found: ${found.map((f) => f.file).join(", ")})`);
-  for (const f of found) assert.ok(f.bytes <= LIMIT, `${f.file} is ${f.bytes} bytes, over the 152 KiB (${LIMIT} B) limit`);
+  return found;
+}
+
+test("the core .wasm (pkg/web, HS256) is at most 84 KiB, the Ed25519 build and the others at most 152 KiB", () => {
+  const found = builtModules();
+  const names = found.map((f) => f.file).join(", ");
+  for (const needed of [CORE, EDDSA]) assert.ok(found.some((f) => f.file === needed), `${needed} not built (found: ${names})`);
+  for (const f of found) assert.ok(f.bytes <= limitOf(f.file), `${f.file} is ${f.bytes} bytes, over its ${limitOf(f.file) / KiB} KiB limit`);
+});
+
+test("the core .wasm has no Ed25519: it is smaller than the Ed25519 build by at least the 40 KiB the curve code takes", () => {
+  const found = builtModules();
+  const size = (file) => found.find((f) => f.file === file)?.bytes ?? NaN;
+  assert.ok(size(EDDSA) - size(CORE) >= 40 * KiB, `pkg/eddsa ${size(EDDSA)} B vs pkg/web ${size(CORE)} B`);
 });

@@ -43,8 +43,8 @@ const ALLOWED = [
   /^README\.md$/,
   /^LICENSE(\.md|\.txt)?$/,
   /^bin\/(lib\/)?[^/]+\.mjs$/,
-  /^entry\/(argon2\/)?[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
-  /^pkg\/web\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
+  /^entry\/((argon2|eddsa)\/)?[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
+  /^pkg\/(web|eddsa)\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
   /^pkg\/argon2\/(hybrid_auth_argon2(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_argon2_bg\.wasm\.d\.ts|package\.json)$/,
   // scripts/build-lib.mjs's output: one bundle per subpath export, lazily loaded chunks,
   // declarations (dist/ is compared with the tarball below, file by file).
@@ -68,6 +68,17 @@ const REQUIRED = [
   "pkg/web/hybrid_auth.js",
   "pkg/web/hybrid_auth.d.ts",
   "pkg/web/package.json",
+  "entry/jwksVerifier.js",
+  "entry/eddsa/index.d.ts",
+  "entry/eddsa/node.js",
+  "entry/eddsa/node.cjs",
+  "entry/eddsa/node.d.cts",
+  "entry/eddsa/workerd.js",
+  "entry/eddsa/browser.js",
+  "pkg/eddsa/hybrid_auth_bg.wasm",
+  "pkg/eddsa/hybrid_auth.js",
+  "pkg/eddsa/hybrid_auth.d.ts",
+  "pkg/eddsa/package.json",
   "entry/argon2/index.d.ts",
   "entry/argon2/node.js",
   "entry/argon2/node.cjs",
@@ -291,6 +302,17 @@ describe("the packed package, installed into a fresh project", () => {
     });
   }
 
+  test("Node, hybrid-auth/eddsa: the Ed25519 build signs EdDSA and createJwksVerifier is there; hybrid-auth's KeyRing refuses the key", { timeout: LIMIT.node + 5_000 }, async () => {
+    const out = await run(process.execPath, ["eddsa.mjs"], { cwd: project, timeoutMs: LIMIT.node });
+    const report = JSON.parse(out.trim().split("\n").at(-1));
+    assert.equal(report.resolved, join(project, "node_modules", "hybrid-auth", "entry", "eddsa", "node.js"), "resolved from the installed tarball");
+    assert.deepEqual(report.header, { alg: "EdDSA", typ: "JWT", kid: "ed1" });
+    assert.equal(report.nodeCryptoVerifies, true, "node:crypto verifies the signature with the public key");
+    assert.deepEqual(report.verified, { ok: true, sub: "u1" });
+    assert.equal(report.verifierType, "function");
+    assert.match(report.coreRefusal, /hybrid-auth\/eddsa/);
+  });
+
   test("Worker under wrangler (workerd): signs and verifies inside a request", { timeout: LIMIT.worker + 15_000 }, async () => {
     writeFileSync(join(project, "probe.wrangler.jsonc"), JSON.stringify({ name: "pack-consumer", main: "worker.js", compatibility_date: compatibilityDate() }, null, 2));
     const input = freshInput();
@@ -503,6 +525,9 @@ describe("the packed package, installed into a fresh project", () => {
       // The check reads real paths: the package's core entry is among them.
       assert.ok(core.inputs.includes("hybrid-auth/dist/hono.js"), `the inputs name the installed package's files: ${core.inputs.join(", ")}`);
       assert.deepEqual(pluginInputs(core.inputs, Object.values(plugins)), [], "inputs of the core-only bundle that belong to a plugin");
+      // Ed25519 is in its own build (issue 24): an HS256 Worker neither bundles nor compiles it.
+      assert.deepEqual(core.inputs.filter((f) => /^hybrid-auth\/(pkg|entry)\/eddsa\//.test(f)), [], "inputs of the core-only bundle from the Ed25519 build");
+      assert.ok(core.inputs.some((f) => f.startsWith("hybrid-auth/pkg/web/")), `the core's own build is among the inputs: ${core.inputs.join(", ")}`);
     });
 
     test("plugins mounted (all-plugins/): the same check names each mounted plugin's entry and @oslojs/webauthn", (t) => {

@@ -119,10 +119,12 @@ function createIssuer(secret: string, previous: readonly string[], binding: Toke
     const kid = deriveKid(hs);
     if (!keys.some((k) => k.kid === kid)) keys.push({ kid, secret: hs });
   }
-  const ring = new KeyRing({ keys, signWith: signingKid, issuer: binding.issuer, audience: binding.audience, tokenType: ACCESS_TOKEN_TYPE });
+  // The Ed25519 build's KeyRing with EdDSA (it holds the HS256 keys too); the core's otherwise.
+  const Ring = signing ? signing.keyRing : KeyRing;
+  const ring = new Ring({ keys, signWith: signingKid, issuer: binding.issuer, audience: binding.audience, tokenType: ACCESS_TOKEN_TYPE });
   // Verifies the seed-era shape only (typ absent or "JWT"; iss and aud are checked
   // absent below). Built only when the operator asked for it.
-  const legacyRing = binding.acceptLegacy ? new KeyRing({ keys, signWith: signingKid }) : null;
+  const legacyRing = binding.acceptLegacy ? new Ring({ keys, signWith: signingKid }) : null;
   const jwks = ring.publicJwks();
   return {
     signingKid,

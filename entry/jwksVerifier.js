@@ -1,6 +1,7 @@
 // createJwksVerifier: verifies another service's EdDSA access tokens from its JWKS URL
-// (issue 24), the same in Workers, Node and browsers. Every entry re-exports it; it
-// uses the KeyRing of the instance that entry initialised.
+// (issue 24), the same in Workers, Node and browsers. `hybrid-auth/eddsa`'s entries
+// export it, made with the KeyRing of the Ed25519 build each of them initialised
+// (`jwksVerifierWith(KeyRing)`): the core entry's build has no Ed25519.
 //
 // Why it is shaped this way:
 // - Each fetched key set becomes one verify-only KeyRing (`new KeyRing({ jwks })`), so
@@ -14,7 +15,6 @@
 // - It fails closed: no key set (never fetched, fetch failed, set refused), or one kept
 //   through failing refetches for more than `maxStaleSeconds` past its `cacheSeconds`,
 //   means every token is refused as `jwks_unavailable`.
-import { KeyRing } from "../pkg/web/hybrid_auth.js";
 
 const DEFAULT_CACHE_SECONDS = 300;
 const DEFAULT_MIN_REFETCH_SECONDS = 30;
@@ -54,7 +54,10 @@ function sharedCache(option) {
   return globalThis.caches?.default ?? null;
 }
 
-export function createJwksVerifier(options) {
+/** `createJwksVerifier`, verifying with the given KeyRing class (the Ed25519 build's). */
+export const jwksVerifierWith = (KeyRing) => (options) => createJwksVerifier(KeyRing, options);
+
+function createJwksVerifier(KeyRing, options) {
   const url = checkOptions(options);
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const now = options.now ?? (() => Date.now() / 1000);

@@ -1,0 +1,11 @@
+// CommonJS consumers of `hybrid-auth/eddsa` get the same declarations as ES module consumers.
+import type * as api from "./index.js";
+declare const eddsa: {
+  generateJWT: typeof api.generateJWT;
+  verifyJWT: typeof api.verifyJWT;
+  isJWT: typeof api.isJWT;
+  deriveKid: typeof api.deriveKid;
+  KeyRing: typeof api.KeyRing;
+  createJwksVerifier: typeof api.createJwksVerifier;
+};
+export = eddsa;
