@@ -40,6 +40,7 @@ function checkOptions(options) {
   for (const [name, value] of [["issuer", issuer], ["audience", audience]]) {
     if (typeof value !== "string" || value === "") throw fail(`${name} is required: a token for another issuer or audience must not pass`);
   }
+  if (options.nativeEd25519 !== undefined && typeof options.nativeEd25519 !== "boolean") throw fail("nativeEd25519 must be a boolean");
   for (const name of ["cacheSeconds", "minRefetchSeconds", "maxStaleSeconds"]) {
     const v = options[name];
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw fail(`${name} must be a number of seconds >= 0`);
@@ -52,6 +53,49 @@ function sharedCache(option) {
   if (option === false) return null;
   if (option && typeof option.match === "function") return option;
   return globalThis.caches?.default ?? null;
+}
+
+/**
+ * The Ed25519 signature check through the runtime's WebCrypto, the rest in the ring.
+ * Why: workerd's native Ed25519 (BoringSSL) is about 2.8x the wasm one, and in Node
+ * WebCrypto and the wasm are level (bench/notes.md, "EdDSA"), so the native check is
+ * used wherever it exists. The ring still parses the token, selects the key, checks the
+ * signature's form (what `verify_strict` refuses and native verifiers accept: a
+ * small-order `R`) and then the claims (`verifyWithEd25519Verdict`). Each key is
+ * imported once per fetched set. A runtime without Ed25519 in WebCrypto (older
+ * browsers) falls back to the wasm check, for good after the first failure.
+ */
+let nativeEd25519 = typeof globalThis.crypto?.subtle?.verify === "function";
+
+/** One set's ring and its imported keys (kid -> Promise<CryptoKey | null>). */
+const preparedSet = (ring) => ({ ring, keys: new Map() });
+
+function importedKey(set, request) {
+  let key = set.keys.get(request.kid);
+  if (key === undefined) {
+    key = crypto.subtle.importKey("raw", request.publicKey, { name: "Ed25519" }, false, ["verify"]).catch(() => null);
+    set.keys.set(request.kid, key);
+  }
+  return key;
+}
+
+async function verifyIn(set, token, native) {
+  if (native && nativeEd25519) {
+    const request = set.ring.ed25519Request(token);
+    if (request === null) return set.ring.verify(token);
+    if (request.ok === false) return request;
+    const key = await importedKey(set, request);
+    if (key !== null) {
+      try {
+        const valid = await crypto.subtle.verify({ name: "Ed25519" }, key, request.signature, request.message);
+        return set.ring.verifyWithEd25519Verdict(token, valid);
+      } catch {
+        // fall through to the wasm check
+      }
+    }
+    nativeEd25519 = false;
+  }
+  return set.ring.verify(token);
 }
 
 /** `createJwksVerifier`, verifying with the given KeyRing class (the Ed25519 build's). */
@@ -73,7 +117,8 @@ function createJwksVerifier(KeyRing, options) {
     now,
   };
 
-  let ring = null; // the KeyRing of the last good set
+  const native = options.nativeEd25519 ?? true;
+  let ring = null; // the last good set: its KeyRing and imported keys
   let fetchedAt = -Infinity; // when that set was fetched (seconds)
   let lastAttempt = -Infinity; // when the network was last asked (seconds)
   let inFlight = null; // one refresh at a time: concurrent verifications share it
@@ -102,11 +147,9 @@ function createJwksVerifier(KeyRing, options) {
       try {
         const text = await readSet(fromNetworkOnly);
         if (text.length > MAX_JWKS_BYTES) throw fail("the JWKS is over 64 KiB");
-        const next = new KeyRing({ jwks: text, ...ringOptions });
-        // Nothing holds the old ring across an await (verify reads `ring` after each one),
-        // so its wasm memory is released now rather than whenever the GC finalises it.
-        ring?.free();
-        ring = next;
+        // The old set is not freed here: a verification may be awaiting WebCrypto with it.
+        // wasm-bindgen's finalizer releases its memory once nothing holds it.
+        ring = preparedSet(new KeyRing({ jwks: text, ...ringOptions }));
         fetchedAt = now();
       } catch {
         // Fail closed: with no previous ring, verify answers jwks_unavailable; with one,
@@ -132,10 +175,10 @@ function createJwksVerifier(KeyRing, options) {
       // A set kept through failed refetches is trusted for maxStaleSeconds more, then no
       // longer: a key the issuer removed (say, compromised) must not live on forever here.
       if (ring === null || now() - fetchedAt >= cacheSeconds + maxStale) return { ok: false, reason: "jwks_unavailable" };
-      let result = ring.verify(token);
+      let result = await verifyIn(ring, token, native);
       if (!result.ok && result.reason === "unknown_kid" && mayFetch()) {
         await refresh(true);
-        result = ring.verify(token);
+        result = await verifyIn(ring, token, native);
       }
       return result;
     },

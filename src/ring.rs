@@ -65,6 +65,25 @@ impl Key {
     }
 }
 
+/// How an Ed25519 signature is checked: here, or by the caller (its verdict).
+#[derive(Clone, Copy)]
+enum EdCheck {
+    Compute,
+    Verdict(bool),
+}
+
+/// What a caller with a native Ed25519 checks for an EdDSA token (see
+/// [`KeyRing::ed25519_request`]).
+#[derive(Debug)]
+pub struct Ed25519Request<'t> {
+    /// The key the ring selected.
+    pub kid: &'t str,
+    pub public_key: [u8; crate::ed25519::PUBLIC_KEY_BYTES],
+    /// The JWS signing input, `header.payload`.
+    pub message: &'t [u8],
+    pub signature: [u8; SIGNATURE_BYTES],
+}
+
 /// A token's signature, decoded to the length its algorithm has.
 enum Sig {
     Mac([u8; MAC_BYTES]),
@@ -293,7 +312,109 @@ impl KeyRing {
 
     /// Verifies `token` at time `now` (seconds since the epoch).
     pub fn verify(&self, token: &str, now: f64) -> Result<Verified, Rejected> {
-        let jws = self.verify_jws(token)?;
+        self.verify_with(token, now, EdCheck::Compute)
+    }
+
+    /// [`KeyRing::verify`] for an EdDSA token whose Ed25519 signature the caller has
+    /// checked itself, with the key, message and signature [`KeyRing::ed25519_request`]
+    /// handed out for this token (workerd's native Ed25519 is about 2.8x the wasm one:
+    /// bench/notes.md, "EdDSA"). Every other step is the same: header, key selection,
+    /// `typ`, claims. `signature_valid` false is `bad_signature`. Without a `kid` and with
+    /// more than one Ed25519 key there is no single key the verdict could be about:
+    /// refused (`ed25519_request` answers `None` for such a token, so that callers use
+    /// [`KeyRing::verify`]). An HS256 token is verified as by `verify`.
+    pub fn verify_with_ed25519_verdict(
+        &self,
+        token: &str,
+        now: f64,
+        signature_valid: bool,
+    ) -> Result<Verified, Rejected> {
+        self.verify_with(token, now, EdCheck::Verdict(signature_valid))
+    }
+
+    /// The Ed25519 check an EdDSA token needs, for a caller that runs it natively (then
+    /// [`KeyRing::verify_with_ed25519_verdict`]): `Ok(None)` when the token is not EdDSA
+    /// or names no `kid` while the ring holds several Ed25519 keys (use `verify`), an
+    /// error for what `verify` would refuse before the signature (size, structure,
+    /// header, unknown `kid`, algorithm, a signature of the wrong length), and
+    /// `bad_signature` for a signature that `verify_strict` refuses whatever the key:
+    /// a non-canonical `S` or `R`, or a small-order `R` (native verifiers accept the
+    /// last, so the two paths answer alike only with this check here).
+    pub fn ed25519_request<'t>(
+        &'t self,
+        token: &'t str,
+    ) -> Result<Option<Ed25519Request<'t>>, Reason> {
+        if token.len() > self.policy.max_token_bytes {
+            return Err(Reason::TooLarge);
+        }
+        let seg = token::split(token).ok_or(Reason::Malformed)?;
+        let header = self.header(seg.header_b64)?;
+        if header.alg != Alg::EdDsa {
+            return Ok(None);
+        }
+        let kid = self.selecting_kid(&header)?;
+        if !self.keys.iter().any(|k| k.key.alg() == Alg::EdDsa) {
+            return Err(Reason::UnsupportedAlg);
+        }
+        let signature: [u8; SIGNATURE_BYTES] =
+            b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?;
+        let Some(k) = self.ed25519_key_for(kid.as_deref())? else {
+            return Ok(None);
+        };
+        let Key::Ed25519(key) = &k.key else {
+            return Err(Reason::UnsupportedAlg);
+        };
+        if !crate::ed25519::strict_signature_form(&signature) {
+            return Err(Reason::BadSignature);
+        }
+        Ok(Some(Ed25519Request {
+            kid: &k.kid,
+            public_key: key.public_bytes(),
+            message: seg.signing_input.as_bytes(),
+            signature,
+        }))
+    }
+
+    /// The key a token's `kid` names, which must be of the token's algorithm (an HS256
+    /// token naming an Ed25519 key is `unsupported_alg`, never an HMAC keyed with public bytes).
+    fn key_named(&self, kid: &str, alg: Alg) -> Result<&RingKey, Reason> {
+        let k = self
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(Reason::UnknownKid)?;
+        if k.key.alg() != alg {
+            return Err(Reason::UnsupportedAlg);
+        }
+        Ok(k)
+    }
+
+    /// The one Ed25519 key a token's signature is about: the `kid`'s (its algorithm must
+    /// be EdDSA), or without one the ring's only Ed25519 key (`None` with several).
+    fn ed25519_key_for(&self, kid: Option<&str>) -> Result<Option<&RingKey>, Reason> {
+        match kid {
+            Some(kid) => self.key_named(kid, Alg::EdDsa).map(Some),
+            None => {
+                let mut eds = self.keys.iter().filter(|k| k.key.alg() == Alg::EdDsa);
+                match (eds.next(), eds.next()) {
+                    (Some(only), None) => Ok(Some(only)),
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// The `kid` that selects a key, under the ring's kid rule.
+    fn selecting_kid(&self, header: &Header) -> Result<Option<String>, Reason> {
+        match (self.kid_rule, &header.kid) {
+            (KidRule::Ignore, _) | (KidRule::Select, Kid::Absent) => Ok(None),
+            (KidRule::Select, Kid::Str(kid)) => Ok(Some(kid.clone())),
+            (KidRule::Select, Kid::NotAString) => Err(Reason::Malformed),
+        }
+    }
+
+    fn verify_with(&self, token: &str, now: f64, ed: EdCheck) -> Result<Verified, Rejected> {
+        let jws = self.verify_jws_with(token, ed)?;
         let payload = String::from_utf8(jws.payload).map_err(|_| Reason::Malformed)?;
         let claims = {
             let value = json::parse(&payload).map_err(|_| Reason::Malformed)?;
@@ -318,18 +439,18 @@ impl KeyRing {
     /// The JWS layer alone: size, structure, header, MAC, `typ`, and the payload's
     /// canonical base64url. The payload bytes are returned uninterpreted.
     pub fn verify_jws(&self, token: &str) -> Result<Jws<'_>, Reason> {
+        self.verify_jws_with(token, EdCheck::Compute)
+    }
+
+    fn verify_jws_with(&self, token: &str, ed: EdCheck) -> Result<Jws<'_>, Reason> {
         // Size first: nothing of an oversized token is decoded.
         if token.len() > self.policy.max_token_bytes {
             return Err(Reason::TooLarge);
         }
         let seg = token::split(token).ok_or(Reason::Malformed)?;
         let header = self.header(seg.header_b64)?;
-        let kid = match (self.kid_rule, header.kid) {
-            (KidRule::Ignore, _) | (KidRule::Select, Kid::Absent) => None,
-            (KidRule::Select, Kid::Str(kid)) => Some(kid),
-            (KidRule::Select, Kid::NotAString) => return Err(Reason::Malformed),
-        };
-        let key = self.authenticate(&seg, header.alg, kid.as_deref())?;
+        let kid = self.selecting_kid(&header)?;
+        let key = self.authenticate(&seg, header.alg, kid.as_deref(), ed)?;
         // Only an authentic token gets its remaining header and its payload examined.
         // With a `tokenType`, a missing `typ` is refused too (RFC 8725 §3.11).
         if !self.policy.header_typ_ok(header.typ.as_deref()) {
@@ -372,9 +493,23 @@ impl KeyRing {
         seg: &Segments<'_>,
         alg: Alg,
         kid: Option<&str>,
+        ed: EdCheck,
     ) -> Result<&RingKey, Reason> {
         if !self.keys.iter().any(|k| k.key.alg() == alg) {
             return Err(Reason::UnsupportedAlg);
+        }
+        if let (Alg::EdDsa, EdCheck::Verdict(valid)) = (alg, ed) {
+            // The caller checked the signature natively against the key, message and
+            // signature `ed25519_request` named: the same selection, and the same form
+            // checks (run again: this token may not be the one it asked about).
+            let sig: [u8; SIGNATURE_BYTES] =
+                b64::decode_exact(seg.signature_b64).ok_or(Reason::BadSignature)?;
+            let k = self.ed25519_key_for(kid)?.ok_or(Reason::BadSignature)?;
+            return if valid && crate::ed25519::strict_signature_form(&sig) {
+                Ok(k)
+            } else {
+                Err(Reason::BadSignature)
+            };
         }
         let sig = match alg {
             Alg::Hs256 => {
@@ -392,14 +527,7 @@ impl KeyRing {
         };
         match kid {
             Some(kid) => {
-                let k = self
-                    .keys
-                    .iter()
-                    .find(|k| k.kid == kid)
-                    .ok_or(Reason::UnknownKid)?;
-                if k.key.alg() != alg {
-                    return Err(Reason::UnsupportedAlg);
-                }
+                let k = self.key_named(kid, alg)?;
                 if checks(k) {
                     Ok(k)
                 } else {

@@ -518,3 +518,133 @@ fn a_signature_with_a_small_order_r_is_refused() {
     // And the same message signed properly verifies.
     assert!(key.verify(message, &key.sign(message).unwrap()));
 }
+
+/// The native-verifier path (`ed25519_request`, then `verify_with_ed25519_verdict`): the
+/// request names the key the ring selects, the signing input and the signature, and a
+/// standard Ed25519 verifier (dalek's cofactorless `verify`, as BoringSSL's) given exactly
+/// those agrees; the verdict then decides the signature and the ring checks the rest.
+#[test]
+fn the_native_path_hands_out_the_selected_key_and_checks_everything_but_the_equation() {
+    use ed25519_dalek::Verifier;
+    let (k1, k2) = (ed(1), ed(2));
+    let r = ring(
+        vec![
+            ("e1", Key::Ed25519(k1.clone())),
+            ("e2", Key::Ed25519(k2.clone())),
+            ("h", hs(9)),
+        ],
+        Some("e2"),
+    );
+    let t = sign(&r);
+    let req = r.ed25519_request(&t).unwrap().unwrap();
+    assert_eq!(req.kid, "e2");
+    assert_eq!(req.public_key, k2.public_bytes());
+    assert_eq!(req.message, t.rsplit_once('.').unwrap().0.as_bytes());
+    let standard = ed25519_dalek::VerifyingKey::from_bytes(&req.public_key).unwrap();
+    assert!(standard
+        .verify(
+            req.message,
+            &ed25519_dalek::Signature::from_bytes(&req.signature)
+        )
+        .is_ok());
+    let via_verdict = r.verify_with_ed25519_verdict(&t, NOW, true).unwrap();
+    let direct = r.verify(&t, NOW).unwrap();
+    assert_eq!(
+        (via_verdict.kid, via_verdict.payload),
+        (direct.kid, direct.payload)
+    );
+    // A false verdict is bad_signature; the claims still come after the signature.
+    assert_eq!(
+        r.verify_with_ed25519_verdict(&t, NOW, false)
+            .unwrap_err()
+            .reason,
+        Reason::BadSignature
+    );
+    let expired = r.verify_with_ed25519_verdict(&t, NOW + 10_000.0, true);
+    assert_eq!(expired.unwrap_err().reason, Reason::Expired);
+    // What verify refuses before the signature, the request refuses too.
+    let unknown = token(r#"{"alg":"EdDSA","kid":"nope"}"#, CLAIMS, ed_signer(&k1));
+    assert_eq!(r.ed25519_request(&unknown).unwrap_err(), Reason::UnknownKid);
+    let hs_kid = token(r#"{"alg":"EdDSA","kid":"h"}"#, CLAIMS, ed_signer(&k1));
+    assert_eq!(
+        r.ed25519_request(&hs_kid).unwrap_err(),
+        Reason::UnsupportedAlg
+    );
+    assert_eq!(
+        r.verify_with_ed25519_verdict(&hs_kid, NOW, true)
+            .unwrap_err()
+            .reason,
+        Reason::UnsupportedAlg
+    );
+    // An HS256 token is not the native path's: None, and the verdict path verifies its MAC.
+    let hs_token = token(r#"{"alg":"HS256","kid":"h"}"#, CLAIMS, mac_with(&[9; 32]));
+    assert!(r.ed25519_request(&hs_token).unwrap().is_none());
+    assert!(r.verify_with_ed25519_verdict(&hs_token, NOW, false).is_ok());
+}
+
+/// Without a `kid` the verdict could be about any of several keys: the request answers
+/// None (use `verify`) and a verdict for such a token is refused, while a ring with one
+/// Ed25519 key names it.
+#[test]
+fn a_kidless_token_goes_native_only_when_the_ring_has_one_ed25519_key() {
+    let (k1, k2) = (ed(1), ed(2));
+    let t = token(r#"{"alg":"EdDSA"}"#, CLAIMS, ed_signer(&k1));
+    let two = ring(
+        vec![("e1", Key::Ed25519(k1.clone())), ("e2", Key::Ed25519(k2))],
+        None,
+    );
+    assert!(two.ed25519_request(&t).unwrap().is_none());
+    assert!(two.verify(&t, NOW).is_ok());
+    assert_eq!(
+        two.verify_with_ed25519_verdict(&t, NOW, true)
+            .unwrap_err()
+            .reason,
+        Reason::BadSignature
+    );
+    let one = ring(vec![("e1", Key::Ed25519(k1))], None);
+    assert_eq!(one.ed25519_request(&t).unwrap().unwrap().kid, "e1");
+    assert!(one.verify_with_ed25519_verdict(&t, NOW, true).is_ok());
+}
+
+/// The form checks the native path adds: a small-order `R` (which BoringSSL and OpenSSL
+/// accept when the equation holds) and a non-canonical `S` are `bad_signature` at the
+/// request and under a `true` verdict alike.
+#[test]
+fn the_native_path_refuses_a_small_order_r_and_a_non_canonical_s() {
+    let key = ed(3);
+    let r = ring(vec![("e", Key::Ed25519(key.clone()))], None);
+    let good = token(r#"{"alg":"EdDSA","kid":"e"}"#, CLAIMS, ed_signer(&key));
+    let (input, sig_b64) = good.rsplit_once('.').unwrap();
+    let sig: [u8; 64] = b64::decode_exact(sig_b64).unwrap();
+    let with_sig = |s: &[u8; 64]| format!("{input}.{}", b64::encode(s));
+    // R = the identity (small order), S kept: refused on form alone.
+    let mut small_r = sig;
+    small_r[..32].copy_from_slice(&{
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        id
+    });
+    // S + L: the same residue, not canonical (L = 2^252 + 27742317777372353535851937790883648493).
+    let mut big_s = sig;
+    let l: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(big_s[32 + i]) + u16::from(l[i]) + carry;
+        big_s[32 + i] = v as u8;
+        carry = v >> 8;
+    }
+    for bad in [small_r, big_s] {
+        let t = with_sig(&bad);
+        assert_eq!(r.ed25519_request(&t).unwrap_err(), Reason::BadSignature);
+        assert_eq!(
+            r.verify_with_ed25519_verdict(&t, NOW, true)
+                .unwrap_err()
+                .reason,
+            Reason::BadSignature
+        );
+    }
+    assert!(r.ed25519_request(&good).unwrap().is_some());
+}

@@ -486,3 +486,38 @@ fn wycheproof_ed25519_all_151() {
     }
     assert_eq!((n, valid), (151, 88));
 }
+
+/// The native path's split gives `verify_strict`'s answers on every Wycheproof vector:
+/// the form checks of `strict_signature_form` plus a standard cofactorless verifier (dalek's
+/// `verify`, which BoringSSL's and OpenSSL's equal) accept exactly the valid ones.
+#[test]
+fn wycheproof_ed25519_through_the_form_check_and_a_standard_verifier() {
+    use ed25519_dalek::Verifier;
+    let v = json(WYCHEPROOF_ED25519);
+    let mut n = 0;
+    for group in v["testGroups"].as_array().unwrap() {
+        let pk = hex(str_of(&group["publicKey"], "pk"));
+        let usable = EdKey::from_public_bytes(&pk, "pk").is_ok();
+        for t in group["tests"].as_array().unwrap() {
+            let expected = str_of(t, "result") == "valid";
+            let (msg, sig) = (hex(str_of(t, "msg")), hex(str_of(t, "sig")));
+            let got = usable
+                && <[u8; 64]>::try_from(sig.as_slice()).is_ok_and(|sig| {
+                    hybrid_auth::ed25519::strict_signature_form(&sig)
+                        && ed25519_dalek::VerifyingKey::from_bytes(&pk.clone().try_into().unwrap())
+                            .unwrap()
+                            .verify(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+                            .is_ok()
+                });
+            assert_eq!(
+                got,
+                expected,
+                "tcId {} ({})",
+                t["tcId"],
+                str_of(t, "comment")
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 151);
+}

@@ -10,6 +10,7 @@ export type {
   JwtClaims,
   VerifyReason,
   VerifyResult,
+  Ed25519Request,
 } from "../../pkg/eddsa/hybrid_auth.js";
 
 import type { VerifyResult } from "../../pkg/eddsa/hybrid_auth.js";
@@ -36,6 +37,12 @@ export interface JwksVerifierOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** A Cache API cache; default `caches.default` where it exists (Workers); `false`: memory only. */
   cache?: Pick<Cache, "match" | "put"> | false;
+  /**
+   * Check the Ed25519 signature with the runtime's WebCrypto (native: about 2.8x the wasm
+   * check in workerd), the key selection, signature form and claims in the ring. Falls
+   * back to the wasm check where WebCrypto has no Ed25519. Default true; false: wasm only.
+   */
+  nativeEd25519?: boolean;
   /** The clock, in seconds. Default Date.now() / 1000. */
   now?: () => number;
 }

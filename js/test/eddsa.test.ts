@@ -4,7 +4,7 @@
 import { KeyRing as CoreKeyRing } from "hybrid-auth";
 import { KeyRing as EdDSAKeyRing, createJwksVerifier } from "hybrid-auth/eddsa";
 import { AuthConfigError, createAuth, optionsFromEnv } from "hybrid-auth/hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SECRET, call, decodeJwt, errorOf, hs256Token, jwtEnv, loginUser, registerUser, accessClaims } from "./helpers";
 import type { LoginBody } from "./helpers";
 
@@ -61,6 +61,28 @@ describe("EdDSA access tokens", () => {
     expect(JSON.stringify(keys)).not.toContain(k1.d);
     expect(await verifiesWith(token, keys[0]!)).toBe(true);
     expect(await me(env, token)).toBe(200);
+  });
+
+  it("the Worker checks an EdDSA token's signature with WebCrypto's native Ed25519 (once per request), and a tampered one is refused", async () => {
+    const k1 = await newKey("k1");
+    const env = eddsaEnv(k1);
+    const user = await registerUser(env);
+    const { token } = await loginUser(env, user.email);
+    const spy = vi.spyOn(crypto.subtle, "verify");
+    try {
+      expect(await me(env, token)).toBe(200);
+      const ed25519Calls = () => spy.mock.calls.filter(([algorithm]) => (typeof algorithm === "string" ? algorithm : algorithm.name) === "Ed25519").length;
+      expect(ed25519Calls()).toBe(1);
+      const [h, p, sig] = token.split(".") as [string, string, string];
+      const bytes = Uint8Array.from(atob(sig.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+      bytes[40] = bytes[40]! ^ 1; // a bit of S: the form stays valid, only the equation refuses it
+      const tampered = `${h}.${p}.${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+      const refused = await call("GET", "/auth/me", { env, token: tampered });
+      expect(refused.status).toBe(401);
+      expect(ed25519Calls()).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("without the option, tokens stay HS256 and the JWKS is empty (secrets are never published)", async () => {

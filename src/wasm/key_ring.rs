@@ -3,6 +3,8 @@
 use alloc::string::String;
 
 use js_sys::{Function, JSON};
+#[cfg(feature = "eddsa")]
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::options::parse_options;
@@ -106,8 +108,67 @@ impl JsKeyRing {
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     ) -> Result<JsValue, JsError> {
         let now = self.now()?;
+        self.verified(&token, |t| self.ring.verify(t, now))
+    }
+
+    /// For a verifier with a native Ed25519 (workerd's WebCrypto is about 2.8x this
+    /// module's: bench/notes.md, "EdDSA"): what to check for an EdDSA token, as
+    /// `{ kid, publicKey, message, signature }` (raw key, signing input, 64-byte
+    /// signature); `{ ok: false, reason }` for what `verify` refuses before the signature;
+    /// `null` when `verify` should be used instead (not EdDSA, or no `kid` with several
+    /// Ed25519 keys). Then `verifyWithEd25519Verdict(token, valid)`.
+    #[cfg(feature = "eddsa")]
+    #[wasm_bindgen(js_name = ed25519Request, unchecked_return_type = "Ed25519Request | { ok: false; reason: VerifyReason } | null")]
+    pub fn ed25519_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> Result<JsValue, JsError> {
         let max = self.ring.policy().max_token_bytes;
-        let result = match with_token(&token, max, |t| self.ring.verify(t, now)) {
+        let asked = with_token(&token, max, |t| match self.ring.ed25519_request(t) {
+            Ok(None) => Ok(JsValue::NULL),
+            Ok(Some(req)) => {
+                let out = Object::new();
+                let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v);
+                set("kid", &JsValue::from_str(req.kid))
+                    .and_then(|_| set("publicKey", &Uint8Array::from(&req.public_key[..])))
+                    .and_then(|_| set("message", &Uint8Array::from(req.message)))
+                    .and_then(|_| set("signature", &Uint8Array::from(&req.signature[..])))
+                    .map_err(|_| JsError::new("hybrid-auth: internal error building a request"))?;
+                Ok(out.into())
+            }
+            Err(reason) => refusal(reason),
+        });
+        match asked {
+            Ok(r) => r,
+            Err(TokenArg::TooLarge) => refusal(Reason::TooLarge),
+            Err(TokenArg::NotAString) => refusal(Reason::Malformed),
+        }
+    }
+
+    /// `verify`, with the Ed25519 signature of an EdDSA token checked by the caller:
+    /// `valid` is the native verifier's answer for the request `ed25519Request` gave for
+    /// this very token. Everything else (header, key selection, the signature's form,
+    /// `typ`, claims) is checked here as by `verify`; `valid: false` is `bad_signature`.
+    #[cfg(feature = "eddsa")]
+    #[wasm_bindgen(js_name = verifyWithEd25519Verdict, unchecked_return_type = "VerifyResult")]
+    pub fn verify_with_ed25519_verdict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        valid: bool,
+    ) -> Result<JsValue, JsError> {
+        let now = self.now()?;
+        self.verified(&token, |t| {
+            self.ring.verify_with_ed25519_verdict(t, now, valid)
+        })
+    }
+
+    fn verified(
+        &self,
+        token: &JsValue,
+        check: impl FnOnce(&str) -> Result<Verified, Rejected>,
+    ) -> Result<JsValue, JsError> {
+        let max = self.ring.policy().max_token_bytes;
+        let result = match with_token(token, max, check) {
             Ok(r) => r,
             Err(TokenArg::TooLarge) => Err(Reason::TooLarge.into()),
             Err(TokenArg::NotAString) => Err(Reason::Malformed.into()),
@@ -128,6 +189,14 @@ impl JsKeyRing {
         };
         parse_result(&out)
     }
+}
+
+#[cfg(feature = "eddsa")]
+fn refusal(reason: Reason) -> Result<JsValue, JsError> {
+    let mut s = String::from("{\"ok\":false,\"reason\":\"");
+    s.push_str(reason.code());
+    s.push_str("\"}");
+    parse_result(&s)
 }
 
 fn verified_json(v: &Verified) -> String {

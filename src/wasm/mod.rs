@@ -109,6 +109,18 @@ export type VerifyResult =
   | { ok: true; kid: string; claims: JwtClaims }
   | { ok: false; reason: "expired"; claims: JwtClaims }
   | { ok: false; reason: Exclude<VerifyReason, "expired"> };
+
+/** What a native Ed25519 verifier checks for an EdDSA token (`KeyRing.ed25519Request`). */
+export interface Ed25519Request {
+  /** The key the ring selected. */
+  kid: string;
+  /** Its 32-byte raw public key (WebCrypto `importKey("raw", ..., "Ed25519")`). */
+  publicKey: Uint8Array;
+  /** The JWS signing input, `header.payload`. */
+  message: Uint8Array;
+  /** The 64-byte signature. */
+  signature: Uint8Array;
+}
 "#;
 
 // `VerifyReason`, generated from `Reason::ALL` (see reason.rs).

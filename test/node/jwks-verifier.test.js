@@ -160,3 +160,94 @@ test("refuses options that would verify too little", () => {
   assert.throws(() => createJwksVerifier({ ...ok, jwksUrl: "jwks.json" }), /absolute URL/);
   assert.ok(createJwksVerifier(ok));
 });
+
+/** Counts WebCrypto Ed25519 verifications while `fn` runs (the native path's own call). */
+async function countingNativeVerifies(fn) {
+  const proto = Object.getPrototypeOf(globalThis.crypto.subtle);
+  const original = proto.verify;
+  let calls = 0;
+  proto.verify = function (algorithm, ...rest) {
+    if ((algorithm?.name ?? algorithm) === "Ed25519") calls += 1;
+    return original.call(this, algorithm, ...rest);
+  };
+  try {
+    return { result: await fn(), calls };
+  } finally {
+    proto.verify = original;
+  }
+}
+
+test("the Ed25519 check runs in WebCrypto (native), and every answer equals the wasm-only verifier's", async (t) => {
+  const server = await jwksServer();
+  const { now } = setup(t, server);
+  const [k1, k2] = [key("k1"), key("k2")];
+  server.publish(k1, k2);
+  const options = { jwksUrl: server.url, issuer: ISS, audience: AUD, tokenType: "at+jwt", cache: false, now };
+  const native = createJwksVerifier(options);
+  const wasmOnly = createJwksVerifier({ ...options, nativeEd25519: false });
+  const good = signer(k1, now).sign({ sub: "u1" }, 60);
+  const [h, p, s] = good.split(".");
+  const tamperedPayload = `${h}.${Buffer.from(JSON.stringify({ sub: "admin", iss: ISS, aud: AUD, exp: now() + 60 })).toString("base64url")}.${s}`;
+  const flipped = Buffer.from(s, "base64url");
+  // A bit of S (bytes 32..63), well below its top: the form stays valid (S < L, and R is
+  // untouched, still a curve point), so only the equation can refuse it.
+  flipped[40] ^= 1;
+  const cases = {
+    good,
+    tamperedPayload,
+    tamperedSignature: `${h}.${p}.${flipped.toString("base64url")}`,
+    otherKeysSignature: `${h}.${p}.${signer(k2, now).sign({ sub: "u1" }, 60).split(".")[2]}`,
+    expired: signer(k1, () => now() - 3600).sign({ sub: "u1" }, 60),
+    otherAudience: new KeyRing({ keys: [{ jwk: k2 }], signWith: "k2", issuer: ISS, audience: "other", tokenType: "at+jwt", now }).sign({ sub: "u1" }, 60),
+    unknownKid: signer(key("k9"), now).sign({ sub: "u1" }, 60),
+    malformed: "a.b",
+  };
+  await wasmOnly.verify(good); // fetch both sets before counting
+  await native.verify(good);
+  for (const [name, token] of Object.entries(cases)) {
+    const viaNative = await countingNativeVerifies(() => native.verify(token));
+    const viaWasm = await countingNativeVerifies(() => wasmOnly.verify(token));
+    assert.deepEqual(viaNative.result, viaWasm.result, name);
+    assert.equal(viaWasm.calls, 0, `${name}: the wasm-only verifier never calls WebCrypto`);
+    // Refused before the signature: no native check. Claims (expiry, audience) come after it.
+    const signatureChecked = !["malformed", "unknownKid"].includes(name);
+    assert.equal(viaNative.calls, signatureChecked ? 1 : 0, `${name}: native Ed25519 checks`);
+  }
+  assert.equal((await native.verify(good)).ok, true);
+  assert.equal((await native.verify(cases.tamperedSignature)).reason, "bad_signature");
+  assert.equal((await native.verify(cases.otherKeysSignature)).reason, "bad_signature");
+  assert.equal((await native.verify(cases.expired)).reason, "expired");
+  assert.equal((await native.verify(cases.otherAudience)).reason, "wrong_audience");
+});
+
+test("a signature with a small-order R, which node:crypto's Ed25519 accepts, is refused on the native path as by the wasm one", async (t) => {
+  const { createHash, createPrivateKey, createPublicKey, verify } = await import("node:crypto");
+  const server = await jwksServer();
+  const { now } = setup(t, server);
+  const k1 = key("k1");
+  server.publish(k1);
+  // RFC 8032 §5.1.5 by hand (BigInt): a = clamp(SHA-512(seed)[0..32]); with R the identity,
+  // S = k·a mod L satisfies the cofactorless equation [S]B = R + [k]A.
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const le = (bytes) => bytes.reduceRight((n, b) => (n << 8n) | BigInt(b), 0n);
+  const toLe = (n) => Buffer.from(Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn)));
+  const h = createHash("sha512").update(Buffer.from(k1.d, "base64url")).digest();
+  h[0] &= 248;
+  h[31] &= 127;
+  h[31] |= 64;
+  const a = le(h.subarray(0, 32));
+  const R = Buffer.alloc(32);
+  R[0] = 1;
+  const A = Buffer.from(k1.x, "base64url");
+  const input = `${Buffer.from(JSON.stringify({ alg: "EdDSA", typ: "at+jwt", kid: "k1" })).toString("base64url")}.${Buffer.from(JSON.stringify({ sub: "u1", iss: ISS, aud: AUD, exp: now() + 60 })).toString("base64url")}`;
+  const k = le(createHash("sha512").update(R).update(A).update(input).digest()) % L;
+  const sig = Buffer.concat([R, toLe((k * a) % L)]);
+  const publicKey = createPublicKey(createPrivateKey({ key: k1, format: "jwk" }));
+  assert.equal(verify(null, Buffer.from(input), publicKey, sig), true, "control: a standard Ed25519 verifier accepts it");
+  const token = `${input}.${sig.toString("base64url")}`;
+  const options = { jwksUrl: server.url, issuer: ISS, audience: AUD, tokenType: "at+jwt", cache: false, now };
+  const viaNative = await countingNativeVerifies(() => createJwksVerifier(options).verify(token));
+  assert.deepEqual(viaNative.result, { ok: false, reason: "bad_signature" });
+  assert.equal(viaNative.calls, 0, "refused on its form, before any native check");
+  assert.deepEqual(await createJwksVerifier({ ...options, nativeEd25519: false }).verify(token), { ok: false, reason: "bad_signature" });
+});

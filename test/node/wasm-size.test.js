@@ -4,11 +4,13 @@
 // it) and raised this budget to 152 KiB, so every adopter paid for EdDSA; now the crate is
 // built twice (wasm-bindgen.toml, Cargo.toml [features] `eddsa`): pkg/web without Ed25519
 // and pkg/eddsa with it, loaded only through `hybrid-auth/eddsa`. Without Ed25519 (and
-// without the JWK readers, src/jwk_absent.rs) the core measured 85,672 bytes (gzip 34,586):
-// 4,755 more than before issue 24, for what the ring keeps of two algorithms (the alg pinned
-// per key, kid selection, the key-form options). The budget is that + 0.4 %, 84 KiB: 80 KiB
-// is missed by 3.7 KiB and the README's headline row says so. The Ed25519 build keeps
-// the 152 KiB budget, and so does every other module (crates/argon2's password module).
+// without the JWK readers, src/jwk_absent.rs) the core measured 85,806 bytes (gzip 34,715):
+// 4,889 more than before issue 24, for what the ring keeps of two algorithms (the alg pinned
+// per key, kid selection, the key-form options). The budget is 84 KiB (86,016 B): 80 KiB is
+// missed by 3.8 KiB and the README's headline row says so. The Ed25519 build measured
+// 155,871 bytes once it gained the native-verifier path (signature form checks with
+// curve25519-dalek, ed25519Request / verifyWithEd25519Verdict): its budget is 160 KiB.
+// Every other module (crates/argon2's password module) keeps 152 KiB.
 // scripts/build.mjs prints the sizes; this makes a build that grows past them red instead
 // of only noisier. `npm test` builds pkg/ before this suite.
 import { test } from "node:test";
@@ -21,7 +23,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KiB = 1024;
 const CORE = join("pkg", "web", "hybrid_auth_bg.wasm");
 const EDDSA = join("pkg", "eddsa", "hybrid_auth_bg.wasm");
-const limitOf = (file) => (file === CORE ? 84 * KiB : 152 * KiB);
+const limitOf = (file) => (file === CORE ? 84 * KiB : file === EDDSA ? 160 * KiB : 152 * KiB);
 
 function builtModules() {
   const found = [];
@@ -33,7 +35,7 @@ function builtModules() {
   return found;
 }
 
-test("the core .wasm (pkg/web, HS256) is at most 84 KiB, the Ed25519 build and the others at most 152 KiB", () => {
+test("the core .wasm (pkg/web, HS256) is at most 84 KiB, the Ed25519 build 160 KiB, the others 152 KiB", () => {
   const found = builtModules();
   const names = found.map((f) => f.file).join(", ");
   for (const needed of [CORE, EDDSA]) assert.ok(found.some((f) => f.file === needed), `${needed} not built (found: ${names})`);

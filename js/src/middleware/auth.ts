@@ -74,7 +74,7 @@ export async function authenticate(scope: AuthScope, authorization: string | und
 
   if (isJWT(token)) {
     if (config.mode !== "jwt") return { ok: false, reason: "jwt_not_accepted" };
-    const checked = issuerOf(scope).verify(token);
+    const checked = await issuerOf(scope).verify(token);
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
     const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified, legacy } = checked.identity;
     if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };

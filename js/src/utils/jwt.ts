@@ -19,6 +19,7 @@
 import { KeyRing, deriveKid, isJWT } from "hybrid-auth";
 import type { JwtClaims, KeyRingKey } from "hybrid-auth";
 import type { AccessTokenSigning } from "../accessTokenSigning";
+import { nativeEd25519Verify } from "./nativeEd25519";
 
 export { deriveKid, isJWT };
 
@@ -77,7 +78,8 @@ export interface JwtIssuer {
   /** The public JWKS (JSON text) of the EdDSA keys; `{"keys":[]}` with HS256 only (secrets are never published). */
   readonly jwks: string;
   issue(user: { id: string; email: string; name: string }, ttlSeconds: number, extra?: { sid?: string; authTime?: number; emailVerified?: boolean }): IssuedJwt;
-  verify(token: string): JwtCheck;
+  /** Async: an EdDSA token's signature is checked with the runtime's native Ed25519 (utils/nativeEd25519.ts). */
+  verify(token: string): Promise<JwtCheck>;
 }
 
 /**
@@ -126,6 +128,8 @@ function createIssuer(secret: string, previous: readonly string[], binding: Toke
   // absent below). Built only when the operator asked for it.
   const legacyRing = binding.acceptLegacy ? new Ring({ keys, signWith: signingKid }) : null;
   const jwks = ring.publicJwks();
+  // HS256 rings verify in the ring alone (nothing to gain); EdDSA ones natively where possible.
+  const verifyBound = signing ? nativeEd25519Verify(ring) : async (token: string) => ring.verify(token);
   return {
     signingKid,
     jwks,
@@ -155,8 +159,8 @@ function createIssuer(secret: string, previous: readonly string[], binding: Toke
       if (!checked.ok) throw new Error(`the JWT just issued does not verify: ${checked.reason}`);
       return { token, expiresAt: checked.claims.exp, iatMs: nowMs, jti: String(checked.claims.jti), kid: checked.kid };
     },
-    verify(token) {
-      const checked = ring.verify(token);
+    async verify(token) {
+      const checked = await verifyBound(token);
       if (checked.ok) return identityResult(checked.claims, checked.kid, false);
       if (legacyRing === null || !UNBOUND_REASONS.has(checked.reason)) return { ok: false, reason: checked.reason };
       const legacy = legacyRing.verify(token);

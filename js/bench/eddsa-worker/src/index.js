@@ -4,7 +4,7 @@
 // from outside: inside a request the clock does not advance during CPU work).
 // The key pair is fixed per isolate (generated at first request: no randomness at module
 // scope in Workers); each verifier prepares its key once.
-import { KeyRing } from "hybrid-auth";
+import { KeyRing, createJwksVerifier } from "hybrid-auth/eddsa";
 import { jwtVerify, importJWK } from "jose";
 
 const ISS = "https://auth.example";
@@ -18,6 +18,12 @@ async function setup() {
   const opts = { issuer: ISS, audience: AUD, tokenType: "at+jwt" };
   const token = new KeyRing({ keys: [{ jwk: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d, kid: "k1" } }], signWith: "k1", ...opts }).sign({ sub: "user-123", email: "ada@example.com", name: "Ada" }, 3600);
   const ours = new KeyRing({ jwks: JSON.stringify({ keys: [publicJwk] }), ...opts });
+  // createJwksVerifier as a service uses it, its set served by a stub fetch (no network):
+  // Ed25519 natively through WebCrypto (the default), and the wasm-only check.
+  const jwksText = JSON.stringify({ keys: [publicJwk] });
+  const verifierOpts = { jwksUrl: "https://auth.example/jwks.json", ...opts, cache: false, fetch: async () => new Response(jwksText) };
+  const verifier = createJwksVerifier(verifierOpts);
+  const verifierWasm = createJwksVerifier({ ...verifierOpts, nativeEd25519: false });
   const joseKey = await importJWK({ ...publicJwk, alg: "EdDSA" }, "EdDSA");
   const wcKey = await crypto.subtle.importKey("jwk", publicJwk, { name: "Ed25519" }, false, ["verify"]);
   const d1 = token.indexOf(".");
@@ -30,6 +36,8 @@ async function setup() {
   };
   return {
     keyring: () => ours.verify(token).ok,
+    verifier: async () => (await verifier.verify(token)).ok,
+    verifier_wasm: async () => (await verifierWasm.verify(token)).ok,
     jose_key: async () => (await jwtVerify(token, joseKey, { issuer: ISS, audience: AUD, algorithms: ["EdDSA"], typ: "at+jwt" })).payload.sub === "user-123",
     webcrypto: async () => (await crypto.subtle.verify("Ed25519", wcKey, b64(token.slice(d2 + 1)), input)) && claimsOk(),
   };
