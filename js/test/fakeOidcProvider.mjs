@@ -16,6 +16,7 @@
  *        email_verified ("true"/"false"), and `tweak`, a JSON object that alters this
  *        code's ID token: {iss, aud, exp (seconds from now), nonce, alg: "none" |
  *        "HS256-public-key" | "ES256", kid, forge: true (kid "rs1", signed by another key),
+ *        emailVerifiedString: true (email_verified as the string "true"/"false", as Apple's),
  *        replay: "<an id_token to return as is>"}.
  *   POST /token      client_secret_post; the code is single use (a second use is
  *        invalid_grant, as real providers answer); PKCE S256 is enforced when the
@@ -86,7 +87,8 @@ export async function setup(project) {
       sub: grant.user.sub,
       iat: now,
       exp: now + (tweak.exp ?? 300),
-      ...(grant.user.email ? { email: grant.user.email, email_verified: grant.user.emailVerified } : {}),
+      // tweak.emailVerifiedString: "true"/"false" as a string, as only Apple sends it.
+      ...(grant.user.email ? { email: grant.user.email, email_verified: tweak.emailVerifiedString === true ? String(grant.user.emailVerified) : grant.user.emailVerified } : {}),
       name: grant.user.name,
     };
     const nonce = tweak.nonce ?? grant.nonce;

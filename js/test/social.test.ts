@@ -471,6 +471,12 @@ describe("social sign-in: every refusal", () => {
     // Four round trips through the provider: more than the default 5 s on a loaded machine.
   }, 30_000);
 
+  it('an email_verified of "true" as a string (only Apple is read that way) is not a verified address for an OIDC provider', async () => {
+    const app = mount(newTenant());
+    const refused = await roundTrip(app, { ...oidcUser(uniqueEmail("string")), tweak: JSON.stringify({ emailVerifiedString: true }) });
+    expect(await callbackError(refused)).toBe("social_email_unverified");
+  });
+
   it("an unverified provider address that is an existing (verified) account's links nothing and opens nothing", async () => {
     const app = mount(newTenant());
     const local = await registerWithPassword(app);
@@ -561,7 +567,10 @@ describe("social sign-in: every refusal", () => {
 
   it("two sign-ins started in two tabs of one browser each keep their own cookie, and both finish", async () => {
     const app = mount(newTenant());
-    const first = await start(app);
+    const firstStart = await app.send("GET", "/auth/social/fake/login");
+    // A provider that answers by redirect keeps SameSite=Lax (None is for form_post only); no Secure on http loopback.
+    expect(firstStart.headers.get("Set-Cookie")).toMatch(/^hybrid-auth-social-[0-9a-f]{16}=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    const first = { authorize: new URL(firstStart.headers.get("Location") ?? ""), cookie: bindingCookie(firstStart) };
     const second = await start(app);
     expect(first.cookie.split("=")[0]).not.toBe(second.cookie.split("=")[0]);
     // One browser: every request carries both cookies, oldest first.
