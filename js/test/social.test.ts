@@ -8,7 +8,10 @@
  * binding cookie, and trades the ticket of the final redirect.
  *
  * Each test uses its own provider tenant (a path segment of the issuer), so
- * JWKS fetch counts and issued tokens never mix.
+ * JWKS fetch counts and issued tokens never mix. A refused callback is a 303
+ * back to the page with #social_error=<code> (callbackError). Sign in with
+ * Apple runs against the fake's Apple tenant on an https origin: the browser's
+ * part there is POSTing the fake's auto-submitting form.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
@@ -720,6 +723,9 @@ async function atApple(authorize: URL, user: Record<string, string>): Promise<{ 
   return { action: unescape(action), form };
 }
 
+/** What a browser sends with Apple's auto-submitted form: a cross-site POST from Apple's origin. */
+const FROM_APPLE = { Origin: "https://appleid.apple.com", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate" };
+
 function appleUser(email: string, extra: Record<string, string> = {}): Record<string, string> {
   return { sub: `001234.${crypto.randomUUID().replace(/-/g, "")}.0123`, email, email_verified: "true", ...extra };
 }
@@ -728,7 +734,7 @@ function appleUser(email: string, extra: Record<string, string> = {}): Record<st
 async function appleRoundTrip(app: App, user: Record<string, string>): Promise<Response> {
   const started = await startApple(app);
   const { action, form } = await atApple(started.authorize, user);
-  return app.send("POST", action, { form, cookie: started.cookie });
+  return app.send("POST", action, { form, cookie: started.cookie, headers: FROM_APPLE });
 }
 
 function appleTicketOf(callback: Response): string {
@@ -758,7 +764,7 @@ describe("social sign-in: Apple (form_post, ES256 client secret)", () => {
     const email = `${crypto.randomUUID().slice(0, 8)}@privaterelay.appleid.com`;
     const { action, form } = await atApple(started.authorize, appleUser(email, { is_private_email: "true" }));
     expect(action).toBe(`${HTTPS_ORIGIN}/auth/social/apple/callback`);
-    const callback = await app.send("POST", action, { form, cookie: started.cookie });
+    const callback = await app.send("POST", action, { form, cookie: started.cookie, headers: FROM_APPLE });
     const login = await json<Login>(await app.send("POST", `${HTTPS_ORIGIN}/auth/social/exchange`, { json: { ticket: appleTicketOf(callback) } }), 200);
     expect(login.user.email).toBe(email);
     expect(claimsOf<{ email_verified: boolean }>(login.token).email_verified).toBe(true);
@@ -812,10 +818,10 @@ describe("social sign-in: Apple (form_post, ES256 client secret)", () => {
     const victim = await startApple(app);
     const attacker = await startApple(app);
     const { action, form } = await atApple(victim.authorize, appleUser(uniqueEmail("apple")));
-    expect(await callbackError(await app.send("POST", action, { form, cookie: attacker.cookie }), HTTPS_PAGE)).toBe("invalid_state");
-    expect(await callbackError(await app.send("POST", action, { form }), HTTPS_PAGE)).toBe("invalid_state");
+    expect(await callbackError(await app.send("POST", action, { form, cookie: attacker.cookie, headers: FROM_APPLE }), HTTPS_PAGE)).toBe("invalid_state");
+    expect(await callbackError(await app.send("POST", action, { form, headers: FROM_APPLE }), HTTPS_PAGE)).toBe("invalid_state");
     expect((await issued(tenant)).token_requests).toHaveLength(0);
-    appleTicketOf(await app.send("POST", action, { form, cookie: victim.cookie }));
+    appleTicketOf(await app.send("POST", action, { form, cookie: victim.cookie, headers: FROM_APPLE }));
   });
 
   it("each provider's callback takes one method: a GET for Apple, or a POST for a query provider, is refused without spending the sign-in", async () => {
@@ -831,7 +837,7 @@ describe("social sign-in: Apple (form_post, ES256 client secret)", () => {
     expect(await callbackError(await app.send("POST", `${otherBack.origin}${otherBack.pathname}`, { form: otherBack.searchParams, cookie: otherCookie }), HTTPS_PAGE)).toBe("method_not_allowed");
     expect((await issued(tenant)).token_requests).toHaveLength(0);
     // Both sign-ins are still there for the right method.
-    appleTicketOf(await app.send("POST", action, { form, cookie: started.cookie }));
+    appleTicketOf(await app.send("POST", action, { form, cookie: started.cookie, headers: FROM_APPLE }));
     expect((await app.send("GET", otherBack.toString(), { cookie: otherCookie })).status).toBe(302);
   });
 });
