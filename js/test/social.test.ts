@@ -812,6 +812,13 @@ describe("social sign-in: Apple (form_post, ES256 client secret)", () => {
     expect(await appleClientSecret(createAppleSecrets(), provider, now)).not.toBe(first);
   });
 
+  it("a private key that does not import is the Worker's misconfiguration (503 misconfigured on the page), not the provider's refusal", async () => {
+    const tenant = newTenant();
+    const app = await mountApple(tenant, await newAppleKey(), { privateKey: "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----" });
+    expect(await callbackError(await appleRoundTrip(app, appleUser(uniqueEmail("apple"))), HTTPS_PAGE)).toBe("misconfigured");
+    expect((await issued(tenant)).token_requests).toHaveLength(0);
+  });
+
   it("a POST callback carrying a state that another browser started is refused, and leaves that sign-in to its browser", async () => {
     const tenant = newTenant();
     const app = await mountApple(tenant, await newAppleKey());
