@@ -13,6 +13,11 @@
  * isolate, with jose) and checks what a provider checks (single-use codes,
  * redirect_uri, PKCE S256). It asks nothing: /authorize signs in the one dev
  * user (dev@example.com, verified) at once.
+ *
+ * It has two registered clients, shown as two providers, "Dev (local)" and
+ * "Dev 2 (local)", each with its own subject for the dev user: so the demo can
+ * show linking a second provider to an account (and, since both assert the
+ * same verified address, automatic linking).
  */
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
@@ -21,9 +26,13 @@ import type { CryptoKey, JWK } from "jose";
 import { oidc } from "hybrid-auth/social";
 import type { SocialOptions } from "hybrid-auth/social";
 
-const CLIENT_ID = "dev";
-const CLIENT_SECRET = "dev-secret";
-const DEV_USER = { sub: "dev-user", email: "dev@example.com", name: "Dev User" };
+const DEV_USER = { email: "dev@example.com", name: "Dev User" };
+/** The registered clients: id → its secret and the dev user's subject there. */
+const CLIENTS: Record<string, { secret: string; sub: string }> = {
+  dev: { secret: "dev-secret", sub: "dev-user" },
+  dev2: { secret: "dev2-secret", sub: "dev-user-2" },
+};
+const clientOf = (id: unknown) => (typeof id === "string" && Object.hasOwn(CLIENTS, id) ? CLIENTS[id] : undefined);
 const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
 
 export interface DevProviderEnv {
@@ -39,6 +48,7 @@ export function devIssuer(env: DevProviderEnv): URL | null {
 }
 
 interface Grant {
+  clientId: string;
   redirectUri: string;
   challenge: string;
   nonce: string | null;
@@ -84,9 +94,10 @@ devProvider.get("/jwks", async (c) => c.json({ keys: [(await signingKey()).jwk] 
 devProvider.get("/authorize", (c) => {
   const redirectUri = c.req.query("redirect_uri");
   const challenge = c.req.query("code_challenge");
-  if (c.req.query("client_id") !== CLIENT_ID || !redirectUri || !challenge || c.req.query("code_challenge_method") !== "S256") return c.json({ error: "invalid_request" }, 400);
+  const clientId = c.req.query("client_id") ?? "";
+  if (!clientOf(clientId) || !redirectUri || !challenge || c.req.query("code_challenge_method") !== "S256") return c.json({ error: "invalid_request" }, 400);
   const code = random();
-  grants.set(code, { redirectUri, challenge, nonce: c.req.query("nonce") ?? null });
+  grants.set(code, { clientId, redirectUri, challenge, nonce: c.req.query("nonce") ?? null });
   const back = new URL(redirectUri);
   back.searchParams.set("code", code);
   back.searchParams.set("state", c.req.query("state") ?? "");
@@ -97,15 +108,16 @@ devProvider.post("/token", async (c) => {
   const code = String(form["code"] ?? "");
   const grant = grants.get(code);
   grants.delete(code);
-  if (form["client_id"] !== CLIENT_ID || form["client_secret"] !== CLIENT_SECRET) return c.json({ error: "invalid_client" }, 401);
-  if (!grant || form["redirect_uri"] !== grant.redirectUri || (await s256(String(form["code_verifier"] ?? ""))) !== grant.challenge) return c.json({ error: "invalid_grant" }, 400);
+  const client = clientOf(form["client_id"]);
+  if (!client || form["client_secret"] !== client.secret) return c.json({ error: "invalid_client" }, 401);
+  if (!grant || grant.clientId !== form["client_id"] || form["redirect_uri"] !== grant.redirectUri || (await s256(String(form["code_verifier"] ?? ""))) !== grant.challenge) return c.json({ error: "invalid_grant" }, 400);
   const issuer = (devIssuer(c.env) as URL).toString().replace(/\/$/, "");
   const { privateKey } = await signingKey();
   const idToken = await new SignJWT({ email: DEV_USER.email, email_verified: true, name: DEV_USER.name, ...(grant.nonce ? { nonce: grant.nonce } : {}) })
     .setProtectedHeader({ alg: "ES256", kid: "dev-1", typ: "JWT" })
     .setIssuer(issuer)
-    .setAudience(CLIENT_ID)
-    .setSubject(DEV_USER.sub)
+    .setAudience(grant.clientId)
+    .setSubject(client.sub)
     .setIssuedAt()
     .setExpirationTime("5m")
     .sign(privateKey);
@@ -117,19 +129,19 @@ export function demoSocialOptions(env: DevProviderEnv): SocialOptions {
   const issuer = devIssuer(env);
   if (!issuer) return { providers: [], redirectAllowlist: [] };
   const port = issuer.port ? `:${issuer.port}` : "";
+  const provider = (id: string, name: string) =>
+    oidc({
+      id,
+      name,
+      issuer: issuer.toString().replace(/\/$/, ""),
+      clientId: id,
+      clientSecret: (CLIENTS[id] as { secret: string }).secret,
+      idTokenAlg: "ES256",
+      // In-process: the Worker asks its own dev routes without a network round trip.
+      fetch: (url, init) => Promise.resolve(devProvider.request(new URL(url).pathname.replace(/^.*?\/dev-oidc/, ""), init, env)),
+    });
   return {
-    providers: [
-      oidc({
-        id: "dev",
-        name: "Dev (local)",
-        issuer: issuer.toString().replace(/\/$/, ""),
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        idTokenAlg: "ES256",
-        // In-process: the Worker asks its own dev routes without a network round trip.
-        fetch: (url, init) => Promise.resolve(devProvider.request(new URL(url).pathname.replace(/^.*?\/dev-oidc/, ""), init, env)),
-      }),
-    ],
+    providers: [provider("dev", "Dev (local)"), provider("dev2", "Dev 2 (local)")],
     // The demo page, under either loopback name (passkeys need localhost).
     redirectAllowlist: [`http://localhost${port}/`, `http://127.0.0.1${port}/`],
   };

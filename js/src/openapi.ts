@@ -68,8 +68,8 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     responses["200"] = { description: "success (not declared yet)", content: json({ type: "object" }) };
   }
   for (const success of successes) {
-    if (success.status === 302) {
-      responses["302"] = { description: success.description, headers: { Location: { description: success.description, schema: { type: "string", format: "uri" } } } };
+    if (success.status === 302 || success.status === 303) {
+      responses[String(success.status)] = { description: success.description, headers: { Location: { description: success.description, schema: { type: "string", format: "uri" } } } };
       continue;
     }
     const content: Record<string, unknown> = json(success.schema.schema);

@@ -28,8 +28,8 @@ export type Guard = "none" | "auth" | "recent";
 
 /** A success answer of a route, for the OpenAPI document and the client's types. */
 export interface ResponseDeclaration<T = unknown> {
-  /** 302: a browser navigation sent on (social sign-in); `schema` then describes nothing: the answer is its Location. */
-  status: 200 | 201 | 202 | 302;
+  /** 302 or 303: a browser navigation sent on (social sign-in); `schema` then describes nothing: the answer is its Location. */
+  status: 200 | 201 | 202 | 302 | 303;
   description: string;
   schema: Shape<T>;
   /** The same status may instead answer an HTML page (GET /dev/mailbox): what it shows. */
@@ -66,9 +66,9 @@ export function defineRoute<B = never, Q = never>(route: RouteDeclaration<B, Q>)
   return route as RouteDeclaration;
 }
 
-/** A redirect answer (302 with a Location, no body): what the Location is. */
-export function redirect(description: string): ResponseDeclaration {
-  return { status: 302, description, schema: out.json(description) };
+/** A redirect answer (302, or 303 after a POST, with a Location, no body): what the Location is. */
+export function redirect(description: string, status: 302 | 303 = 302): ResponseDeclaration {
+  return { status, description, schema: out.json(description) };
 }
 
 /** A success answer: `status` with the JSON of `schema`. */

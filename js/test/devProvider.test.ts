@@ -26,10 +26,10 @@ async function get(url: string, e: Env, cookie?: string, init: RequestInit = {})
 describe("the demo's dev provider", () => {
   it("Sign in with Dev: the button's redirects end signed in as dev@example.com", async () => {
     const providers = (await (await get(`${ORIGIN}/auth/social/providers`, devEnv)).json()) as { providers: { id: string }[] };
-    expect(providers.providers.map((p) => p.id)).toEqual(["dev"]);
+    expect(providers.providers.map((p) => p.id)).toEqual(["dev", "dev2"]);
     const start = await get(`${ORIGIN}/auth/social/dev/login?redirect_to=${encodeURIComponent(`${ORIGIN}/`)}`, devEnv);
     expect(start.status, await start.clone().text()).toBe(302);
-    const cookie = /(hybrid-auth-social=[A-Za-z0-9_-]{43})/.exec(start.headers.get("Set-Cookie") ?? "")?.[1] ?? "";
+    const cookie = /(hybrid-auth-social-[0-9a-f]{16}=[A-Za-z0-9_-]{43})/.exec(start.headers.get("Set-Cookie") ?? "")?.[1] ?? "";
     const authorize = start.headers.get("Location") ?? "";
     expect(authorize.startsWith("http://127.0.0.1:8787/dev-oidc/authorize?")).toBe(true);
     const atProvider = await get(authorize, devEnv);

@@ -16,6 +16,7 @@
  *        email_verified ("true"/"false"), and `tweak`, a JSON object that alters this
  *        code's ID token: {iss, aud, exp (seconds from now), nonce, alg: "none" |
  *        "HS256-public-key" | "ES256", kid, forge: true (kid "rs1", signed by another key),
+ *        emailVerifiedString: true (email_verified as the string "true"/"false", as Apple's),
  *        replay: "<an id_token to return as is>"}.
  *   POST /token      client_secret_post; the code is single use (a second use is
  *        invalid_grant, as real providers answer); PKCE S256 is enforced when the
@@ -26,12 +27,22 @@
  *   POST /login/oauth/access_token → {access_token} or, as GitHub does, 200 {error};
  *   GET  /api/user, GET /api/user/emails (the primary address with its verified flag,
  *        plus a verified secondary one that must never be used).
+ * Apple-style (Sign in with Apple), issuer <base>/apple/<tenant>, Apple's fixed paths:
+ *   POST /__key {jwk, teamId, keyId}: the test gives the public key of its client secret JWTs;
+ *   GET  /auth/authorize (response_mode=form_post required; user: sub, email, email_verified,
+ *        is_private_email, and `user`, the JSON Apple adds on a first sign-in) → 200, an HTML
+ *        page whose form auto-submits code, state (and user) to redirect_uri by POST, as Apple's does;
+ *   POST /auth/token: client_secret must be an ES256 JWT that the tenant's key verifies, with
+ *        header kid = keyId, iss = teamId, sub = client id, aud = https://appleid.apple.com, not
+ *        expired and at most 6 months long (else invalid_client); ID tokens are RS256 with
+ *        email_verified and is_private_email as the strings "true"/"false", as Apple sends them;
+ *   GET  /auth/keys (the JWKS).
  * A tenant named "loose-*" lists HS256 and none among its ID-token algorithms (discovery).
  * Inspection: GET /__issued/<tenant> → {id_tokens: [...], jwks_fetches: n, token_requests: [...]}.
  */
 import { createServer } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
-import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from "jose";
+import { SignJWT, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, importJWK, jwtVerify } from "jose";
 
 export const CLIENT_ID = "test-client";
 export const CLIENT_SECRET = "test-client-secret";
@@ -76,7 +87,8 @@ export async function setup(project) {
       sub: grant.user.sub,
       iat: now,
       exp: now + (tweak.exp ?? 300),
-      ...(grant.user.email ? { email: grant.user.email, email_verified: grant.user.emailVerified } : {}),
+      // tweak.emailVerifiedString: "true"/"false" as a string, as only Apple sends it.
+      ...(grant.user.email ? { email: grant.user.email, email_verified: tweak.emailVerifiedString === true ? String(grant.user.emailVerified) : grant.user.emailVerified } : {}),
       name: grant.user.name,
     };
     const nonce = tweak.nonce ?? grant.nonce;
@@ -127,9 +139,9 @@ export async function setup(project) {
     return back.toString();
   }
 
-  /** The token endpoint's checks, shared by both providers: client, single-use code, redirect_uri, PKCE. */
-  function redeem(form) {
-    if (form.get("client_id") !== CLIENT_ID || form.get("client_secret") !== CLIENT_SECRET) return { error: "invalid_client" };
+  /** The token endpoint's checks, shared by the providers: client, single-use code, redirect_uri, PKCE. `clientChecked`: the secret was checked already (Apple's JWT). */
+  function redeem(form, clientChecked = false) {
+    if (form.get("client_id") !== CLIENT_ID || (!clientChecked && form.get("client_secret") !== CLIENT_SECRET)) return { error: "invalid_client" };
     const grant = codes.get(form.get("code") ?? "");
     if (!grant) return { error: "invalid_grant", description: "unknown code" };
     if (grant.used) return { error: "invalid_grant", description: "code already used" };
@@ -200,6 +212,61 @@ export async function setup(project) {
       if (rest === "/userinfo") {
         const user = bearer();
         return user ? send(200, { sub: user.sub, email: user.email, email_verified: user.emailVerified }) : send(401, { error: "invalid_token" });
+      }
+      return send(404, { error: "not_found" });
+    }
+
+    const apple = /^\/apple\/([\w-]+)(\/.*)$/.exec(url.pathname);
+    if (apple?.[1] && apple[2]) {
+      const [, name, rest] = apple;
+      const issuer = `${base}/apple/${name}`;
+      if (rest === "/__key" && request.method === "POST") {
+        const chunks = [];
+        for await (const chunk of request) chunks.push(chunk);
+        const given = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        tenant(name).apple = { key: await importJWK(given.jwk, "ES256"), teamId: given.teamId, keyId: given.keyId };
+        return send(200, { ok: true });
+      }
+      if (rest === "/auth/keys") {
+        tenant(name).jwks_fetches++;
+        return send(200, jwks);
+      }
+      if (rest === "/auth/authorize" && request.method === "GET") {
+        if (url.searchParams.get("response_mode") !== "form_post") return send(400, { error: "invalid_request", error_description: "response_mode must be form_post" });
+        const user = { sub: url.searchParams.get("sub") ?? "apple-user-1", email: url.searchParams.get("email"), emailVerified: url.searchParams.get("email_verified") ?? "true", privateEmail: url.searchParams.get("is_private_email") ?? "false" };
+        const back = issueCode(url, user);
+        if (!back) return send(400, { error: "invalid_request" });
+        const target = new URL(back);
+        const fields = new URLSearchParams(target.search);
+        const appleUser = url.searchParams.get("user");
+        if (appleUser !== null) fields.set("user", appleUser);
+        target.search = "";
+        const escape = (text) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+        const inputs = [...fields].map(([field, value]) => `<input type="hidden" name="${escape(field)}" value="${escape(value)}">`).join("");
+        response.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+        return response.end(`<!doctype html><body onload="document.forms[0].submit()"><form method="POST" action="${escape(target.toString())}">${inputs}</form></body>`);
+      }
+      if (rest === "/auth/token" && request.method === "POST") {
+        const form = await readForm(request);
+        tenant(name).token_requests.push(Object.fromEntries(form));
+        const registered = tenant(name).apple;
+        const secret = form.get("client_secret") ?? "";
+        let secretOk = false;
+        try {
+          const { payload, protectedHeader } = await jwtVerify(secret, registered.key, { algorithms: ["ES256"], issuer: registered.teamId, subject: CLIENT_ID, audience: "https://appleid.apple.com" });
+          secretOk = protectedHeader.kid === registered.keyId && decodeProtectedHeader(secret).alg === "ES256" && typeof payload.iat === "number" && typeof payload.exp === "number" && payload.exp - payload.iat <= 15_777_000;
+        } catch {
+          secretOk = false;
+        }
+        if (!secretOk) return send(400, { error: "invalid_client" });
+        const result = redeem(form, true);
+        if (result.error) return send(400, { error: result.error, error_description: result.description });
+        const now = Math.floor(Date.now() / 1000);
+        const grant = result.grant;
+        const claims = { iss: issuer, aud: grant.clientId, sub: grant.user.sub, iat: now, exp: now + 300, ...(grant.user.email ? { email: grant.user.email, email_verified: grant.user.emailVerified, is_private_email: grant.user.privateEmail } : {}), ...(grant.nonce ? { nonce: grant.nonce } : {}) };
+        const token = await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "rs1" }).sign(rsa.privateKey);
+        tenant(name).id_tokens.push(token);
+        return send(200, { access_token: result.accessToken, token_type: "Bearer", expires_in: 3600, id_token: token });
       }
       return send(404, { error: "not_found" });
     }

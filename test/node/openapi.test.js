@@ -75,9 +75,9 @@ test("every route declares its schemas: no generic stand-in is left in the docum
     const op = doc.paths[toOpenApi(route.path)][route.method.toLowerCase()];
     // At least one success status, each with a JSON schema that says something (not a bare {type: object}).
     const successes = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-    // A browser navigation (social sign-in) answers a redirect instead: its Location is declared.
-    const redirect = op.responses["302"];
-    if (redirect) assert.ok(redirect.headers?.Location?.schema, `${name} 302: no Location header`);
+    // A browser navigation (social sign-in) answers a redirect instead (302, or 303 after a POST): its Location is declared.
+    const redirect = op.responses["302"] ?? op.responses["303"];
+    for (const status of ["302", "303"]) if (op.responses[status]) assert.ok(op.responses[status].headers?.Location?.schema, `${name} ${status}: no Location header`);
     assert.ok(successes.length >= 1 || redirect, `${name}: no success response`);
     for (const [status, answer] of successes) {
       const schema = answer.content?.["application/json"]?.schema;

@@ -12,7 +12,17 @@ import { renderTotp, withSecondFactor, wireTotp } from "./totp.js";
 import { handleSocialReturn, renderSocialAccount, renderSocialButtons } from "./social.js";
 
 const webauthn = { startAuthentication, startRegistration };
-const client = createClient({ baseUrl: "/auth", storage: webStorage(sessionStorage), webauthn });
+/**
+ * Bearer mode by default (tokens in this tab's sessionStorage). `?refresh=cookie` switches this tab to cookie
+ * mode (the refresh token in the server's HttpOnly cookie, REFRESH_COOKIE=strict|lax; the access token in
+ * memory only), kept for the tab so that a trip to a sign-in provider and back stays in it; `?refresh=body`
+ * switches back.
+ */
+const MODE_KEY = "hybrid-auth-page-mode";
+const asked = new URLSearchParams(location.search).get("refresh");
+if (asked === "cookie" || asked === "body") sessionStorage.setItem(MODE_KEY, asked);
+const mode = sessionStorage.getItem(MODE_KEY) === "cookie" ? "cookie" : "bearer";
+const client = createClient({ baseUrl: "/auth", mode, storage: webStorage(sessionStorage), webauthn });
 /** A client that is no tab's: signs in for a confirmation without switching this tab's login yet. */
 const sideClient = () => createClient({ baseUrl: "/auth", storage: memoryStorage(), channel: false, webauthn });
 /** The signed-in user, from /auth/me: a re-authentication must be for the same account. */
@@ -334,6 +344,10 @@ loadPlugins(client)
     if (!mounted("social")) return;
     await renderSocialButtons(socialContext());
     await handleSocialReturn(socialContext());
+  })
+  // Cookie mode keeps no token across a page load: the refresh cookie, if any, signs this tab back in.
+  .then(async () => {
+    if (mode === "cookie" && !client.tokens()) await client.refresh().catch(() => {});
   })
   .then(render)
   .catch(showError);

@@ -1,7 +1,8 @@
 // Sign-in with a provider (issue 22; only when the server mounts the social
 // plugin): a "Sign in with <name>" button per configured provider (GET
 // /auth/social/providers), the return from the provider (#social_ticket=…
-// traded for tokens, or #social_linked=…), and the "Linked accounts" section
+// traded for tokens, #social_linked=…, or #social_error=<code> when the
+// server refused the sign-in), and the "Linked accounts" section
 // (link, under sudo mode, and unlink, never the last way to sign in).
 // Bundled into public/app.js with app.js.
 
@@ -34,16 +35,33 @@ export async function renderSocialButtons(ctx) {
   box.hidden = list.length === 0;
 }
 
+/** What the page says for each stable code a refused callback sends (#social_error=<code>); others show the code. */
+const CALLBACK_ERRORS = {
+  invalid_state: "This sign-in expired, was already used, or was started in another browser. Start it again from this page.",
+  social_login_failed: "The provider did not sign you in (cancelled, or its answer did not check out). Try again.",
+  social_email_unverified: "The provider has no verified email address for that account. Sign in another way and link the provider from your account.",
+  social_account_exists: "An account with that email address exists but its address is not verified. Sign in to it and link the provider from your account.",
+  identity_taken: "That provider account is already linked to another account.",
+  provider_unavailable: "The provider could not be reached. Try again in a moment.",
+  method_not_allowed: "The provider answered in a way this sign-in does not accept. Start it again.",
+  unknown_provider: "That provider is not configured here.",
+};
+
 /**
  * The page opened by the provider's return: a ticket becomes this tab's login
- * (through the second-factor prompt when the account has one); a link says so.
- * The fragment is removed first, so a reload never replays it.
+ * (through the second-factor prompt when the account has one); a link says so;
+ * a refusal is shown with its code. The fragment is removed first, so a reload
+ * never replays it.
  */
 export async function handleSocialReturn(ctx) {
-  const match = /^#social_(ticket|linked)=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  const match = /^#social_(ticket|linked|error)=([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (!match) return;
   history.replaceState(null, "", location.pathname + location.search);
   const [, kind, value] = match;
+  if (kind === "error") {
+    ctx.showError(new Error(`Sign-in with a provider refused: ${CALLBACK_ERRORS[value] ?? "the server refused it."} (${value})`));
+    return;
+  }
   if (kind === "linked") {
     ctx.say(`Linked your ${value} account: you can sign in with it now.`);
     return;

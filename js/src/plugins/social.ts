@@ -25,8 +25,8 @@ import { resolveSocialOptions } from "../social/config";
 import type { SocialOptions } from "../social/config";
 import { createSocialState } from "../social/protocol";
 
-export { github, google, microsoft, oidc } from "../social/config";
-export type { GitHubProvider, GitHubProviderOptions, OidcProvider, OidcProviderOptions, SocialOptions, SocialProvider } from "../social/config";
+export { apple, github, google, microsoft, oidc } from "../social/config";
+export type { AppleProvider, AppleProviderOptions, GitHubProvider, GitHubProviderOptions, OidcProvider, OidcProviderOptions, SocialOptions, SocialProvider } from "../social/config";
 export type * from "../api/social";
 
 export function social(options: PluginOptionsInput<SocialOptions>): AuthPlugin<"social"> {
@@ -38,7 +38,9 @@ export function social(options: PluginOptionsInput<SocialOptions>): AuthPlugin<"
     routes: [
       defineRoute({ method: "GET", path: "/social/providers", guard: "none", summary: "the configured sign-in providers {id, name}, for the buttons", response: ok(SOCIAL_PROVIDERS_RESPONSE, "the providers"), handler: socialProviders }),
       defineRoute({ method: "GET", path: "/social/:provider/login", guard: "none", summary: "start a sign-in with a provider (?redirect_to: an allowlisted page); a browser navigation", query: SOCIAL_LOGIN_QUERY, response: redirect("the provider's sign-in page (PKCE, state, nonce), with a short-lived cookie binding the sign-in to this browser"), handler: socialLogin }),
-      defineRoute({ method: "GET", path: "/social/:provider/callback", guard: "none", summary: "where the provider sends the browser back; checks everything, then to redirect_to with #social_ticket (or #social_linked)", query: SOCIAL_CALLBACK_QUERY, response: redirect("the allowlisted page, with #social_ticket=<ticket> for POST /social/exchange, or #social_linked=<provider>"), handler: socialCallback }),
+      defineRoute({ method: "GET", path: "/social/:provider/callback", guard: "none", summary: "where the provider sends the browser back; checks everything, then to redirect_to with #social_ticket (or #social_linked); a refusal goes there too, 303 with #social_error=<code>", query: SOCIAL_CALLBACK_QUERY, response: [redirect("the allowlisted page, with #social_ticket=<ticket> for POST /social/exchange, or #social_linked=<provider>"), redirect("a refusal: the allowlisted page with #social_error=<a stable error code>", 303)], handler: socialCallback }),
+      // Apple (response_mode=form_post) POSTs the same fields as a form, cross-site; only such a provider's callback accepts a POST.
+      defineRoute({ method: "POST", path: "/social/:provider/callback", guard: "none", summary: "the callback of a form_post provider (Apple): a form {code, state, user?} instead of a query; answers as the GET", body: null, response: [redirect("the allowlisted page, with #social_ticket=<ticket> or #social_linked=<provider>", 303)], handler: socialCallback }),
       defineRoute({ method: "POST", path: "/social/exchange", guard: "none", summary: "trade the callback's ticket {ticket, remember?, refresh?} → the answer of POST /login", body: SOCIAL_EXCHANGE_BODY, response: ok(LOGIN_RESPONSE, "signed in"), handler: socialExchange }),
       defineRoute({ method: "POST", path: "/social/:provider/link", guard: "recent", summary: "link a provider to this account {redirect_to?} → {url} to send the browser to (sudo mode)", body: SOCIAL_LINK_BODY, response: ok(SOCIAL_LINK_RESPONSE, "the provider's sign-in page"), handler: socialLink }),
       defineRoute({ method: "GET", path: "/social/identities", guard: "auth", summary: "the providers linked to this account", response: ok(SOCIAL_IDENTITIES_RESPONSE, "the links"), handler: socialIdentities }),

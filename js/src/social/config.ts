@@ -41,7 +41,78 @@ export interface GitHubProvider {
   apiUrl: string;
 }
 
-export type SocialProvider = OidcProvider | GitHubProvider;
+/**
+ * Sign in with Apple: OpenID Connect at fixed endpoints (Apple's documented ones; each can be replaced, as tests do),
+ * answering by `response_mode=form_post` (Apple POSTs code, state and, on the first sign-in, `user` to the callback).
+ * There is no fixed client secret: each token request presents a JWT signed with ES256 by the developer's key
+ * (social/appleSecret.ts), kept per instance until shortly before it expires.
+ */
+export interface AppleProvider {
+  kind: "apple";
+  id: string;
+  name: string;
+  /** The Services ID (the ID token's audience and the client secret's `sub`). */
+  clientId: string;
+  /** The Apple developer Team ID (the client secret's `iss`). */
+  teamId: string;
+  /** The Key ID of the Sign in with Apple private key (the client secret's header `kid`). */
+  keyId: string;
+  /** That key: PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----", as Apple's .p8 file) or a private JWK of an EC P-256 key. */
+  privateKey: string | JsonWebKey;
+  /** Seconds each client secret JWT is valid (default 3600, 300 to 15777000: Apple's limit is 6 months). */
+  clientSecretTtl: number;
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  jwksUri: string;
+  /** Default ["name", "email"] (Apple's only scopes; both need form_post). */
+  scopes: readonly string[];
+}
+
+export type SocialProvider = OidcProvider | GitHubProvider | AppleProvider;
+
+/** Apple's fixed OpenID Connect issuer and the audience of its client secret JWTs. */
+export const APPLE_ISSUER = "https://appleid.apple.com";
+
+export interface AppleProviderOptions {
+  id?: string;
+  name?: string;
+  clientId: string;
+  teamId: string;
+  keyId: string;
+  privateKey: string | JsonWebKey;
+  clientSecretTtl?: number;
+  scopes?: readonly string[];
+  /** The endpoints, default Apple's (https://appleid.apple.com/auth/authorize, /auth/token, /auth/keys); tests replace them. */
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  jwksUri?: string;
+}
+
+/** Sign in with Apple (form_post, ES256 client secret JWT). */
+export function apple(options: AppleProviderOptions): AppleProvider {
+  return {
+    kind: "apple",
+    id: options.id ?? "apple",
+    name: options.name ?? "Apple",
+    clientId: options.clientId,
+    teamId: options.teamId,
+    keyId: options.keyId,
+    privateKey: options.privateKey,
+    clientSecretTtl: options.clientSecretTtl ?? 3600,
+    scopes: options.scopes ?? ["name", "email"],
+    issuer: options.issuer ?? APPLE_ISSUER,
+    authorizationEndpoint: options.authorizationEndpoint ?? `${APPLE_ISSUER}/auth/authorize`,
+    tokenEndpoint: options.tokenEndpoint ?? `${APPLE_ISSUER}/auth/token`,
+    jwksUri: options.jwksUri ?? `${APPLE_ISSUER}/auth/keys`,
+  };
+}
+
+/** Whether the provider answers the callback by POST (response_mode=form_post) rather than a GET with a query. */
+export function usesFormPost(provider: SocialProvider): boolean {
+  return provider.kind === "apple";
+}
 
 export interface OidcProviderOptions {
   id: string;
@@ -153,6 +224,19 @@ function checkEndpoint(name: string, value: string): void {
 function checkProvider(provider: SocialProvider): void {
   const at = `social.providers["${String(provider.id)}"]`;
   if (typeof provider.id !== "string" || !PROVIDER_ID.test(provider.id)) throw new AuthConfigError(`${at}.id must be 1-32 of a-z, 0-9 and '-'`);
+  if (provider.kind === "apple") {
+    if (!provider.clientId || !provider.teamId || !provider.keyId) throw new AuthConfigError(`${at} needs clientId, teamId and keyId`);
+    const key = provider.privateKey;
+    const pem = typeof key === "string" && /-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/.test(key);
+    const jwk = typeof key === "object" && key !== null && key.kty === "EC" && key.crv === "P-256" && typeof key.d === "string";
+    if (!pem && !jwk) throw new AuthConfigError(`${at}.privateKey must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") or a private JWK of an EC P-256 key`);
+    if (!Number.isInteger(provider.clientSecretTtl) || provider.clientSecretTtl < 300 || provider.clientSecretTtl > 15_777_000) throw new AuthConfigError(`${at}.clientSecretTtl must be a whole number of seconds from 300 to 15777000 (6 months)`);
+    checkEndpoint(`${at}.issuer`, provider.issuer);
+    checkEndpoint(`${at}.authorizationEndpoint`, provider.authorizationEndpoint);
+    checkEndpoint(`${at}.tokenEndpoint`, provider.tokenEndpoint);
+    checkEndpoint(`${at}.jwksUri`, provider.jwksUri);
+    return;
+  }
   if (!provider.clientId || !provider.clientSecret) throw new AuthConfigError(`${at} needs clientId and clientSecret`);
   if (provider.kind === "oidc") {
     checkEndpoint(`${at}.issuer`, provider.issuer);

@@ -15,7 +15,9 @@
 import * as oauth from "oauth4webapi";
 import { HttpError } from "../errors";
 import { isLoopbackHost } from "../http/loopback";
-import type { GitHubProvider, OidcProvider, SocialProvider } from "./config";
+import { appleClientSecret, createAppleSecrets } from "./appleSecret";
+import type { AppleSecrets } from "./appleSecret";
+import type { AppleProvider, GitHubProvider, OidcProvider, SocialProvider } from "./config";
 
 /** What a provider said about the user, after every check. */
 export interface ProviderIdentity {
@@ -29,10 +31,12 @@ export interface ProviderIdentity {
 /** Per createAuth instance (AuthPlugin.createState): discovered metadata, which also keys the library's JWKS cache. */
 export interface SocialState {
   servers: Map<string, Promise<oauth.AuthorizationServer>>;
+  /** Apple's client secret JWTs and their keys (social/appleSecret.ts). */
+  apple: AppleSecrets;
 }
 
 export function createSocialState(): SocialState {
-  return { servers: new Map() };
+  return { servers: new Map(), apple: createAppleSecrets() };
 }
 
 /**
@@ -40,6 +44,7 @@ export function createSocialState(): SocialState {
  * for loopback URLs (config.ts checked the rest are https); its own `fetch` when it has one.
  */
 function requestOptions(provider: SocialProvider): { [oauth.allowInsecureRequests]?: boolean; [oauth.customFetch]?: OidcProvider["fetch"] } {
+  // Every endpoint of a provider was checked alike (config.ts): one of them tells for all.
   const parsed = new URL(provider.kind === "oidc" ? provider.issuer : provider.tokenEndpoint);
   return {
     ...(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
@@ -62,14 +67,20 @@ async function discover(provider: OidcProvider): Promise<oauth.AuthorizationServ
   return oauth.processDiscoveryResponse(issuer, response);
 }
 
-/** The provider's metadata: discovered once per instance for OIDC (a failure is not kept), fixed for GitHub. */
+/**
+ * The provider's metadata: discovered once per instance for OIDC (a failure is not kept), fixed for GitHub and
+ * Apple (Apple's documented endpoints; kept per instance too, since the object keys the library's JWKS cache).
+ */
 function serverOf(state: SocialState, provider: SocialProvider): Promise<oauth.AuthorizationServer> {
   if (provider.kind === "github") {
     return Promise.resolve({ issuer: new URL(provider.authorizationEndpoint).origin, authorization_endpoint: provider.authorizationEndpoint, token_endpoint: provider.tokenEndpoint });
   }
   let found = state.servers.get(provider.id);
   if (!found) {
-    found = discover(provider);
+    found =
+      provider.kind === "apple"
+        ? Promise.resolve({ issuer: provider.issuer, authorization_endpoint: provider.authorizationEndpoint, token_endpoint: provider.tokenEndpoint, jwks_uri: provider.jwksUri })
+        : discover(provider);
     state.servers.set(provider.id, found);
     found.catch(() => state.servers.delete(provider.id));
   }
@@ -79,6 +90,8 @@ function serverOf(state: SocialState, provider: SocialProvider): Promise<oauth.A
 function clientOf(provider: SocialProvider): oauth.Client {
   // The ID token's algorithm is pinned per provider: `none`, HS256 (e.g. keyed with the provider's public key)
   // or any other algorithm is refused before a key is even looked for.
+  // Apple signs its ID tokens with RS256 only.
+  if (provider.kind === "apple") return { client_id: provider.clientId, id_token_signed_response_alg: "RS256" };
   return provider.kind === "oidc" ? { client_id: provider.clientId, id_token_signed_response_alg: provider.idTokenAlg } : { client_id: provider.clientId };
 }
 
@@ -116,28 +129,63 @@ export async function authorizationUrl(state: SocialState, provider: SocialProvi
   url.searchParams.set("state", flow.state);
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(flow.codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
-  if (provider.kind === "oidc") {
+  if (provider.kind === "oidc" || provider.kind === "apple") {
     url.searchParams.set("scope", provider.scopes.join(" "));
     url.searchParams.set("nonce", flow.nonce);
-  } else {
+  }
+  // Apple answers by POSTing a form to the callback (needed for its name and email scopes).
+  // It documents no PKCE; the parameters are sent anyway (an unknown one is ignored, RFC 6749 §3.1), and the nonce binds the code.
+  if (provider.kind === "apple") url.searchParams.set("response_mode", "form_post");
+  if (provider.kind === "github") {
     url.searchParams.set("scope", "read:user user:email");
   }
   return url;
+}
+
+/** The client authentication of the token request: the fixed secret, or Apple's ES256 client secret JWT. */
+async function clientAuth(state: SocialState, provider: SocialProvider): Promise<oauth.ClientAuth> {
+  if (provider.kind !== "apple") return oauth.ClientSecretPost(provider.clientSecret);
+  try {
+    return oauth.ClientSecretPost(await appleClientSecret(state.apple, provider));
+  } catch (err) {
+    // The key did not import or sign: our configuration, not the provider's answer.
+    console.error(`[hybrid-auth] social provider ${provider.id}: the client secret JWT could not be signed (privateKey)`, err);
+    throw new HttpError(503, "misconfigured", `the provider ${provider.id} is misconfigured; see the Worker's log`);
+  }
+}
+
+/** Apple's `user` form field (first sign-in only; unsigned, so only its name is used, for a new account's display name). */
+function appleName(params: URLSearchParams): string | null {
+  const raw = params.get("user");
+  if (!raw || raw.length > 4096) return null;
+  try {
+    const user = JSON.parse(raw) as { name?: { firstName?: unknown; lastName?: unknown } };
+    const name = [user.name?.firstName, user.name?.lastName].filter((part): part is string => typeof part === "string" && part.trim() !== "").join(" ").trim();
+    return name || null;
+  } catch {
+    return null;
+  }
+}
+
+/** `email_verified` as the provider sends it: a boolean, or for Apple also the string "true". */
+function emailVerifiedClaim(provider: SocialProvider, value: unknown): boolean {
+  return value === true || (provider.kind === "apple" && value === "true");
 }
 
 /**
  * The callback's work once our state row was spent: the authorization
  * response checked (its state is the one we sent, no error), the code
  * exchanged with the PKCE verifier, and the identity read: the ID token's
- * claims and signature (OIDC), or GitHub's API.
+ * claims and signature (OIDC, Apple), or GitHub's API. `params`: the
+ * callback's query, or for a form_post provider its form.
  */
-export async function identityFromCallback(state: SocialState, provider: SocialProvider, callbackUrl: URL, flow: Flow, redirectUri: string): Promise<ProviderIdentity> {
+export async function identityFromCallback(state: SocialState, provider: SocialProvider, params: URLSearchParams, flow: Flow, redirectUri: string): Promise<ProviderIdentity> {
   return checked(provider, async () => {
     const server = await serverOf(state, provider);
     const client = clientOf(provider);
     const options = requestOptions(provider);
-    const params = oauth.validateAuthResponse(server, client, callbackUrl, flow.state);
-    const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.ClientSecretPost(provider.clientSecret), params, redirectUri, flow.codeVerifier, options);
+    const checkedParams = oauth.validateAuthResponse(server, client, params, flow.state);
+    const response = await oauth.authorizationCodeGrantRequest(server, client, await clientAuth(state, provider), checkedParams, redirectUri, flow.codeVerifier, options);
     if (provider.kind === "github") {
       const tokens = await oauth.processAuthorizationCodeResponse(server, client, response);
       return gitHubIdentity(provider, tokens.access_token);
@@ -150,8 +198,8 @@ export async function identityFromCallback(state: SocialState, provider: SocialP
     return {
       subject: claims.sub,
       email: typeof claims["email"] === "string" ? claims["email"].trim().toLowerCase() : null,
-      emailVerified: claims["email_verified"] === true,
-      name: typeof claims["name"] === "string" ? claims["name"] : null,
+      emailVerified: emailVerifiedClaim(provider, claims["email_verified"]),
+      name: provider.kind === "apple" ? appleName(params) : typeof claims["name"] === "string" ? claims["name"] : null,
     };
   });
 }

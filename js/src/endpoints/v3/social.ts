@@ -16,14 +16,17 @@
 import type { SocialCallbackQuery, SocialExchangeBody, SocialIdentitiesResponseBody, SocialLinkBody, SocialLinkResponseBody, SocialLoginQuery, SocialProvidersResponseBody, SocialUnlinkedResponseBody } from "../../api/social";
 import { countPasskeys } from "../../db/passkeyCount";
 import { createSocialState, createSocialTicket, findUserById, listSocialIdentities, spendSocialState, spendSocialTicket, touchSocialIdentity, unlinkSocialIdentity } from "../../db";
+import { DatabaseError } from "../../db/errors";
 import { HttpError, unauthorized } from "../../errors";
+import type { ErrorCode } from "../../errors";
+import { readFormBody } from "../../http/body";
 import type { RouteInput } from "../../http/schema";
 import { completeLogin, secondFactorAnswer } from "../../lifecycle/completeLogin";
 import { clientIpKey, enforceRateLimits } from "../../lifecycle/rateLimit";
 import { refreshTransportOf } from "../../lifecycle/refreshTransport";
 import { newTicket } from "../../lifecycle/totp";
 import type { SocialConfig, SocialProvider } from "../../social/config";
-import { allowedRedirect } from "../../social/config";
+import { allowedRedirect, usesFormPost } from "../../social/config";
 import { bindingOf, clearBindingCookie, setBindingCookie } from "../../social/cookie";
 import { accountFor, linkTo } from "../../social/linking";
 import type { SocialState } from "../../social/protocol";
@@ -82,7 +85,7 @@ async function begin(c: AppContext, provider: SocialProvider, requestedRedirect:
     now,
     expiresAt: now + config.stateTtl,
   });
-  setBindingCookie(c, binding, config.stateTtl);
+  await setBindingCookie(c, flow.state, binding, config.stateTtl, usesFormPost(provider));
   return url;
 }
 
@@ -113,18 +116,63 @@ function badState(): HttpError {
   return new HttpError(400, "invalid_state", "this sign-in is unknown, used, expired, or was started in another browser: start again");
 }
 
-/** GET /social/:provider/callback?code&state → 302 to the allowlisted page, with #social_ticket=… (sign-in) or #social_linked=… (link). */
+/**
+ * The callback: GET /social/:provider/callback?code&state, or for a form_post provider (Apple) a POST of the
+ * same fields as a form → 302 (303 after a POST) to the allowlisted page, with #social_ticket=… (sign-in) or
+ * #social_linked=… (link). A refusal also goes to the page, 303 with #social_error=<the stable code>: the
+ * flow's page once its state is known, else the allowlist's first entry. Every callback is a browser
+ * navigation, so a JSON error would strand the user on it.
+ */
 export async function socialCallback(c: AppContext, input: RouteInput<never, SocialCallbackQuery>): Promise<Response> {
+  const config = socialConfigOf(c);
+  const page: { url: URL | null } = { url: null };
+  try {
+    return await callback(c, input, page);
+  } catch (err) {
+    const back = page.url ?? allowedRedirect(config, undefined);
+    if (!back) throw err;
+    back.hash = `social_error=${callbackErrorCode(err)}`;
+    c.header("Referrer-Policy", "no-referrer");
+    return c.redirect(back.toString(), 303);
+  }
+}
+
+/** The stable code a refused callback sends to the page; unexpected failures are logged, as handleError does. */
+function callbackErrorCode(err: unknown): ErrorCode {
+  if (err instanceof HttpError) return err.code;
+  if (err instanceof DatabaseError) {
+    console.error(`[hybrid-auth] ${err.message}`);
+    return "service_unavailable";
+  }
+  console.error("[hybrid-auth] unhandled error in the social callback", err);
+  return "internal_error";
+}
+
+/** The callback's fields: the query, or the form a form_post provider POSTed (each provider answers one way only). */
+async function callbackParams(c: AppContext, provider: SocialProvider): Promise<URLSearchParams> {
+  const posted = c.req.method === "POST";
+  if (posted !== usesFormPost(provider)) {
+    throw new HttpError(405, "method_not_allowed", `the provider ${provider.id} answers with ${usesFormPost(provider) ? "a POST (form_post)" : "a GET"}`, { Allow: usesFormPost(provider) ? "POST" : "GET" });
+  }
+  return posted ? readFormBody(c.req.raw) : new URL(c.req.url).searchParams;
+}
+
+async function callback(c: AppContext, _input: RouteInput<never, SocialCallbackQuery>, page: { url: URL | null }): Promise<Response> {
   const provider = providerOf(c);
-  const { state } = input.query();
-  const binding = bindingOf(c);
-  if (!state || !binding) throw badState();
+  const params = await callbackParams(c, provider);
+  const state = params.get("state");
+  if (!state || state.length > 512) throw badState();
+  // Whatever happens next, this sign-in's cookie is spent (or was never this state's).
+  await clearBindingCookie(c, state, usesFormPost(provider));
+  const binding = await bindingOf(c, state);
+  if (!binding) throw badState();
   const db = c.get("db");
   const now = Math.floor(Date.now() / 1000);
   // Spent before the provider is asked anything: whatever happens next, this state is never accepted again.
   const flow = await spendSocialState(db, { stateHash: await sha256Hex(state), bindingHash: await sha256Hex(binding), provider: provider.id, now });
   if (!flow) throw badState();
-  const identity = await identityFromCallback(stateOf(c), provider, new URL(c.req.url), { state, nonce: flow.nonce, codeVerifier: flow.codeVerifier }, callbackUrl(c, provider));
+  page.url = new URL(flow.redirectTo);
+  const identity = await identityFromCallback(stateOf(c), provider, params, { state, nonce: flow.nonce, codeVerifier: flow.codeVerifier }, callbackUrl(c, provider));
   const target = new URL(flow.redirectTo);
   if (flow.userId !== null) {
     await linkTo(db, flow.userId, provider.id, identity, now);
@@ -136,10 +184,9 @@ export async function socialCallback(c: AppContext, input: RouteInput<never, Soc
     await createSocialTicket(db, { hash: await sha256Hex(ticket), userId: user.id, provider: provider.id, now, expiresAt: now + socialConfigOf(c).ticketTtl });
     target.hash = `social_ticket=${ticket}`;
   }
-  clearBindingCookie(c);
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer");
-  return c.redirect(target.toString(), 302);
+  return c.redirect(target.toString(), c.req.method === "POST" ? 303 : 302);
 }
 
 /** POST /social/exchange {ticket, remember?, refresh?} → the answer of POST /login (or a TOTP challenge). */
