@@ -32,7 +32,11 @@ export default defineConfig({
   // The demo Worker and the tests import the library by its public name; in
   // this repo that is the TypeScript source (the package ships dist/hono.js).
   resolve: {
-    alias: {
+    // The tests import "../demo/worker"; they get js/test/worker.ts, the same demo app with
+    // the Ed25519 build passed in (the demo itself stays HS256-only: demo/worker.ts).
+    alias: [
+      { find: /^\.\.\/demo\/worker$/, replacement: here("./test/worker.ts") },
+      ...Object.entries({
       "hybrid-auth/hono": here("./src/hono.ts"),
       "hybrid-auth/passkeys": here("./src/plugins/passkeys.ts"),
       "hybrid-auth/email": here("./src/plugins/email.ts"),
@@ -41,7 +45,8 @@ export default defineConfig({
       "hybrid-auth/browser": here("./src/plugins/browser.ts"),
       "hybrid-auth/totp": here("./src/plugins/totp.ts"),
       "hybrid-auth/social": here("./src/plugins/social.ts"),
-    },
+      }).map(([find, replacement]) => ({ find, replacement })),
+    ],
   },
   test: {
     root: here("."),

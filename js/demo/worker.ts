@@ -1,52 +1,17 @@
 /**
- * The demo Worker: an adopter of hybrid-auth like any other. It imports only
- * the package's public entry points (the core and every plugin), keeps the seed's binding name
- * (GENERAL_DB) and configures everything from wrangler vars and secrets
- * (JWT_SECRET, ACCESS_TOKEN_TTL, REVOCATION, RP_*, ... see js/README.md).
- * The page at `/` is served by Workers static assets (public/).
+ * The demo Worker (`npm start`, js/wrangler.jsonc): demo/app.ts with every plugin, HS256
+ * access tokens. It does not import the Ed25519 build of the core (`hybrid-auth/eddsa`), so
+ * it compiles one JWT module, as an HS256 adopter does; JWT_SIGNING_JWK set here is a
+ * configuration error that names `eddsaKeyRing` (see js/README.md, "Tokens other services
+ * can verify", for the two lines that turn EdDSA on).
  */
-import { Hono } from "hono";
-import { createAuth, handleError, optionsFromEnv } from "hybrid-auth/hono";
-import type { AuthEnvVars } from "hybrid-auth/hono";
-import { email, emailOptionsFromEnv } from "hybrid-auth/email";
-import { passkeyOptionsFromEnv, passkeys } from "hybrid-auth/passkeys";
-import { sessions } from "hybrid-auth/sessions";
-import { usage } from "hybrid-auth/usage";
-import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
-import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
-import { social } from "hybrid-auth/social";
-// EdDSA access tokens when JWT_SIGNING_JWK is set (issue 24): the Ed25519 build of the core.
-import { KeyRing as EdDSAKeyRing } from "hybrid-auth/eddsa";
-import { demoSocialOptions, devProvider } from "./devProvider";
-import type { DevProviderEnv } from "./devProvider";
+import { demoWorker } from "./app";
 
-export interface Env extends AuthEnvVars, DevProviderEnv {
-  GENERAL_DB: D1Database;
-  /** The label authenticator apps show for this site's TOTP entries (default "hybrid-auth"). */
-  TOTP_ISSUER?: string;
-}
+import type { Env } from "./app";
 
+export type { Env };
 
-// Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
-export const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB, eddsaKeyRing: EdDSAKeyRing }), {
-  plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(demoSocialOptions)],
-});
-
-export const app = new Hono<{ Bindings: Env }>();
-// Nothing this Worker answers may be cached (tokens, personal data, errors),
-// save what declares itself public: the JWKS (/auth/.well-known/jwks.json).
-app.use("*", async (c, next) => {
-  await next();
-  if (!c.res.headers.get("Cache-Control")?.startsWith("public")) c.header("Cache-Control", "no-store");
-  c.header("X-Content-Type-Options", "nosniff");
-});
-/** Liveness for scripts and load balancers; touches neither config nor D1. */
-app.get("/health", (c) => c.json({ ok: true }));
-app.route("/auth", auth.app);
-// `npm start`'s local OIDC provider (the "Sign in with Dev" button): 404 unless DEV_SOCIAL_ISSUER is set and the host is loopback.
-app.route("/dev-oidc", devProvider);
-app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
-app.onError(handleError);
+export const { auth, app } = demoWorker();
 
 export default {
   fetch: app.fetch,
