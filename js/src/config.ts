@@ -20,10 +20,39 @@ export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
 export const CLIENT_IP_SOURCES: readonly ClientIpSource[] = ["cloudflare", "cf-connecting-ip", "none"];
 
-/** Seven days, the seed's lifetime for both token kinds. */
+/** Seven days, the seed's lifetime for both token kinds; still the session-token default (D1-backed, revocable at once). */
 export const DEFAULT_TTL_SECONDS = 604_800;
+/**
+ * 15 minutes, the access-token (JWT) default since issue 23: a client keeps a
+ * login with its refresh token (30 days), and a JWT checked without D1 is
+ * honoured for at most this long. ACCESS_TOKEN_TTL / accessTokenTtl still set it.
+ */
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
 /** Lifetimes above a year are almost certainly a typo (ms instead of s). */
 export const MAX_TTL_SECONDS = 31_536_000;
+/**
+ * How long a per-user "not before" stamp (logout-all, password reset, change
+ * of email, first email proof) is kept, in seconds (issue 23).
+ *
+ * The stamp is only needed for JWTs without `sid`: every JWT with one is
+ * refused by its family's `sid` row, which the same batch writes with the
+ * family's RECORDED access_expires_at (db/revocations.ts familyStatements), and
+ * the per-user bound drops a `sid` row only when a stamp covers both its
+ * instant and its expiry. So the stamp's lifetime never shortens the refusal
+ * of a JWT with `sid`, even one minted under an older, longer ACCESS_TOKEN_TTL.
+ *  - acceptLegacyTokens on: JWTs without `sid` pass (seed-era ones, and bound
+ *    ones minted before refresh families), and they may live up to the longest
+ *    TTL: a year.
+ *  - off: no JWT without `sid` passes (utils/jwt.ts refuses it: missing_sid),
+ *    so one access-token lifetime is enough.
+ * Turning acceptLegacyTokens on again does not bring back the stamps that
+ * expired while it was off: a sid-less token logged out then would pass
+ * again. Switch it off only once none can still be unexpired (GET /usage,
+ * legacy_jwt), and leave it off.
+ */
+export function stampLifetime(config: { accessTokenTtl: number; tokenBinding: { acceptLegacy: boolean } }): number {
+  return config.tokenBinding.acceptLegacy ? MAX_TTL_SECONDS : config.accessTokenTtl;
+}
 /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32;
 
@@ -167,7 +196,7 @@ export interface NumericSetting {
 }
 
 export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
-  { path: "accessTokenTtl", env: "ACCESS_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_TTL_SECONDS },
+  { path: "accessTokenTtl", env: "ACCESS_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_ACCESS_TOKEN_TTL_SECONDS },
   { path: "sessionTtl", env: "SESSION_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_TTL_SECONDS },
   { path: "refreshTokenTtl", env: "REFRESH_TOKEN_TTL", min: 1, max: MAX_TTL_SECONDS, fallback: DEFAULT_REFRESH_TTL_SECONDS },
   { path: "refreshReuseGrace", env: "REFRESH_REUSE_GRACE_SECONDS", min: 0, max: 300, fallback: 10 },
@@ -354,7 +383,7 @@ const MOVED_HOOKS: Record<string, string> = {
 /**
  * Checks AuthOptions and turns them into the Config every request uses.
  * Throws AuthConfigError rather than guessing: a short secret must never be
- * used to sign, and a bad TTL must not silently become 7 days.
+ * used to sign, and a bad TTL must not silently become the default.
  */
 export function resolveOptions(options: AuthOptions<never>): Config {
   if (options === null || typeof options !== "object") throw new AuthConfigError("createAuth needs an options object");

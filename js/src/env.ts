@@ -6,13 +6,13 @@
 export interface AuthEnvVars {
   /** HS256 signing secret, at least 32 bytes. Unset or empty: session mode. */
   JWT_SECRET?: string;
-  /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days, the seed's). */
+  /** Access-token (JWT) lifetime in seconds. Default 900 (15 minutes, with refresh tokens); the seed's was 604800. */
   ACCESS_TOKEN_TTL?: string;
   /** The `iss` of access JWTs, required of every JWT presented. Default "hybrid-auth". */
   JWT_ISSUER?: string;
   /** The `aud` of access JWTs, required of every JWT presented. Default "hybrid-auth". */
   JWT_AUDIENCE?: string;
-  /** "on": also accept seed-era JWTs (no typ/iss/aud) during an upgrade; counted in GET /usage. Default "off". */
+  /** "on": also accept seed-era JWTs (no typ/iss/aud) and bound ones without `sid` during an upgrade; counted in GET /usage. Default "off". */
   ACCEPT_LEGACY_JWT?: string;
   /** Session-token lifetime in seconds. Default 604800 (7 days). */
   SESSION_TTL?: string;

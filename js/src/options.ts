@@ -198,12 +198,14 @@ export interface AuthOptions<E = unknown> {
   audience?: string;
   /**
    * Also accept access JWTs issued before tokens were bound (the seed's, and v3's before this option):
-   * no `typ` (or "JWT"), no `iss`, no `aud`. A token naming another issuer or audience is refused anyway.
+   * no `typ` (or "JWT"), no `iss`, no `aud`; and bound ones without `sid` (minted before refresh
+   * families). A token naming another issuer or audience is refused anyway. While it is on, per-user
+   * "not before" stamps are kept a year instead of one access-token lifetime.
    * Counted in GET /usage (`legacy_jwt`): switch it off once none were seen for an access-token lifetime.
    * Default false.
    */
   acceptLegacyTokens?: boolean;
-  /** Access-token (JWT) lifetime in seconds. Default 604800 (7 days). */
+  /** Access-token (JWT) lifetime in seconds. Default 900 (15 minutes; clients stay logged in with refresh tokens). */
   accessTokenTtl?: number;
   /** Session-token lifetime in seconds. Default 604800 (7 days). */
   sessionTtl?: number;

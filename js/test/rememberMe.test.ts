@@ -36,14 +36,17 @@ async function login(e: Env, email: string, remember?: unknown): Promise<{ body:
 const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(2);
 
 describe("remember me: JWT mode", () => {
-  it("absent or true: the long lifetimes (refresh 30 days, access 7 days); false: 1 day for both", async () => {
+  // ACCESS_TOKEN_TTL of 7 days (the seed's), longer than the short refresh token, so the cap shows.
+  const weekEnv = () => jwtEnv({ ACCESS_TOKEN_TTL: String(7 * DAY) });
+
+  it("absent or true: the long lifetimes (refresh 30 days, access ACCESS_TOKEN_TTL, here 7 days); false: 1 day for both", async () => {
     const user = await registerUser();
     for (const remember of [undefined, true]) {
-      const { body, at } = await login(jwtEnv(), user.email, remember);
+      const { body, at } = await login(weekEnv(), user.email, remember);
       near(body.refresh_expires_at!, at + 30 * DAY);
       near(body.expires_at, at + 7 * DAY);
     }
-    const { body, at } = await login(jwtEnv(), user.email, false);
+    const { body, at } = await login(weekEnv(), user.email, false);
     near(body.refresh_expires_at!, at + DAY);
     near(body.expires_at, at + DAY);
     const family = await env.GENERAL_DB.prepare("SELECT remember FROM refresh_families WHERE id = ?1")
@@ -56,16 +59,16 @@ describe("remember me: JWT mode", () => {
 
   it("every refresh keeps the login's choice", async () => {
     const user = await registerUser();
-    const short = await login(jwtEnv(), user.email, false);
-    const long = await login(jwtEnv(), user.email, true);
+    const short = await login(weekEnv(), user.email, false);
+    const long = await login(weekEnv(), user.email, true);
     const real = Date.now();
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(real + 3600_000);
     const now = Math.floor(Date.now() / 1000);
-    const refreshedShort = (await (await call("POST", "/auth/refresh", { json: { refresh_token: short.body.refresh_token } })).json()) as LoginBody;
+    const refreshedShort = (await (await call("POST", "/auth/refresh", { env: weekEnv(), json: { refresh_token: short.body.refresh_token } })).json()) as LoginBody;
     near(refreshedShort.refresh_expires_at!, now + DAY);
     near(refreshedShort.expires_at, now + DAY);
-    const refreshedLong = (await (await call("POST", "/auth/refresh", { json: { refresh_token: long.body.refresh_token } })).json()) as LoginBody;
+    const refreshedLong = (await (await call("POST", "/auth/refresh", { env: weekEnv(), json: { refresh_token: long.body.refresh_token } })).json()) as LoginBody;
     near(refreshedLong.refresh_expires_at!, now + 30 * DAY);
     near(refreshedLong.expires_at, now + 7 * DAY);
   });
