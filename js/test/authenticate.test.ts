@@ -37,9 +37,9 @@ async function meCounting(token: string | undefined, base: (o?: Partial<Env>) =>
   return { status: response.status, code, queries: totalQueries(counts), response };
 }
 
-/** An HS256 access JWT of the shape the core issues (typ at+jwt, iss, aud, jti), signed independently with jose. */
+/** An HS256 access JWT of the shape the core issues (typ at+jwt, iss, aud, jti, sid), signed independently with jose. */
 async function foreignJwt(secret: string, claims: { sub: string; email: string; name: string; iat: number; exp: number }) {
-  return new SignJWT({ email: claims.email, name: claims.name, jti: crypto.randomUUID() })
+  return new SignJWT({ email: claims.email, name: claims.name, jti: crypto.randomUUID(), sid: crypto.randomUUID() })
     .setProtectedHeader({ alg: "HS256", typ: "at+jwt" })
     .setIssuer(DEFAULT_ISSUER)
     .setAudience(DEFAULT_AUDIENCE)

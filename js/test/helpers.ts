@@ -200,10 +200,13 @@ export async function hs256Token(header: Record<string, unknown>, claims: Record
   return `${input}.${b64url(mac)}`;
 }
 
-/** The claims of an access token as this server issues them (bound: iss, aud, jti), for `user`, valid for `ttl` seconds. */
+/**
+ * The claims of an access token as this server issues them (bound: iss, aud, jti, and a `sid`, here of no
+ * real family), for `user`, valid for `ttl` seconds. `{ sid: undefined }` makes one of before refresh families.
+ */
 export function accessClaims(user: { id: string; email: string; name: string }, ttl = 600, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const iat = Math.floor(Date.now() / 1000);
-  return { sub: user.id, email: user.email, name: user.name, iat, exp: iat + ttl, jti: crypto.randomUUID(), iss: DEFAULT_ISSUER, aud: DEFAULT_AUDIENCE, ...extra };
+  return { sub: user.id, email: user.email, name: user.name, iat, exp: iat + ttl, jti: crypto.randomUUID(), sid: crypto.randomUUID(), iss: DEFAULT_ISSUER, aud: DEFAULT_AUDIENCE, ...extra };
 }
 
 /** The decoded header and claims of a compact JWT (no verification). */

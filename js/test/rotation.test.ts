@@ -66,7 +66,7 @@ describe("secret rotation: JWT_SECRET signs, JWT_SECRET_PREVIOUS still verifies"
       tokenType: "at+jwt",
       now: () => nowS - 3600,
     });
-    const claims = { sub: user.id, email: user.email, name: user.name };
+    const claims = { sub: user.id, email: user.email, name: user.name, sid: crypto.randomUUID() };
     const expired = oldRing.sign(claims, 60);
     const stillValid = oldRing.sign(claims, 7200);
     expect(headerOf(expired).kid).toBe(deriveKid(SECRET));

@@ -18,14 +18,15 @@ export type AuthFailure =
   | "missing" // no Authorization header
   | "malformed_header" // not exactly `Bearer <token>`
   | "jwt_not_accepted" // JWT-shaped, but no JWT_SECRET is configured
-  | "invalid_jwt" // bad signature, expired, wrong key, bad claims...
+  | "invalid_jwt" // bad signature, expired, wrong key, bad claims, no `sid` (missing_sid)...
   | "revoked_jwt" // valid, but logged out (jti denied, or issued before a logout-all)
   | "not_a_session_token" // neither JWT-shaped nor a UUID: rejected without a query
   | "session_auth_disabled" // a session token while SESSION_AUTH=off: rejected without a query
   | "unknown_session"; // no such session, or it has expired
 
 /**
- * `legacy`: an access JWT of the seed era (no typ/iss/aud), accepted only under
+ * `legacy`: an access JWT of the seed era (no typ/iss/aud), or a bound one
+ * without `sid` (minted before refresh families), accepted only under
  * `acceptLegacyTokens`; counted apart in the usage report so the operator sees
  * when the option can go.
  */

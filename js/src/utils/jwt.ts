@@ -15,6 +15,12 @@
  * of the seed era (no `typ` or `typ: "JWT"`, no `iss`, no `aud`) verify only while
  * `acceptLegacyTokens` is on, and are marked `legacy` so the usage report counts
  * them; one that names any `iss` or `aud` is never legacy.
+ *
+ * A bound token without `sid` (minted before refresh families, issue 11) is
+ * legacy too (issue 23): only a per-user stamp could log it out, and stamps are
+ * kept a year only while such tokens pass (config.ts stampLifetime). Without
+ * `acceptLegacyTokens` it is refused as `missing_sid`; every token this code
+ * mints carries a `sid`.
  */
 import { KeyRing, deriveKid, isJWT } from "hybrid-auth";
 import type { JwtClaims, KeyRingKey } from "hybrid-auth";
@@ -36,7 +42,7 @@ export interface JwtIdentity {
   exp: number;
   /** Always present: a token without one is refused (it could not be logged out alone). */
   jti: string;
-  /** The refresh-token family this token was minted for, when there is one. */
+  /** The refresh-token family this token was minted for; absent only on a legacy token. */
   sid?: string;
   /** Unix seconds of the password/passkey authentication behind it (OIDC `auth_time`); a refresh keeps its login's. */
   authTime?: number;
@@ -44,7 +50,7 @@ export interface JwtIdentity {
   emailVerified?: boolean;
   /** The key that verified it. */
   kid: string;
-  /** A seed-era token (untyped, no iss/aud), accepted only under `acceptLegacyTokens`. */
+  /** A seed-era token (untyped, no iss/aud) or a bound one without `sid`, accepted only under `acceptLegacyTokens`. */
   legacy: boolean;
 }
 
@@ -54,7 +60,7 @@ export interface TokenBinding {
   issuer: string;
   /** The `aud` written into and required of every access token. */
   audience: string;
-  /** Accept tokens with no `typ` (or "JWT"), no `iss` and no `aud` (the seed's and earlier v3 releases'). */
+  /** Accept tokens with no `typ` (or "JWT"), no `iss` and no `aud` (the seed's and earlier v3 releases'), and bound ones without `sid`. */
   acceptLegacy: boolean;
 }
 
@@ -62,6 +68,9 @@ export interface TokenBinding {
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
 export type JwtCheck = { ok: true; identity: JwtIdentity } | { ok: false; reason: string };
+
+/** The refusal of a bound token without `sid` while acceptLegacyTokens is off (AuthFailure invalid_jwt, usage reason jwt_missing_sid). */
+export const MISSING_SID = "missing_sid";
 
 export interface IssuedJwt {
   token: string;
@@ -161,7 +170,14 @@ function createIssuer(secret: string, previous: readonly string[], binding: Toke
     },
     async verify(token) {
       const checked = await verifyBound(token);
-      if (checked.ok) return identityResult(checked.claims, checked.kid, false);
+      if (checked.ok) {
+        const result = identityResult(checked.claims, checked.kid, false);
+        if (!result.ok || result.identity.sid !== undefined) return result;
+        // Bound but without `sid`: minted before refresh families, a legacy token.
+        if (!binding.acceptLegacy) return { ok: false, reason: MISSING_SID };
+        result.identity.legacy = true;
+        return result;
+      }
       if (legacyRing === null || !UNBOUND_REASONS.has(checked.reason)) return { ok: false, reason: checked.reason };
       const legacy = legacyRing.verify(token);
       if (!legacy.ok) return { ok: false, reason: legacy.reason };
@@ -190,7 +206,7 @@ function toIdentity(claims: JwtClaims, kid: string, legacy: boolean): JwtIdentit
   if (typeof jti !== "string" || jti === "") return null;
   const iatMs = typeof claims.iat_ms === "number" && Number.isSafeInteger(claims.iat_ms) ? claims.iat_ms : iat * 1000;
   const identity: JwtIdentity = { id: sub, email, name, iat, iatMs, exp, kid, legacy, jti };
-  if (typeof sid === "string") identity.sid = sid;
+  if (typeof sid === "string" && sid !== "") identity.sid = sid;
   // Absent (tokens issued before sudo mode) means unknown: never "recent".
   if (typeof claims.auth_time === "number" && Number.isSafeInteger(claims.auth_time)) identity.authTime = claims.auth_time;
   if (typeof claims.email_verified === "boolean") identity.emailVerified = claims.email_verified;

@@ -1,4 +1,4 @@
-import { MAX_TTL_SECONDS } from "../../config";
+import { stampLifetime } from "../../config";
 import { confirmEmailChange as confirmInDb, findUserByEmail, findUserById } from "../../db";
 import { HttpError, badRequest, unauthorized } from "../../errors";
 import { alreadyRegisteredEmail, emailChangeConfirmation, emailChangeNotice } from "../../email/messages";
@@ -68,7 +68,7 @@ export async function confirmEmailChange(c: AppContext, input: RouteInput<EmailT
   // Checked before the batch too: its login revocation is not conditional on the spend,
   // so a link that cannot succeed must not reach it (a race is caught by the spend itself).
   if (await findUserByEmail(db, record.email)) throw addressTaken();
-  const result = await confirmInDb(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS });
+  const result = await confirmInDb(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) });
   c.get("auth").revocations.note(result.rows);
   if (!result.changed) throw await whySpendFailed(c, hash, now, addressTaken);
   const answer: EmailChangedResponseBody = { email_changed: true, email: record.email };

@@ -1,4 +1,4 @@
-import { MAX_TTL_SECONDS } from "../../config";
+import { stampLifetime } from "../../config";
 import { findEmailVerified, findUserById, verifyEmailWithToken } from "../../db";
 import { verificationEmail } from "../../email/messages";
 import type { RouteInput } from "../../http/schema";
@@ -27,7 +27,7 @@ export async function verifyEmail(c: AppContext, input: RouteInput<EmailTokenBod
   const { hash, record } = await checkEmailToken(c, token, "verify_email", now);
   // Read before the batch: whether this is a first proof decides whether logins end (the
   // credential deletes check it again inside the batch).
-  const firstProof = (await findEmailVerified(db, record.userId)) === false ? { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS } : null;
+  const firstProof = (await findEmailVerified(db, record.userId)) === false ? { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) } : null;
   const result = await verifyEmailWithToken(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, firstProof);
   c.get("auth").revocations.note(result.rows);
   if (!result.verified) throw await whySpendFailed(c, hash, now);

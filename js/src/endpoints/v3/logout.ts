@@ -1,5 +1,5 @@
 import { deleteSession, denyJti, revokeAllForUser, revokeFamily } from "../../db";
-import { MAX_TTL_SECONDS } from "../../config";
+import { stampLifetime } from "../../config";
 import { countPasskeys } from "../../db/passkeyCount";
 import type { AppContext } from "../../types";
 // Cookie mode (issue 15): every successful logout also deletes the refresh cookie.
@@ -56,14 +56,15 @@ export async function logout(c: AppContext): Promise<Response> {
  * POST /auth/logout-all → ends every session and refresh family of the user,
  * and every JWT of theirs: those of each family by its `sid` row (which also
  * covers a refresh racing this request, see revokeAllForUser), those without
- * `sid` by a per-user "not before" stamp, kept as long as any such JWT could
- * still be unexpired.
+ * `sid` (accepted only under acceptLegacyTokens) by a per-user "not before"
+ * stamp, kept as long as any such JWT could still be unexpired: a year with
+ * acceptLegacyTokens, one access-token lifetime without (config.ts stampLifetime).
  */
 export async function logoutAll(c: AppContext): Promise<Response> {
   const principal = c.get("principal");
   const nowMs = Date.now();
   const now = Math.floor(nowMs / 1000);
-  const stampExpiresAt = now + MAX_TTL_SECONDS;
+  const stampExpiresAt = now + stampLifetime(c.get("config"));
   // Passkeys survive logout-all (they are credentials, not sessions): say how
   // many there are, so the page can offer to review them after a suspected theft.
   // Read BEFORE the revocation, so a failed read leaves nothing half-done (503, nothing revoked).

@@ -1,4 +1,4 @@
-import { MAX_TTL_SECONDS } from "../../config";
+import { stampLifetime } from "../../config";
 import { completePasswordReset as completeResetInDb, findUserByEmail } from "../../db";
 import { passwordResetEmail } from "../../email/messages";
 import type { RouteInput } from "../../http/schema";
@@ -66,7 +66,7 @@ export async function completePasswordReset(c: AppContext, input: RouteInput<Pas
   const result = await completeResetInDb(
     c.get("db"),
     { tokenHash: hash, nonce: crypto.randomUUID(), now },
-    { userId: record.userId, passwordHash, notBeforeMs: nowMs, stampExpiresAt: now + MAX_TTL_SECONDS },
+    { userId: record.userId, passwordHash, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) },
   );
   c.get("auth").revocations.note(result.rows);
   if (!result.completed) throw await whySpendFailed(c, hash, now);
