@@ -22,8 +22,9 @@ extern crate alloc;
 pub mod error;
 pub mod filter;
 pub mod format;
+/// The JavaScript API (public for the wasm tests in tests/wasm.rs).
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::FilterError;
 pub use filter::{entry_key, Builder, Filter, Kind, MAX_ENTRIES};
