@@ -7,7 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import {
@@ -150,4 +152,43 @@ test("a Worker that imports hybrid-auth/filter bundles its own .wasm; one that i
   };
   assert.deepEqual(await wasmOf('export * from "hybrid-auth/filter";'), ["../../pkg/filter/hybrid_auth_filter_bg.wasm"]);
   assert.deepEqual(await wasmOf('export * from "hybrid-auth";'), ["../pkg/web/hybrid_auth_bg.wasm"]);
+});
+
+test("a reading instance stays small (100,000-entry filter parsed and asked in at most 512 KiB of wasm memory); 1,000,000 entries build on the 64 KiB stack", () => {
+  const b = createRevocationFilterBuilder(randomBytes(16));
+  const sample = [];
+  for (let i = 0; i < 1_000_000; i++) {
+    const sid = randomUUID();
+    if (i % 1000 === 0) sample.push(sid);
+    b.add(REVOCATION_KINDS.sid, sid);
+  }
+  const million = parseRevocationFilter(b.finish());
+  b.free();
+  assert.equal(million.entries, 1_000_000);
+  assert.ok(sample.every((s) => million.contains(REVOCATION_KINDS.sid, s)));
+  million.free();
+
+  const small = createRevocationFilterBuilder(randomBytes(16));
+  for (let i = 0; i < ENTRIES; i++) small.add(REVOCATION_KINDS.user, randomUUID());
+  const dir = mkdtempSync(join(tmpdir(), "hybrid-auth-filter-"));
+  try {
+    writeFileSync(join(dir, "f.bin"), small.finish());
+    // A fresh process: the module instantiated for reading only, as a Worker isolate would.
+    const glue = new URL("pkg/filter/hybrid_auth_filter.js", root).href;
+    const wasm = new URL("pkg/filter/hybrid_auth_filter_bg.wasm", root).href;
+    const source = `
+      import { readFileSync } from "node:fs";
+      import { initSync, RevocationFilter } from ${JSON.stringify(glue)};
+      const { memory } = initSync({ module: readFileSync(new URL(${JSON.stringify(wasm)})) });
+      const f = RevocationFilter.parse(new Uint8Array(readFileSync(${JSON.stringify(join(dir, "f.bin"))})));
+      let hits = 0;
+      for (let i = 0; i < 100000; i++) hits += f.matchToken(String(i), String(i), String(i)) ? 1 : 0;
+      console.log(JSON.stringify({ entries: f.entries, memory: memory.buffer.byteLength }));`;
+    const { entries, memory } = JSON.parse(fresh("esm", source));
+    assert.equal(entries, ENTRIES);
+    console.log(`filter: a reading instance holds ${memory} bytes of wasm memory with ${ENTRIES} entries`);
+    assert.ok(memory <= 512 * 1024, `${memory} bytes of wasm memory`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
