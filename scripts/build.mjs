@@ -72,7 +72,7 @@ function newestMtime(paths) {
   return newest;
 }
 const inputs = ["src", "Cargo.toml", "Cargo.lock", "wasm-bindgen.toml", ".cargo"]
-  .concat(crates.flatMap((c) => ["src", "Cargo.toml", "Cargo.lock"].map((f) => join(c.path, f))))
+  .concat(crates.flatMap((c) => ["src", "Cargo.toml", "Cargo.lock", "build.rs"].map((f) => join(c.path, f))))
   .map((p) => join(root, p));
 const outputs = targets
   .map((t) => join(root, t["out-dir"], `${OUT_NAME}_bg.wasm`))

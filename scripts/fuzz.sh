@@ -11,7 +11,8 @@
 # and headers re-signed with the ring's key so the claim logic behind the MAC is
 # reached), is_jwt (looks_like_jwt), json (json::parse against serde_json), keyring
 # (KeyRing::new with fuzzed kids, secrets and policy values, then sign + verify), jwk
-# (the Ed25519 JWK and JWKS readers, issue 24, with round-trip oracles).
+# (the Ed25519 JWK and JWKS readers, issue 24, with round-trip oracles), revocation_filter
+# (crates/revocation-filter's container parser, issue 23; it builds its own valid filters).
 #
 # Corpora are seeded at run time from the vendored vectors in tests/vectors/ into
 # fuzz/corpus/<target>/, which is gitignored (the seeds are derived, the vectors are the source).
@@ -29,7 +30,7 @@ case $SECONDS_PER_TARGET in
     exit 2
     ;;
 esac
-TARGETS=${FUZZ_TARGETS:-verify is_jwt json keyring jwk}
+TARGETS=${FUZZ_TARGETS:-verify is_jwt json keyring jwk revocation_filter}
 SANITIZER=${FUZZ_SANITIZER:-address}
 # Longest input generated. 16 KiB passes the default maxTokenBytes (8 KiB) and keeps the
 # runs fast; the vectors' 64 KiB token is still a seed (loaded truncated).

@@ -53,6 +53,13 @@ suite argon2-clippy none "argon2: clippy (native)" cargo clippy --manifest-path 
 suite argon2-clippy-wasm none "argon2: clippy (wasm32)" cargo clippy --manifest-path "$A2" --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
 suite argon2-cargo cargo "argon2: cargo test" cargo test --manifest-path "$A2"
 suite argon2-wasm cargo "argon2: wasm-pack test --node" wasm-pack test --node crates/argon2
+# The revocation filter (crates/revocation-filter, issue 23): its own workspace and module too.
+RF=crates/revocation-filter/Cargo.toml
+suite filter-fmt none "filter: rust format" cargo fmt --check --manifest-path "$RF"
+suite filter-clippy none "filter: clippy (native)" cargo clippy --manifest-path "$RF" --all-targets --quiet -- -D warnings
+suite filter-clippy-wasm none "filter: clippy (wasm32)" cargo clippy --manifest-path "$RF" --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
+suite filter-cargo cargo "filter: cargo test" cargo test --manifest-path "$RF"
+suite filter-wasm cargo "filter: wasm-pack test --node" wasm-pack test --node crates/revocation-filter
 suite node node "node tests" node --test test/node/
 suite typecheck none "worker typecheck" npx tsc -p js
 suite worker vitest "worker tests (workerd + local D1)" npx vitest run --config js/vitest.config.ts

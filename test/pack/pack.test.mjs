@@ -43,9 +43,10 @@ const ALLOWED = [
   /^README\.md$/,
   /^LICENSE(\.md|\.txt)?$/,
   /^bin\/(lib\/)?[^/]+\.mjs$/,
-  /^entry\/((argon2|eddsa)\/)?[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
+  /^entry\/((argon2|eddsa|filter)\/)?[^/]+\.(js|cjs|d\.ts|d\.cts)$/,
   /^pkg\/(web|eddsa)\/(hybrid_auth(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_bg\.wasm\.d\.ts|package\.json|snippets\/.+\.js)$/,
   /^pkg\/argon2\/(hybrid_auth_argon2(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_argon2_bg\.wasm\.d\.ts|package\.json)$/,
+  /^pkg\/filter\/(hybrid_auth_filter(_bg)?\.(js|wasm|d\.ts)|hybrid_auth_filter_bg\.wasm\.d\.ts|package\.json)$/,
   // scripts/build-lib.mjs's output: one bundle per subpath export, lazily loaded chunks,
   // declarations (dist/ is compared with the tarball below, file by file).
   /^dist\/[a-z]+\.js$/,
@@ -90,6 +91,17 @@ const REQUIRED = [
   "pkg/argon2/hybrid_auth_argon2.js",
   "pkg/argon2/hybrid_auth_argon2.d.ts",
   "pkg/argon2/package.json",
+  "entry/filter/index.d.ts",
+  "entry/filter/node.js",
+  "entry/filter/node.cjs",
+  "entry/filter/node.d.cts",
+  "entry/filter/workerd.js",
+  "entry/filter/browser.js",
+  "entry/filter/api.js",
+  "pkg/filter/hybrid_auth_filter_bg.wasm",
+  "pkg/filter/hybrid_auth_filter.js",
+  "pkg/filter/hybrid_auth_filter.d.ts",
+  "pkg/filter/package.json",
   "dist/hono.js",
   "dist/types/hono.d.ts",
   // The plugins consumer/app.ts mounts.
@@ -313,7 +325,20 @@ describe("the packed package, installed into a fresh project", () => {
     assert.match(report.coreRefusal, /hybrid-auth\/eddsa/);
   });
 
-  test("Worker under wrangler (workerd): signs and verifies inside a request", { timeout: LIMIT.worker + 15_000 }, async () => {
+  test("Node, hybrid-auth/filter (ES modules and CommonJS): builds, parses and checks a revocation filter from the installed package", { timeout: LIMIT.node + 5_000 }, async () => {
+    const out = await run(process.execPath, ["filter.mjs"], { cwd: project, timeoutMs: LIMIT.node });
+    const report = JSON.parse(out.trim().split("\n").at(-1));
+    assert.equal(report.resolved, join(project, "node_modules", "hybrid-auth", "entry", "filter", "node.js"), "resolved from the installed tarball");
+    assert.equal(report.resolvedCjs, join(project, "node_modules", "hybrid-auth", "entry", "filter", "node.cjs"));
+    for (const r of [report.esm, report.cjs]) {
+      assert.equal(r.entries, 1000);
+      assert.equal(r.byteLength, r.bytes);
+      assert.equal(r.allFound, true);
+      assert.equal(r.truncatedCode, "truncated");
+    }
+  });
+
+  test("Worker under wrangler (workerd): signs and verifies inside a request; hybrid-auth/filter builds and reads a filter there", { timeout: LIMIT.worker + 15_000 }, async () => {
     writeFileSync(join(project, "probe.wrangler.jsonc"), JSON.stringify({ name: "pack-consumer", main: "worker.js", compatibility_date: compatibilityDate() }, null, 2));
     const input = freshInput();
     const server = await startWranglerDev({ cwd: project, args: ["--config", "probe.wrangler.jsonc", "--var", `SECRET:${input.secret}`], timeoutMs: LIMIT.worker });
@@ -325,6 +350,10 @@ describe("the packed package, installed into a fresh project", () => {
       const body = await response.text();
       assert.equal(response.status, 200, body);
       checkReport(JSON.parse(body).report, input);
+      const filter = await fetch(`${server.base}/filter`, { signal: AbortSignal.timeout(15_000) });
+      const filterBody = await filter.text();
+      assert.equal(filter.status, 200, filterBody);
+      assert.deepEqual(JSON.parse(filterBody), { entries: 500, allFound: true, truncatedCode: "truncated" });
     } finally {
       await server.stop();
     }

@@ -7,8 +7,23 @@ import type { AuthVariables, ErrorCode } from "hybrid-auth/hono";
 import { passkeys } from "hybrid-auth/passkeys";
 import { sessions } from "hybrid-auth/sessions";
 import type { Env } from "./app";
+import { createRevocationFilterBuilder, parseRevocationFilter, REVOCATION_KINDS, RevocationFilter } from "hybrid-auth/filter";
 
 export function typeChecks(): void {
+  // hybrid-auth/filter (issue 23): the classes and helpers are typed.
+  const builder = createRevocationFilterBuilder(new Uint8Array(16));
+  builder.add(REVOCATION_KINDS.sid, "family");
+  // @ts-expect-error a subject is a string
+  builder.add(REVOCATION_KINDS.sid, 42);
+  const revoked: RevocationFilter = parseRevocationFilter(builder.finish());
+  const hit: boolean = revoked.matchToken(undefined, "family", "user-1");
+  // @ts-expect-error the user id is required
+  revoked.matchToken(undefined, "family");
+  // @ts-expect-error REVOCATION_KINDS is read-only
+  REVOCATION_KINDS.sid = 2;
+  const entries: number = revoked.entries + revoked.byteLength;
+  void [hit, entries];
+
   // @ts-expect-error the D1 option is `database`, a function of the env
   createAuth<Env>({ db: (env: Env) => env.APP_DB });
   // @ts-expect-error no binding of that name in this adopter's Env
