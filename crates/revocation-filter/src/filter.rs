@@ -5,9 +5,9 @@ use alloc::vec::Vec;
 use core::hash::Hasher;
 
 use siphasher::sip::SipHasher13;
-use xorf::{BinaryFuse8, Filter as _};
+use xorf::{BinaryFuse16, Filter as _};
 
-use crate::format::{Header, EMPTY_DESCRIPTOR, HEADER_LEN, MAX_FINGERPRINT_BYTES};
+use crate::format::{Header, EMPTY_DESCRIPTOR, FINGERPRINT_BYTES, HEADER_LEN, MAX_FINGERPRINTS};
 use crate::FilterError;
 
 /// The kinds of revoked subjects. The number is the first byte hashed, so the same
@@ -36,8 +36,8 @@ impl Kind {
 }
 
 /// The most distinct entries one filter may hold: what keeps its fingerprints within
-/// [`MAX_FINGERPRINT_BYTES`] (xorf uses about 1.125 bytes an entry plus three segments of
-/// at most 256 KiB).
+/// [`MAX_FINGERPRINTS`] (xorf uses about 1.125 slots an entry plus two segments of at most
+/// 262,144 slots).
 pub const MAX_ENTRIES: usize = 50_000_000;
 
 /// An entry's 64-bit key: SipHash-1-3 with the filter's key over `[kind] ++ subject`.
@@ -90,11 +90,11 @@ impl Builder {
         let (descriptor, fingerprints) = if self.keys.is_empty() {
             (EMPTY_DESCRIPTOR, Box::default())
         } else {
-            let fuse = BinaryFuse8::try_from(self.keys.as_slice())
+            let fuse = BinaryFuse16::try_from(self.keys.as_slice())
                 .map_err(|_| FilterError::BuildFailed)?;
             (fuse.descriptor, fuse.fingerprints)
         };
-        if fingerprints.len() > MAX_FINGERPRINT_BYTES {
+        if fingerprints.len() > MAX_FINGERPRINTS {
             return Err(FilterError::TooLarge);
         }
         let header = Header {
@@ -103,9 +103,11 @@ impl Builder {
             descriptor,
             fingerprint_len: fingerprints.len(),
         };
-        let mut out = Vec::with_capacity(HEADER_LEN + fingerprints.len());
+        let mut out = Vec::with_capacity(HEADER_LEN + fingerprints.len() * FINGERPRINT_BYTES);
         header.write_to(&mut out);
-        out.extend_from_slice(&fingerprints);
+        for fp in fingerprints.iter() {
+            out.extend_from_slice(&fp.to_le_bytes());
+        }
         Ok(out)
     }
 }
@@ -116,20 +118,20 @@ pub struct Filter {
     key: [u8; 16],
     entries: u32,
     /// `None` for the empty filter, which contains nothing.
-    fuse: Option<BinaryFuse8>,
+    fuse: Option<BinaryFuse16>,
 }
 
 impl Filter {
     /// Parses and validates a container (see [`Header::parse`] for every check).
     pub fn parse(bytes: &[u8]) -> Result<Filter, FilterError> {
         let header = Header::parse(bytes.get(..HEADER_LEN).unwrap_or(bytes), bytes.len())?;
-        let fingerprints = bytes.get(HEADER_LEN..).unwrap_or_default();
-        Filter::from_parts(header, fingerprints.into())
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
+        Filter::from_parts(header, fingerprints_from_le(body))
     }
 
     /// A filter from a header [`Header::parse`] accepted and its fingerprints (which must
-    /// be exactly `header.fingerprint_len` bytes: checked again here).
-    pub fn from_parts(header: Header, fingerprints: Box<[u8]>) -> Result<Filter, FilterError> {
+    /// be exactly `header.fingerprint_len` of them: checked again here).
+    pub fn from_parts(header: Header, fingerprints: Box<[u16]>) -> Result<Filter, FilterError> {
         if fingerprints.len() < header.fingerprint_len {
             return Err(FilterError::Truncated);
         }
@@ -137,7 +139,7 @@ impl Filter {
             return Err(FilterError::LengthMismatch);
         }
         crate::format::check_descriptor(header.entries, &header.descriptor, fingerprints.len())?;
-        let fuse = (header.entries > 0).then_some(BinaryFuse8 {
+        let fuse = (header.entries > 0).then_some(BinaryFuse16 {
             descriptor: header.descriptor,
             fingerprints,
         });
@@ -148,8 +150,8 @@ impl Filter {
         })
     }
 
-    /// Whether the entry may be in the set: `false` is certain, `true` is wrong for under
-    /// 0.4 % of the entries that are not.
+    /// Whether the entry may be in the set: `false` is certain, `true` is wrong for about
+    /// 1 in 65,536 of the entries that are not (16-bit fingerprints).
     pub fn contains(&self, kind: Kind, subject: &str) -> bool {
         match &self.fuse {
             None => false,
@@ -171,6 +173,24 @@ impl Filter {
 
     /// The container's size in bytes (header and fingerprints).
     pub fn byte_length(&self) -> usize {
-        HEADER_LEN + self.fuse.as_ref().map_or(0, |f| f.fingerprints.len())
+        HEADER_LEN
+            + self
+                .fuse
+                .as_ref()
+                .map_or(0, |f| f.fingerprints.len() * FINGERPRINT_BYTES)
+    }
+}
+
+/// Little-endian fingerprint bytes to slots; a trailing odd byte is dropped (the header
+/// check already refused a body that is not exactly `2 * fingerprint_len` bytes).
+pub fn fingerprints_from_le(body: &[u8]) -> Box<[u16]> {
+    body.chunks_exact(FINGERPRINT_BYTES).map(le_u16).collect()
+}
+
+/// A 2-byte little-endian chunk as a fingerprint (`chunks_exact(2)` gives only those).
+pub(crate) fn le_u16(b: &[u8]) -> u16 {
+    match *b {
+        [lo, hi] => u16::from_le_bytes([lo, hi]),
+        _ => 0,
     }
 }

@@ -13,14 +13,17 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::filter::{Builder, Filter, Kind};
-use crate::format::{Header, HEADER_LEN};
+use crate::format::{Header, FINGERPRINT_BYTES, HEADER_LEN};
+
+/// Bytes copied from JavaScript per step when a container is parsed (on the 64 KiB stack).
+const CHUNK_BYTES: usize = 8192;
 use crate::FilterError;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /**
  * Collects revoked entries and builds a revocation filter (issue 23): a binary fuse filter
- * (about 9 bits an entry, under 0.4 % false positives, no false negatives) in a container
+ * (about 19 bits an entry, about 0.0015 % false positives a lookup, no false negatives) in a container
  * that `RevocationFilter.parse` reads. Kinds: 0 = jti, 1 = sid, 2 = user.
  */
 export class RevocationFilterBuilder {
@@ -154,11 +157,21 @@ impl RevocationFilter {
         let head = head.get_mut(..head_len).unwrap_or_default();
         array.subarray(0, head_len as u32).copy_to(head);
         let header = Header::parse(head, total).map_err(js_error)?;
-        // Header::parse checked total == HEADER_LEN + fingerprint_len.
-        let mut fingerprints: Box<[u8]> = vec![0u8; header.fingerprint_len].into_boxed_slice();
-        array
-            .subarray(HEADER_LEN as u32, total as u32)
-            .copy_to(&mut fingerprints);
+        // Header::parse checked total == HEADER_LEN + 2 * fingerprint_len. The 16-bit
+        // fingerprints are decoded from little-endian through a small stack buffer, so the
+        // container's bytes are never held twice in wasm memory.
+        let mut fingerprints: Box<[u16]> = vec![0u16; header.fingerprint_len].into_boxed_slice();
+        let mut buf = [0u8; CHUNK_BYTES];
+        let mut at = HEADER_LEN;
+        for slots in fingerprints.chunks_mut(CHUNK_BYTES / FINGERPRINT_BYTES) {
+            let n = slots.len() * FINGERPRINT_BYTES;
+            let chunk = buf.get_mut(..n).unwrap_or_default();
+            array.subarray(at as u32, (at + n) as u32).copy_to(chunk);
+            for (slot, b) in slots.iter_mut().zip(chunk.chunks_exact(FINGERPRINT_BYTES)) {
+                *slot = crate::filter::le_u16(b);
+            }
+            at += n;
+        }
         let inner = Filter::from_parts(header, fingerprints).map_err(js_error)?;
         Ok(RevocationFilter { inner })
     }

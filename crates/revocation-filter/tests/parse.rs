@@ -16,8 +16,8 @@ use std::collections::HashSet;
 
 use common::Rng;
 use hybrid_auth_revocation_filter::{
-    format::check_descriptor, Builder, Filter, FilterError, Header, Kind, HEADER_LEN,
-    MAX_FINGERPRINT_BYTES,
+    filter::fingerprints_from_le, format::check_descriptor, Builder, Filter, FilterError, Header,
+    Kind, HEADER_LEN, MAX_FINGERPRINTS,
 };
 use xorf::Descriptor;
 
@@ -145,8 +145,8 @@ fn fingerprint_lengths_too_large_longer_or_shorter_than_the_bytes_are_refused() 
     let len = read_u32(&bytes, FINGERPRINT_LEN);
     let cases = [
         (u32::MAX, "too_large"),
-        (MAX_FINGERPRINT_BYTES as u32 + 1, "too_large"),
-        (MAX_FINGERPRINT_BYTES as u32, "truncated"),
+        (MAX_FINGERPRINTS as u32 + 1, "too_large"),
+        (MAX_FINGERPRINTS as u32, "truncated"),
         (len + 1, "truncated"),
         (len - 1, "length_mismatch"),
         (0, "length_mismatch"),
@@ -158,12 +158,17 @@ fn fingerprint_lengths_too_large_longer_or_shorter_than_the_bytes_are_refused() 
             "length {value}"
         );
     }
-    // Huge and consistent: 64 MiB + 1 announced and present is still too large (checked
-    // before the descriptor, without looking at the fingerprints).
-    let mut huge = with_u32(&bytes, FINGERPRINT_LEN, MAX_FINGERPRINT_BYTES as u32 + 1);
+    // Huge and consistent: 64 Mi + 1 fingerprints announced and present is still too large
+    // (checked before the descriptor, without looking at the fingerprints).
+    let mut huge = with_u32(&bytes, FINGERPRINT_LEN, MAX_FINGERPRINTS as u32 + 1);
     huge.truncate(HEADER_LEN);
-    huge.resize(HEADER_LEN + MAX_FINGERPRINT_BYTES + 1, 0);
+    huge.resize(HEADER_LEN + 2 * (MAX_FINGERPRINTS + 1), 0);
     assert_eq!(code(Filter::parse(&huge)), "too_large");
+    // Half a fingerprint too many or too few: the body is counted in 16-bit slots.
+    let mut odd = bytes.clone();
+    odd.push(0);
+    assert_eq!(code(parse_and_ask(&odd)), "length_mismatch");
+    assert_eq!(code(parse_and_ask(&bytes[..bytes.len() - 1])), "truncated");
 }
 
 #[test]
@@ -234,7 +239,7 @@ fn container(entries: u32, l: u32, m: u32, c: u32, len: u32) -> Vec<u8> {
     for v in [l, m, c, len] {
         b.extend_from_slice(&v.to_le_bytes());
     }
-    b.resize(HEADER_LEN + len as usize, 0);
+    b.resize(HEADER_LEN + 2 * len as usize, 0);
     b
 }
 
@@ -313,16 +318,16 @@ fn a_descriptor_whose_lookups_would_index_past_the_fingerprints_is_refused() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn xorf_given_those_descriptors_does_index_out_of_bounds() {
-    use xorf::{BinaryFuse8, Filter as _};
+    use xorf::{BinaryFuse16, Filter as _};
     let bytes = small_filter(20, 127);
     let header = Header::parse(&bytes, bytes.len()).unwrap();
     let len = header.fingerprint_len as u32;
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for d in out_of_bounds_descriptors(&header.descriptor, len) {
-        let fuse = BinaryFuse8 {
+        let fuse = BinaryFuse16 {
             descriptor: d.clone(),
-            fingerprints: bytes[HEADER_LEN..].into(),
+            fingerprints: fingerprints_from_le(&bytes[HEADER_LEN..]),
         };
         let panicked = std::panic::catch_unwind(|| {
             for k in 0..100_000u64 {
@@ -343,8 +348,8 @@ fn xorf_given_those_descriptors_does_index_out_of_bounds() {
 fn from_parts_checks_the_fingerprints_against_the_header() {
     let bytes = small_filter(20, 131);
     let header = Header::parse(&bytes, bytes.len()).unwrap();
-    let fp = &bytes[HEADER_LEN..];
-    assert!(Filter::from_parts(header.clone(), fp.into()).is_ok());
+    let fp = fingerprints_from_le(&bytes[HEADER_LEN..]);
+    assert!(Filter::from_parts(header.clone(), fp.clone()).is_ok());
     assert_eq!(
         code(Filter::from_parts(header.clone(), fp[1..].into())),
         "truncated"
