@@ -26,6 +26,8 @@ export default defineConfig({
           // (issue 19 §6). test/clientIp.test.ts sets each value it is about.
           CLIENT_IP: "cf-connecting-ip",
         },
+        // The revocation filter's store (issue 23): test/revocationFilter*.test.ts and the simulation harness.
+        kvNamespaces: ["REVOCATION_KV"],
       },
     })),
   ],
@@ -45,6 +47,7 @@ export default defineConfig({
       "hybrid-auth/browser": here("./src/plugins/browser.ts"),
       "hybrid-auth/totp": here("./src/plugins/totp.ts"),
       "hybrid-auth/social": here("./src/plugins/social.ts"),
+      "hybrid-auth/revocation": here("./src/plugins/revocation.ts"),
       }).map(([find, replacement]) => ({ find, replacement })),
     ],
   },

@@ -19,7 +19,7 @@ rmSync(dist, { recursive: true, force: true });
 // chunks every entry imports (one AuthState, one HttpError class), and what only
 // a plugin uses stays in that plugin's files, so an adopter who does not import
 // `hybrid-auth/passkeys` never bundles the passkey code (issue 20).
-const PLUGIN_ENTRIES = ["passkeys", "email", "sessions", "usage", "browser", "totp", "social"];
+const PLUGIN_ENTRIES = ["passkeys", "email", "sessions", "usage", "browser", "totp", "social", "revocation"];
 await build({
   entryPoints: {
     hono: join(root, "js", "src", "hono.ts"),

@@ -175,13 +175,22 @@ export function createAuth<E extends object>(options: AuthOptions<E> | ((env: E)
       }
     },
     scheduled: async (controller, env, ctx) => {
-      const work = cleanup(env, controller.scheduledTime).then(
-        (report) => {
-          if (report.errors.length) console.error("[hybrid-auth] cleanup errors", report.errors.join("; "));
-          console.log(`[hybrid-auth] cleanup (${controller.cron}): ${JSON.stringify(report.deleted)} in ${report.statements} statements`);
-        },
-        (err: unknown) => console.error(`[hybrid-auth] cleanup skipped: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      const work = cleanup(env, controller.scheduledTime)
+        .then(
+          (report) => {
+            if (report.errors.length) console.error("[hybrid-auth] cleanup errors", report.errors.join("; "));
+            console.log(`[hybrid-auth] cleanup (${controller.cron}): ${JSON.stringify(report.deleted)} in ${report.statements} statements`);
+          },
+          (err: unknown) => console.error(`[hybrid-auth] cleanup skipped: ${err instanceof Error ? err.message : String(err)}`),
+        )
+        // Then the plugins' periodic work (the revocation filter's publication), on the cleaned table.
+        .then(async () => {
+          if (state.hooks.scheduled.length === 0) return;
+          const config = configFor(env);
+          if (config instanceof AuthConfigError) return;
+          const scope: AuthScope = { config, db: config.database(env), auth: state };
+          for (const run of state.hooks.scheduled) await run(scope, controller.scheduledTime);
+        });
       ctx.waitUntil(work);
       await work;
     },

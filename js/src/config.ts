@@ -15,6 +15,7 @@ import type { TokenBinding } from "./utils/jwt";
 import { PasswordHashing, checkArgon2idCost } from "./passwords";
 import { checkAccessTokenSigning } from "./accessTokenSigning";
 import type { AccessTokenSigning } from "./accessTokenSigning";
+import type { RevocationFilterConfig } from "./revocationFilter/options";
 
 export type { ClientIpSource, RateRule, RevocationMode, SessionAuthMode };
 /** Every ClientIpSource, for the options check and optionsFromEnv (CLIENT_IP). */
@@ -139,6 +140,8 @@ export interface PluginSlots {
   totp: TotpConfig | null;
   /** The social plugin's providers and redirect allowlist (issue 22); null: not mounted. */
   social: SocialConfig | null;
+  /** The revocation filter plugin's store and periods (issue 23); null: not mounted (the core's snapshot). */
+  revocationFilter: RevocationFilterConfig | null;
 }
 
 /** Without the browserApps plugin: no origin allowed, no refresh cookie. */
@@ -453,7 +456,7 @@ export function resolveOptions(options: AuthOptions<never>): Config {
   };
   const passwords = checkPasswordHashing(options.passwordHashing, hooks.legacyPasswordVerifier);
   const accessTokenSigning = checkAccessTokenSigning(options.accessTokenSigning);
-  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, tokenBinding, passwords, accessTokenSigning };
+  const common = { database: options.database as (env: object) => D1Database, passkeys: null, cors: CORS_NONE, cookies: COOKIES_OFF, hooks, email: EMAIL_OFF, totp: null, social: null, revocationFilter: null, tokenBinding, passwords, accessTokenSigning };
 
   const secret = options.secret;
   // The seed's test is `if (c.env.JWT_SECRET)`: absent and "" both mean session mode.

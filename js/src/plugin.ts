@@ -14,6 +14,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { HttpError } from "./errors";
 import type { LoginResponse } from "./lifecycle/loginTokens";
+import type { RevocationSource } from "./lifecycle/revocation";
 import type { Config, PluginSlots } from "./config";
 import type { CleanupTable, CreateUserResult } from "./db";
 import type { RouteDeclaration } from "./routes";
@@ -99,6 +100,14 @@ export interface PluginHooks {
   adopterCors?(methods: readonly string[], configOf: (c: Context) => Config): MiddlewareHandler;
   /** Replaces the core's body-only refresh transport (at most one mounted plugin may). */
   readonly refreshTransport?: RefreshTransport;
+  /**
+   * Makes this instance's revocation check, replacing the core's snapshot of every row (at most one
+   * mounted plugin may): the revocation filter of `hybrid-auth/revocation` (issue 23). Called once per
+   * createAuth instance, so its state is the instance's.
+   */
+  readonly revocationSource?: () => RevocationSource;
+  /** The Cron Trigger's run (auth.scheduled), after the cleanup: publishing the revocation filter. Logs, never throws. */
+  scheduled?(scope: AuthScope, nowMs: number): Promise<void>;
 }
 
 export interface AuthPlugin<Id extends string = string> {
@@ -142,6 +151,8 @@ export interface MountedHooks {
   readonly middleware: readonly NonNullable<PluginHooks["middleware"]>[];
   readonly adopterCors: NonNullable<PluginHooks["adopterCors"]> | null;
   readonly refreshTransport: RefreshTransport | null;
+  readonly revocationSource: (() => RevocationSource) | null;
+  readonly scheduled: readonly NonNullable<PluginHooks["scheduled"]>[];
 }
 
 export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
@@ -151,7 +162,7 @@ export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
       if (!hook) return [];
       return [(typeof hook === "function" ? hook.bind(plugin.hooks) : hook) as NonNullable<PluginHooks[K]>];
     });
-  const single = <K extends "adopterCors" | "refreshTransport">(name: K): NonNullable<PluginHooks[K]> | null => {
+  const single = <K extends "adopterCors" | "refreshTransport" | "revocationSource">(name: K): NonNullable<PluginHooks[K]> | null => {
     const found = pick(name);
     if (found.length > 1) throw new AuthConfigError(`two mounted plugins provide ${name}: mount only one of them`);
     return found[0] ?? null;
@@ -165,6 +176,8 @@ export function mountedHooks(plugins: readonly AuthPlugin[]): MountedHooks {
     middleware: pick("middleware"),
     adopterCors: single("adopterCors"),
     refreshTransport: single("refreshTransport"),
+    revocationSource: single("revocationSource"),
+    scheduled: pick("scheduled"),
   };
 }
 

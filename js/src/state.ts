@@ -6,12 +6,16 @@
  * (usage counts, the dev mailbox: AuthPlugin.createState).
  */
 import { RevocationCache } from "./lifecycle/revocation";
+import type { RevocationSource } from "./lifecycle/revocation";
 import type { AuthPlugin, MountedHooks } from "./plugin";
 import { mountedHooks } from "./plugin";
 import { IssuerCache } from "./utils/jwt";
 
 export class AuthState {
+  /** The core's snapshot of every revocation row (REVOCATION=cached/strict). */
   readonly revocations = new RevocationCache();
+  /** What JWT checks ask and revocations are told: a mounted plugin's (the revocation filter) or the core's snapshot. */
+  readonly revocationSource: RevocationSource;
   readonly issuers = new IssuerCache();
   /** The mounted plugins' hooks, in mount order. */
   readonly hooks: MountedHooks;
@@ -22,6 +26,7 @@ export class AuthState {
 
   constructor(plugins: readonly AuthPlugin[] = []) {
     this.hooks = mountedHooks(plugins);
+    this.revocationSource = this.hooks.revocationSource?.() ?? this.revocations;
     for (const plugin of plugins) if (plugin.createState) this.pluginStates.set(plugin.id, plugin.createState());
   }
 

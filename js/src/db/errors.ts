@@ -6,8 +6,9 @@
  */
 export class DatabaseError extends Error {
   override readonly name = "DatabaseError";
-  constructor(operation: string, cause: unknown) {
-    super(`D1 ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  /** `store`: which binding failed, "D1" unless another store (the revocation filter's KV) did. */
+  constructor(operation: string, cause: unknown, store = "D1") {
+    super(`${store} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

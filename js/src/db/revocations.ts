@@ -344,3 +344,20 @@ export function readRevocationsSince(
     return { rows, lastSeq, full: results.length === limit };
   });
 }
+
+/**
+ * The highest `seq` of the table: a revocation filter built from every live
+ * row with seq <= this value is complete up to it, and the isolates read what
+ * follows from D1 (issue 23). Rows committed later get higher seqs (one
+ * writer, AUTOINCREMENT). If the newest row was deleted (expired), this is
+ * lower than the last seq given: the filter then claims less than it holds,
+ * and the isolates merely read a few rows twice.
+ */
+export function readRevocationHighWater(db: D1Database): Promise<number> {
+  return guard("readRevocationHighWater", async () => {
+    const row = await db
+      .prepare(`SELECT COALESCE(MAX(seq), 0) AS seq FROM revocations`)
+      .first<{ seq: number }>();
+    return row?.seq ?? 0;
+  });
+}

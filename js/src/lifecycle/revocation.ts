@@ -27,15 +27,29 @@
  */
 import { isJwtRevoked, readRevocationsSince } from "../db";
 import type { RevocationRow } from "../db";
-import type { LifecycleConfig } from "../config";
+import type { Config, LifecycleConfig } from "../config";
 import type { JwtIdentity } from "../utils/jwt";
 
 const PAGE = 1000;
 /** After a failed refresh of a loaded snapshot, wait this long before the next try. */
 const RETRY_MS = 5_000;
 
-/** What the rows say, indexed for the per-request check. */
-class RevocationEntries {
+/**
+ * What a JWT check asks about revocation, and what a revoking request tells
+ * (AuthState.revocationSource): the core's RevocationCache below, or a
+ * plugin's (the revocation filter, PluginHooks.revocationSource).
+ */
+export interface RevocationSource {
+  /** Whether the JWT is revoked; throws a DatabaseError (503) when that cannot be known. */
+  isRevoked(db: D1Database, config: Config, identity: JwtIdentity): Promise<boolean>;
+  /** The rows a revoking batch of this isolate wrote (RETURNING): known here at once. */
+  note(rows: readonly RevocationRow[]): void;
+  /** Forget everything, as a cold isolate would (tests). */
+  reset(): void;
+}
+
+/** What the rows say, indexed for the per-request check (also the revocation filter's exact delta). */
+export class RevocationEntries {
   /** jti → its token's exp (JWTs without `sid` only). */
   readonly jtis = new Map<string, number>();
   /** refresh family id (`sid`) → its user, and the latest iat_ms and exp of its JWTs. */
@@ -109,7 +123,7 @@ class RevocationSnapshot {
  * the refresh in flight. Each instance owns one, so two instances never share
  * revocation state; within an instance it outlives requests, not deployments.
  */
-export class RevocationCache {
+export class RevocationCache implements RevocationSource {
   private snapshot = new RevocationSnapshot();
 
   /**

@@ -78,7 +78,7 @@ export async function authenticate(scope: AuthScope, authorization: string | und
     const checked = await issuerOf(scope).verify(token);
     if (!checked.ok) return { ok: false, reason: "invalid_jwt", detail: checked.reason };
     const { id, email, name, exp, iat, iatMs, jti, sid, kid, authTime, emailVerified, legacy } = checked.identity;
-    if (await auth.revocations.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
+    if (await auth.revocationSource.isRevoked(db, config, checked.identity)) return { ok: false, reason: "revoked_jwt" };
     const principal: Principal = { kind: "jwt", user: { id, email, name }, expiresAt: exp, issuedAt: iat, issuedAtMs: iatMs, kid, jti };
     if (sid !== undefined) principal.sid = sid;
     if (authTime !== undefined) principal.authTime = authTime;

@@ -56,6 +56,6 @@ export async function changePassword(c: AppContext, input: RouteInput<ChangePass
     },
     now,
   );
-  c.get("auth").revocations.note(ended.rows);
+  c.get("auth").revocationSource.note(ended.rows);
   return c.json({ password_changed: true, revoked_other_logins: true, ended: [...ended.families, ...ended.sessions] } satisfies ChangePasswordResponseBody);
 }

@@ -69,7 +69,7 @@ export async function confirmEmailChange(c: AppContext, input: RouteInput<EmailT
   // so a link that cannot succeed must not reach it (a race is caught by the spend itself).
   if (await findUserByEmail(db, record.email)) throw addressTaken();
   const result = await confirmInDb(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) });
-  c.get("auth").revocations.note(result.rows);
+  c.get("auth").revocationSource.note(result.rows);
   if (!result.changed) throw await whySpendFailed(c, hash, now, addressTaken);
   const answer: EmailChangedResponseBody = { email_changed: true, email: record.email };
   return c.json(answer);

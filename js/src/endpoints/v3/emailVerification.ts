@@ -29,7 +29,7 @@ export async function verifyEmail(c: AppContext, input: RouteInput<EmailTokenBod
   // credential deletes check it again inside the batch).
   const firstProof = (await findEmailVerified(db, record.userId)) === false ? { userId: record.userId, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) } : null;
   const result = await verifyEmailWithToken(db, { tokenHash: hash, nonce: crypto.randomUUID(), now }, firstProof);
-  c.get("auth").revocations.note(result.rows);
+  c.get("auth").revocationSource.note(result.rows);
   if (!result.verified) throw await whySpendFailed(c, hash, now);
   const answer: EmailVerifiedResponseBody = { email_verified: true, email: record.email };
   return c.json(answer);

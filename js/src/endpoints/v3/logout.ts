@@ -37,16 +37,16 @@ export async function logout(c: AppContext): Promise<Response> {
   }
   const now = Math.floor(Date.now() / 1000);
   if (principal.sid === undefined) {
-    c.get("auth").revocations.note((await denyJti(db, { jti: principal.jti, expiresAt: principal.expiresAt }, now)).rows);
+    c.get("auth").revocationSource.note((await denyJti(db, { jti: principal.jti, expiresAt: principal.expiresAt }, now)).rows);
     refreshTransportOf(c).clear(c);
     return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: false });
   }
   const { rows } = await revokeFamily(db, { familyId: principal.sid, userId: principal.user.id, reason: "logout" }, now);
-  c.get("auth").revocations.note(rows);
+  c.get("auth").revocationSource.note(rows);
   if (rows.length === 0) {
     // The family was revoked already (by another isolate whose row this one
     // has not read yet): D1 holds its row; refuse the JWT here at once too.
-    c.get("auth").revocations.note([{ seq: 0, kind: "sid", subject: principal.sid, userId: principal.user.id, notBeforeMs: principal.issuedAtMs, expiresAt: principal.expiresAt }]);
+    c.get("auth").revocationSource.note([{ seq: 0, kind: "sid", subject: principal.sid, userId: principal.user.id, notBeforeMs: principal.issuedAtMs, expiresAt: principal.expiresAt }]);
   }
   refreshTransportOf(c).clear(c);
   return c.json({ logged_out: true, token_type: "jwt", revoked: true, refresh_family_revoked: true });
@@ -70,7 +70,7 @@ export async function logoutAll(c: AppContext): Promise<Response> {
   // Read BEFORE the revocation, so a failed read leaves nothing half-done (503, nothing revoked).
   const passkeys = await countPasskeys(c.get("db"), principal.user.id);
   const { sessions, families, rows } = await revokeAllForUser(c.get("db"), { userId: principal.user.id, notBeforeMs: nowMs, stampExpiresAt }, now);
-  c.get("auth").revocations.note(rows);
+  c.get("auth").revocationSource.note(rows);
   refreshTransportOf(c).clear(c);
   return c.json({ logged_out: true, sessions_ended: sessions, refresh_families_revoked: families, not_before_ms: nowMs, passkeys });
 }

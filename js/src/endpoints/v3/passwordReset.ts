@@ -68,7 +68,7 @@ export async function completePasswordReset(c: AppContext, input: RouteInput<Pas
     { tokenHash: hash, nonce: crypto.randomUUID(), now },
     { userId: record.userId, passwordHash, notBeforeMs: nowMs, stampExpiresAt: now + stampLifetime(c.get("config")) },
   );
-  c.get("auth").revocations.note(result.rows);
+  c.get("auth").revocationSource.note(result.rows);
   if (!result.completed) throw await whySpendFailed(c, hash, now);
   const answer: PasswordResetResponseBody = { password_reset: true, email: record.email, sessions_ended: result.sessions, refresh_families_revoked: result.families };
   return c.json(answer);

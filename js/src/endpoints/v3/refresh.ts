@@ -102,7 +102,7 @@ export async function refresh(c: AppContext, input: RouteInput<RefreshBody, neve
       new HttpError(409, "refresh_token_rotated", "this refresh token was just rotated by another request; use the newest refresh token you hold"),
     );
   }
-  c.get("auth").revocations.note((await revokeFamily(db, { familyId: record.familyId, userId: record.userId, reason: "reuse" }, now)).rows);
+  c.get("auth").revocationSource.note((await revokeFamily(db, { familyId: record.familyId, userId: record.userId, reason: "reuse" }, now)).rows);
   console.warn(`[hybrid-auth] refresh token reuse: family ${record.familyId} of user ${record.userId} revoked`);
   return fail("refresh_token_reused", unauthorized("refresh_token_reused", "this refresh token was already used; every token of its login is now revoked, log in again"));
 }

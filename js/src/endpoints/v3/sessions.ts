@@ -44,7 +44,7 @@ export async function revokeSession(c: AppContext): Promise<Response> {
   const current = currentLoginOf(principal);
   if (login.kind === "jwt") {
     const { rows, revoked } = await revokeFamily(db, { familyId: login.familyId, userId: principal.user.id, reason: "revoked" }, now);
-    c.get("auth").revocations.note(rows);
+    c.get("auth").revocationSource.note(rows);
     // Revoked meanwhile by another request: for this caller it is gone all the same.
     if (!revoked) throw notFound();
     return c.json({ revoked: true, id, kind: "jwt", current: login.familyId === current.familyId } satisfies SessionRevokedResponseBody);
@@ -68,6 +68,6 @@ export async function revokeOtherSessions(c: AppContext): Promise<Response> {
     { userId: principal.user.id, keepFamilyId: current.familyId, keepSessionHash: current.sessionHash, reason: "revoke_others" },
     now,
   );
-  c.get("auth").revocations.note(ended.rows);
+  c.get("auth").revocationSource.note(ended.rows);
   return c.json({ revoked: ended.families.length + ended.sessions.length, ended: [...ended.families, ...ended.sessions] } satisfies RevokeOthersResponseBody);
 }

@@ -163,7 +163,7 @@ export async function confirmTotp(c: AppContext, input: RouteInput<TotpConfirmBo
     { userId, keepFamilyId: current.familyId, keepSessionHash: current.sessionHash, reason: "totp_enabled", before: confirmTotpStatements(db, userId, hashes, now) },
     now,
   );
-  c.get("auth").revocations.note(ended.rows);
+  c.get("auth").revocationSource.note(ended.rows);
   return c.json({ enabled: true, recovery_codes: codes, revoked_other_logins: ended.families.length + ended.sessions.length } satisfies TotpConfirmedResponseBody);
 }
 
