@@ -9,6 +9,7 @@
 // included verbatim under "Analysis". test/node/bench-headline.test.js fails when
 // README's headline figures differ from bench/results.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { renderRevocationTable } from "./revocation-table.mjs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -413,6 +414,17 @@ function passwordsSection(pw, stale, reason) {
   return L;
 }
 
+/** "Revocation at scale" (issue 23), from bench/results/revocation-sim.json (bench/revocation-sim.mjs, run on its own). */
+function revocationSection(sim) {
+  const L = ["## 6. Revocation at scale (the filter plugin)", ""];
+  if (!sim) return [...L, "_Not measured yet: `node bench/revocation-sim.mjs` (not part of `npm run bench`)._", ""];
+  L.push("Source: `node bench/revocation-sim.mjs` (its own run, not part of `npm run bench`): the simulation harness at 1 M / 10 M / 100 M users, then verify + revocation check inside workerd with 100,000 revoked entries. The model and the design: SECURITY.md, \"Revocation at scale\".");
+  L.push("");
+  L.push(renderRevocationTable(sim));
+  L.push("");
+  return L;
+}
+
 export function writeReport() {
   const run = load("run.json").data;
   const workerdL = load("workerd.json");
@@ -742,6 +754,7 @@ export function writeReport() {
   }
 
   L.push(...passwordsSection(passwordsL.data, stale.passwords, steps.passwords?.reason));
+  L.push(...revocationSection(load("revocation-sim.json").data));
 
   // Analysis (hand-written, survives regeneration).
   L.push("## Analysis");
@@ -757,6 +770,7 @@ export function writeReport() {
   L.push(`npm run bench              # everything above (the last run took ${run?.elapsed_s ? `${Math.round((run.elapsed_s / 60) * 10) / 10} min` : "a few minutes"}); rewrites this file, bench/chart.svg and README's headline table`);
   L.push("npm run bench -- --quick   # fewer, shorter rounds (the report is then labelled a short run)");
   L.push("npm run bench -- --skip=http,node   # steps: startup, node, workerd, http, passwords");
+  L.push("node bench/revocation-sim.mjs   # section 6: the revocation simulation and its bench (SIM_SCALES, SIM_SECONDS, BENCH_ROUNDS); also rewrites SECURITY.md's table");
   L.push("node bench/startup.mjs     # start-up only (BENCH_STARTUP_PAIRS, BENCH_DEV_RUNS, BENCH_WASM_RUNS)");
   L.push("node bench/workerd.mjs     # inside workerd only");
   L.push("node bench/passwords.mjs   # password hashing only (workerd, logins over HTTP, memory)");

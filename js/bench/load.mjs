@@ -31,6 +31,12 @@
 // writes js/bench/last-load.json. Exits non-zero on any 5xx, any unexpected
 // status or any failed check.
 //
+// LOAD_REVOCATION=filter (issue 23; `npm run test:load` runs it second): the JWT-mode server
+// is js/bench/loadFilter (the demo plus `revocationFilter()`, local KV), so JWT revocation is
+// answered by the filter, its delta and D1 confirmations while the cron publishes the filter;
+// the same checks apply, plus: the published envelope is in KV after the load, and no cron
+// run logged a failed publish. Its report defaults to js/bench/last-load-filter.json.
+//
 // Knobs: LOAD_SECONDS (60), LOAD_CONCURRENCY (50), LOAD_USERS (40),
 // LOAD_SESSIONS_PER_USER (6), LOAD_CRON_SECONDS (15, or a third of a shorter
 // run), LOAD_MIN_EACH (5), LOAD_REPORT (the JSON report's path). A quick check
@@ -51,7 +57,10 @@ const USERS = Number(process.env.LOAD_USERS ?? 40);
 const SESSIONS_PER_USER = Number(process.env.LOAD_SESSIONS_PER_USER ?? 6);
 const CRON_SECONDS = Number(process.env.LOAD_CRON_SECONDS ?? Math.min(15, SECONDS / 3));
 const MIN_EACH = Number(process.env.LOAD_MIN_EACH ?? 5);
-const REPORT_PATH = process.env.LOAD_REPORT ?? join(js, "bench", "last-load.json");
+const REVOCATION = process.env.LOAD_REVOCATION ?? "cached";
+if (REVOCATION !== "cached" && REVOCATION !== "filter") throw new Error(`LOAD_REVOCATION must be "cached" or "filter", not ${REVOCATION}`);
+const FILTER_CONFIG = join("bench", "loadFilter", "wrangler.jsonc");
+const REPORT_PATH = process.env.LOAD_REPORT ?? join(js, "bench", REVOCATION === "filter" ? "last-load-filter.json" : "last-load.json");
 /** Expired rows planted per cleanup table before the load. */
 const PLANTED = 50;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -69,11 +78,11 @@ async function query(sql) {
   return parsed[0].results;
 }
 
-async function startServer(vars) {
+async function startServer(vars, config = null) {
   // --var beats js/.dev.vars, so a developer's own secret never leaks in.
   server = await startWranglerDev({
     cwd: js,
-    args: ["--persist-to", persist, "--log-level", "error", "--test-scheduled", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+    args: [...(config ? ["--config", config] : []), "--persist-to", persist, "--log-level", "error", "--test-scheduled", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
   });
   return server.base;
 }
@@ -356,7 +365,18 @@ async function dueAfterCleanup(lastCronAt) {
 
 /** The scheduled handler's error lines in the server's output (it logs them and still answers 200). */
 function cronErrorLines(output) {
-  return output.split("\n").filter((line) => /\[hybrid-auth\] cleanup (errors|skipped)/.test(line)).map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trim());
+  return output.split("\n").filter((line) => /\[hybrid-auth\] (cleanup (errors|skipped)|revocation filter not published)/.test(line)).map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trim());
+}
+
+/** The filter's KV value after the load (LOAD_REVOCATION=filter): its size and whether it starts with the envelope's magic. */
+async function publishedEnvelope() {
+  try {
+    const out = await runWrangler(["kv", "key", "get", "hybrid-auth/revocation-filter", "--binding", "REVOCATION_KV", "--local", "--persist-to", persist, "--config", FILTER_CONFIG], { cwd: js });
+    const at = out.indexOf("HARV");
+    return { found: at >= 0, bytes: at >= 0 ? Buffer.byteLength(out.slice(at)) : 0 };
+  } catch (err) {
+    return { found: false, error: String(err).slice(0, 300) };
+  }
 }
 
 async function triggerCron(base) {
@@ -398,7 +418,7 @@ async function main() {
   // --- the load ---------------------------------------------------------------------
   const secret = randomBytes(32).toString("base64url");
   const raised = { RATE_LIMIT_LOGIN_IP: "1000000/600", RATE_LIMIT_REFRESH_IP: "1000000/60", RATE_LIMIT_REGISTER_IP: "1000000/3600" };
-  base = await startServer({ JWT_SECRET: secret, ...raised });
+  base = await startServer({ JWT_SECRET: secret, ...raised }, REVOCATION === "filter" ? FILTER_CONFIG : null);
   log(`JWT-mode server on ${base} (same D1); ${CONCURRENCY} workers for ${SECONDS} s`);
   // Seed a few JWTs so the JWT paths have tokens from the first second.
   await each(users.slice(0, Math.min(10, users.length)), 4, (u) =>
@@ -477,8 +497,11 @@ async function main() {
   // A last cleanup run with nothing else going on: afterwards no row it was due to delete may be left.
   const lastCronAt = Math.floor(Date.now() / 1000);
   const lastCron = await triggerCron(base);
+  const filterMounted = REVOCATION === "filter" ? await http(base, "plugins", "GET", "/auth/plugins").then((r) => (r.body?.plugins ?? []).some((p) => p.id === "revocation-filter")) : null;
   const serverOutput = server.output();
   await stopServer();
+  // The cron published the filter: its KV value (read from the stopped server's local KV) is an envelope.
+  const publishedFilter = REVOCATION === "filter" ? await publishedEnvelope() : null;
   const cleanupLeft = await dueAfterCleanup(lastCronAt);
   const cronErrors = cronErrorLines(serverOutput);
   log(`cron: ${cronResults.length} runs during the load + 1 after; error lines: ${cronErrors.length}; due rows left after the last run: ${JSON.stringify(cleanupLeft.due)}`);
@@ -530,6 +553,10 @@ async function main() {
   for (const c of [...cronResults, lastCron]) if (c.status !== 200) failures.push(`cron request: ${JSON.stringify(c)}`);
   if (cronErrors.length) failures.push(`cron logged ${cronErrors.length} error lines: ${cronErrors.slice(0, 3).join(" | ")}`);
   for (const [table, n] of Object.entries(cleanupLeft.due)) if (n) failures.push(`cleanup left ${n} due rows in ${table}`);
+  if (REVOCATION === "filter") {
+    if (!filterMounted) failures.push("LOAD_REVOCATION=filter but GET /auth/plugins does not list revocation-filter");
+    if (!publishedFilter?.found) failures.push(`the cron published no revocation filter to KV: ${JSON.stringify(publishedFilter)}`);
+  }
   for (const [table, n] of Object.entries(cleanupLeft.planted)) if (n) failures.push(`cleanup left ${n} of the ${PLANTED} planted expired rows in ${table}`);
 
   const byOp = Object.fromEntries(
@@ -539,7 +566,7 @@ async function main() {
   const report = {
     test: "mixed traffic via wrangler dev (local workerd + local D1) on loopback, then token and row consistency checks",
     date: new Date().toISOString(),
-    settings: { seconds: SECONDS, concurrency: CONCURRENCY, users: USERS, sessions: USERS * SESSIONS_PER_USER, cron_every_s: CRON_SECONDS, minimum_each: MIN_EACH, mix_percent: Object.fromEntries(MIX), server_vars: { ...raised, other: "defaults (per-email login and register limits, REVOCATION=cached)" } },
+    settings: { seconds: SECONDS, concurrency: CONCURRENCY, users: USERS, sessions: USERS * SESSIONS_PER_USER, cron_every_s: CRON_SECONDS, minimum_each: MIN_EACH, mix_percent: Object.fromEntries(MIX), revocation: REVOCATION === "filter" ? "revocationFilter() (js/bench/loadFilter), REVOCATION=cached" : "REVOCATION=cached (the core's snapshot)", server_vars: { ...raised, other: "defaults (per-email login and register limits, REVOCATION=cached)" } },
     machine: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model, wrangler: wranglerVersion, loadavg_before: load1, loadavg_after: loadavg()[0] },
     load: {
       seconds: +loadSeconds.toFixed(1),
@@ -552,6 +579,7 @@ async function main() {
       cron_runs: cronResults,
     },
     cleanup: { planted_per_table: PLANTED, cron_every_s: CRON_SECONDS, runs_during_load: cronResults.length, last_run: lastCron, error_lines: cronErrors, due_rows_left: cleanupLeft.due, planted_rows_left: cleanupLeft.planted },
+    revocation_filter: REVOCATION === "filter" ? { mounted: filterMounted, published: publishedFilter } : null,
     accepted_revoked_examples: accepted,
     issued: { jwts: jwts.length, jwts_logged_out: jwts.filter((j) => j.loggedOut).length, jwts_revoked: jwts.filter((j) => j.state === "revoked").length, refresh_families: families.length, families_revoked: families.filter((f) => f.revoked).length, sessions: sessions.length, sessions_revoked: sessions.filter((s) => s.state === "revoked").length },
     checks,

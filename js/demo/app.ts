@@ -19,7 +19,7 @@ import { usage } from "hybrid-auth/usage";
 import { browserApps, browserOptionsFromEnv } from "hybrid-auth/browser";
 import { totp, totpOptionsFromEnv } from "hybrid-auth/totp";
 import { social } from "hybrid-auth/social";
-import type { EdDSAKeyRing } from "hybrid-auth/hono";
+import type { AuthPlugin, EdDSAKeyRing } from "hybrid-auth/hono";
 import { demoSocialOptions, devProvider } from "./devProvider";
 import type { DevProviderEnv } from "./devProvider";
 
@@ -33,13 +33,15 @@ export interface Env extends AuthEnvVars, DevProviderEnv {
 export interface DemoOptions {
   /** `KeyRing` from "hybrid-auth/eddsa": EdDSA access tokens when JWT_SIGNING_JWK is set (issue 24). */
   eddsaKeyRing?: EdDSAKeyRing;
+  /** Mounted after the demo's own (js/bench/loadFilter: the load test with `revocationFilter()`). */
+  plugins?: readonly AuthPlugin[];
 }
 
 /** The auth instance and the Hono app of one demo (the Worker's handlers are its module's default export). */
 export function demoWorker(options: DemoOptions = {}) {
   // Every plugin is mounted (the demo shows them all); each reads its own variables (RP_*, email, CORS_*, REFRESH_COOKIE, TOTP_ISSUER).
   const auth = createAuth((env: Env) => optionsFromEnv(env, { database: (e) => e.GENERAL_DB, ...(options.eddsaKeyRing ? { eddsaKeyRing: options.eddsaKeyRing } : {}) }), {
-    plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(demoSocialOptions)],
+    plugins: [passkeys(passkeyOptionsFromEnv), email(emailOptionsFromEnv), sessions(), usage(), browserApps(browserOptionsFromEnv), totp(totpOptionsFromEnv), social(demoSocialOptions), ...(options.plugins ?? [])],
   });
 
   const app = new Hono<{ Bindings: Env }>();
