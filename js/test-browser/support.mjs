@@ -137,6 +137,9 @@ export async function registerOnPage(page, { name, email, password }) {
   await form.getByLabel("Password").fill(password);
   await form.getByRole("button", { name: "Create account" }).click();
   await page.locator("#signed-in").waitFor({ state: "visible" });
+  // The account view shows before the register action ends; its last step writes this
+  // status line. Waiting for it keeps a test's next action from being overwritten by it.
+  await page.locator("#status", { hasText: "Account created." }).waitFor();
 }
 
 /** Signs in with the demo page's password form and waits until the page is signed in. */
