@@ -30,13 +30,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateLocalD1, startWranglerDev } from "../scripts/lib/wrangler-dev.mjs";
 import { renderRevocationTable as renderTable } from "./revocation-table.mjs";
+import { median } from "./workerd.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cwd = join(root, "js", "bench", "revocationSim");
 const SCALES = (process.env.SIM_SCALES ?? "1000000,10000000,100000000").split(",").map(Number);
 const SIM_SECONDS = Number(process.env.SIM_SECONDS ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const resultsPath = join(root, "bench", "results", "revocation-sim.json");
 const deltaRowMemory = () => JSON.parse(execFileSync(process.execPath, ["--expose-gc", join(root, "bench", "revocation-delta-memory.mjs")], { encoding: "utf8" }));

@@ -48,8 +48,8 @@ export interface RevocationSource {
   reset(): void;
 }
 
-/** What the rows say, indexed for the per-request check (also the revocation filter's exact delta). */
-export class RevocationEntries {
+/** What the rows say, indexed for the per-request check. */
+class RevocationEntries {
   /** jti → its token's exp (JWTs without `sid` only). */
   readonly jtis = new Map<string, number>();
   /** refresh family id (`sid`) → its user, and the latest iat_ms and exp of its JWTs. */

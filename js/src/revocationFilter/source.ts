@@ -8,7 +8,8 @@
  *    REVOCATION_CACHE_SECONDS with the core's cursor query, plus the rows
  *    this isolate's own revocations wrote (known at once). Kept as one
  *    chunk per read, so a newer filter drops whole chunks, and as bare keys
- *    (~100 bytes a row where the core's snapshot keeps ~250: delta.ts);
+ *    (114 B a row in V8 where the core's snapshot keeps 279 B, measured by
+ *    bench/revocation-delta-memory.mjs and SECURITY.md; delta.ts);
  *  - the answers of the D1 confirmations it made (a filter hit is only a
  *    "maybe": D1 says yes or no, and a valid token is never refused).
  *
